@@ -1,0 +1,172 @@
+//! The REST API (axum): thin handlers that validate, call the NATS layer and wrap the result in
+//! the envelope. `router` builds the whole service so tests can drive it without a socket.
+
+mod extract;
+mod stats;
+mod status;
+mod streams;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+
+pub use stats::{ApiStats, ApiStatsSnapshot};
+
+use crate::config::Settings;
+use crate::envelope::Envelope;
+use crate::error::{ApiError, ErrorCode};
+use crate::monitor::Monitor;
+use crate::nats::Nats;
+
+/// Messages this service put into streams and handed out of them.
+#[derive(Debug, Default)]
+pub struct Counters {
+    pub published: AtomicU64,
+    pub consumed: AtomicU64,
+}
+
+impl Counters {
+    pub fn published(&self) -> u64 {
+        self.published.load(Ordering::Relaxed)
+    }
+    pub fn consumed(&self) -> u64 {
+        self.consumed.load(Ordering::Relaxed)
+    }
+}
+
+pub struct Shared {
+    pub settings: Settings,
+    pub nats: Nats,
+    pub monitor: Monitor,
+    pub counters: Counters,
+    pub api_stats: ApiStats,
+    pub started: Instant,
+}
+
+pub type AppState = Arc<Shared>;
+
+impl Shared {
+    pub fn new(settings: Settings, nats: Nats) -> AppState {
+        let monitor = Monitor::new(&settings.monitor_url, settings.nats_timeout);
+        Arc::new(Shared {
+            settings,
+            nats,
+            monitor,
+            counters: Counters::default(),
+            api_stats: ApiStats::default(),
+            started: Instant::now(),
+        })
+    }
+}
+
+/// A success envelope.
+pub fn ok(message: impl Into<String>, data: impl serde::Serialize) -> Response {
+    let data = serde_json::to_value(data).unwrap_or(Value::Null);
+    axum::Json(Envelope::success(message, data)).into_response()
+}
+
+pub fn router(state: AppState) -> Router {
+    let max_body = state.settings.max_body_bytes;
+    Router::new()
+        .route("/health", get(status::liveness))
+        .route("/api/v1/status", get(status::service_status))
+        .route("/api/v1/broker/status", get(status::broker_status))
+        .route("/api/v1/broker/health", get(status::broker_health))
+        .route(
+            "/api/v1/broker/streams",
+            get(streams::list).post(streams::create),
+        )
+        .route(
+            "/api/v1/broker/streams/{name}",
+            get(streams::detail).delete(streams::delete),
+        )
+        .route("/api/v1/broker/streams/{name}/purge", post(streams::purge))
+        .route(
+            "/api/v1/broker/streams/{name}/messages",
+            get(streams::messages),
+        )
+        .route("/api/v1/broker/publish", post(streams::publish))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(middleware::from_fn_with_state(state.clone(), track))
+        .with_state(state)
+}
+
+async fn not_found(request: Request) -> ApiError {
+    ApiError::new(
+        ErrorCode::InvalidParameters,
+        format!("no such endpoint: {} {}", request.method(), request.uri().path()),
+    )
+    .with_status(StatusCode::NOT_FOUND)
+}
+
+async fn method_not_allowed(request: Request) -> ApiError {
+    ApiError::new(
+        ErrorCode::InvalidParameters,
+        format!(
+            "method {} is not allowed on {}",
+            request.method(),
+            request.uri().path()
+        ),
+    )
+    .with_status(StatusCode::METHOD_NOT_ALLOWED)
+}
+
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let detail = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    tracing::error!(panic = detail, "request handler panicked");
+    ApiError::new(
+        ErrorCode::InternalError,
+        "internal error while handling the request; it has been logged",
+    )
+    .into_response()
+}
+
+async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let response = next.run(request).await;
+    let elapsed = started.elapsed();
+    let code = response.extensions().get::<ErrorCode>().copied();
+    state
+        .api_stats
+        .record(response.status().as_u16(), code, elapsed);
+    tracing::debug!(
+        %method,
+        path,
+        status = response.status().as_u16(),
+        error_code = code.map(ErrorCode::as_str),
+        latency_ms = elapsed.as_secs_f64() * 1000.0,
+        "request"
+    );
+    response
+}
+
+/// Serves until `shutdown` completes, then finishes in-flight requests and returns.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,80 @@
+//! Command-line flags. Each flag that sets configuration also reads its environment variable;
+//! defaults are applied by the config loader so that a config file sits between them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "message-broker",
+    version,
+    about = "Terminal operations console and headless REST service for NATS JetStream",
+    long_about = "Terminal operations console and headless REST service for NATS JetStream.\n\n\
+        Settings are layered: built-in defaults < YAML config file < environment variables < flags."
+)]
+pub struct Cli {
+    /// Run headless: serve the REST API (for containers and services).
+    #[arg(long)]
+    pub serve: bool,
+
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Flags that override the config file.
+#[derive(Debug, Clone, Default, Args)]
+pub struct SettingsArgs {
+    /// YAML config file [default: message-broker.yaml in the user config directory, if present]
+    #[arg(short, long, env = "MESSAGE_BROKER_CONFIG", value_name = "PATH", global = true)]
+    pub config: Option<PathBuf>,
+
+    /// Run environment reported by the API [default: development]
+    #[arg(long, env = "ENVIRONMENT", global = true)]
+    pub environment: Option<String>,
+
+    /// Address the REST API listens on [default: 0.0.0.0]
+    #[arg(long, env = "API_HOST", value_name = "ADDR", global = true)]
+    pub host: Option<String>,
+
+    /// Port the REST API listens on [default: 8086]
+    #[arg(long, env = "API_PORT", global = true)]
+    pub port: Option<u16>,
+
+    /// Log level: trace, debug, info, warn, error, or a tracing filter directive [default: info]
+    #[arg(long, env = "LOG_LEVEL", value_name = "LEVEL", global = true)]
+    pub log_level: Option<String>,
+
+    /// Also write logs to this file (rotated daily, written in the background)
+    #[arg(long, env = "LOG_FILE", value_name = "PATH", global = true)]
+    pub log_file: Option<PathBuf>,
+
+    /// NATS server URL(s), comma-separated [default: nats://127.0.0.1:4222]
+    #[arg(long, env = "NATS_URL", value_name = "URL", global = true)]
+    pub nats_url: Option<String>,
+
+    /// Seconds to wait for NATS and JetStream before an API request fails [default: 10]
+    #[arg(long, env = "NATS_TIMEOUT", value_name = "SECONDS", global = true)]
+    pub nats_timeout: Option<f64>,
+
+    /// NATS HTTP monitoring base URL [default: the NATS host with NATS_HTTP_PORT]
+    #[arg(long, env = "NATS_MONITOR_URL", value_name = "URL", global = true)]
+    pub monitor_url: Option<String>,
+
+    /// NATS server HTTP monitoring port [default: 8222]
+    #[arg(long, env = "NATS_HTTP_PORT", value_name = "PORT", global = true)]
+    pub nats_http_port: Option<u16>,
+
+    /// NATS server cluster port [default: 6222]
+    #[arg(long, env = "NATS_CLUSTER_PORT", value_name = "PORT", global = true)]
+    pub nats_cluster_port: Option<u16>,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Check the configuration and print it as resolved from defaults, file, environment and flags.
+    Config,
+}

@@ -1,0 +1,94 @@
+//! The YAML file as users write it (the spec's `services.message-broker` schema). Every level
+//! rejects unknown keys so a typo is reported, not silently ignored. Other services' sections
+//! under `services:` are allowed, since the file may be shared by a whole deployment.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::de::{IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+
+use crate::stream_spec::StreamSpec;
+
+pub const SERVICE_KEY: &str = "message-broker";
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileRoot {
+    #[serde(default)]
+    pub services: Services,
+}
+
+#[derive(Debug, Default)]
+pub struct Services {
+    pub message_broker: Option<ServiceFile>,
+}
+
+impl<'de> Deserialize<'de> for Services {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ServicesVisitor;
+        impl<'de> Visitor<'de> for ServicesVisitor {
+            type Value = Services;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a map of service names to their settings")
+            }
+            fn visit_unit<E>(self) -> Result<Services, E> {
+                Ok(Services::default())
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Services, A::Error> {
+                let mut services = Services::default();
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == SERVICE_KEY {
+                        services.message_broker = Some(map.next_value()?);
+                    } else {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                }
+                Ok(services)
+            }
+        }
+        deserializer.deserialize_any(ServicesVisitor)
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceFile {
+    pub environment: Option<String>,
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub log_level: Option<String>,
+    pub log_file: Option<PathBuf>,
+    #[serde(default)]
+    pub nats_server: NatsServerFile,
+    #[serde(default)]
+    pub nats_client: NatsClientFile,
+    #[serde(default)]
+    pub api: ApiFile,
+    #[serde(default)]
+    pub streams: BTreeMap<String, StreamSpec>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NatsServerFile {
+    pub port: Option<u16>,
+    pub cluster_port: Option<u16>,
+    pub http_port: Option<u16>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NatsClientFile {
+    pub url: Option<String>,
+    /// Seconds.
+    pub timeout: Option<f64>,
+    pub monitor_url: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiFile {
+    pub max_body_bytes: Option<usize>,
+}

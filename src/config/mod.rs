@@ -1,0 +1,338 @@
+//! One layered configuration for every mode: built-in defaults < YAML file < environment
+//! variables < flags, resolved once into typed values. A bad value stops start-up with a message
+//! naming where it came from (file and key path, or variable/flag) and what was expected.
+
+mod file;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::cli::SettingsArgs;
+use crate::stream_spec::StreamSpec;
+use file::{FileRoot, SERVICE_KEY, ServiceFile};
+
+pub const DEFAULT_API_PORT: u16 = 8086;
+pub const DEFAULT_API_HOST: &str = "0.0.0.0";
+pub const DEFAULT_NATS_URL: &str = "nats://127.0.0.1:4222";
+pub const DEFAULT_NATS_PORT: u16 = 4222;
+pub const DEFAULT_CLUSTER_PORT: u16 = 6222;
+pub const DEFAULT_HTTP_PORT: u16 = 8222;
+pub const DEFAULT_TIMEOUT_SECS: f64 = 10.0;
+pub const DEFAULT_ENVIRONMENT: &str = "development";
+pub const DEFAULT_LOG_LEVEL: &str = "info";
+/// Large enough for a JSON-encoded message at NATS's default 1 MiB `max_payload`.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+pub const CONFIG_FILE_NAME: &str = "message-broker.yaml";
+
+/// A configuration problem: where the value came from, which key, and what was wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{source_name}: {key}: {message}")]
+pub struct ConfigError {
+    pub source_name: String,
+    pub key: String,
+    pub message: String,
+}
+
+impl ConfigError {
+    fn new(source_name: impl Into<String>, key: impl Into<String>, message: impl Into<String>) -> Self {
+        ConfigError {
+            source_name: source_name.into(),
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NatsServerSettings {
+    pub port: u16,
+    pub cluster_port: u16,
+    pub http_port: u16,
+}
+
+/// The resolved settings every mode runs with.
+#[derive(Debug, Clone, Serialize)]
+pub struct Settings {
+    pub config_file: Option<PathBuf>,
+    pub environment: String,
+    pub api_host: String,
+    pub api_port: u16,
+    pub log_level: String,
+    pub log_file: Option<PathBuf>,
+    pub nats_url: String,
+    #[serde(serialize_with = "seconds")]
+    pub nats_timeout: Duration,
+    pub monitor_url: String,
+    pub nats_server: NatsServerSettings,
+    pub max_body_bytes: usize,
+    pub streams: Vec<StreamSpec>,
+}
+
+fn seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(d.as_secs_f64())
+}
+
+/// Where the config file is looked for when none is named.
+pub fn default_config_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "message-broker")
+        .map(|dirs| dirs.config_dir().join(CONFIG_FILE_NAME))
+}
+
+impl Settings {
+    /// Resolves settings from flags (which clap has already merged with their environment
+    /// variables) over the named or default config file over built-in defaults.
+    pub fn load(args: &SettingsArgs) -> Result<Settings, ConfigError> {
+        let (path, service) = match &args.config {
+            Some(path) => (Some(path.clone()), Some(read_file(path)?)),
+            None => match default_config_path().filter(|p| p.is_file()) {
+                Some(path) => {
+                    let service = read_file(&path)?;
+                    (Some(path), Some(service))
+                }
+                None => (None, None),
+            },
+        };
+        let file = service.unwrap_or_default();
+        Self::resolve(args, path, file)
+    }
+
+    /// Layers `args` over a config file's text (for tests and tools that hold the text already).
+    pub fn from_yaml(args: &SettingsArgs, path: &Path, text: &str) -> Result<Settings, ConfigError> {
+        let file = parse_yaml(path, text)?;
+        Self::resolve(args, Some(path.to_owned()), file)
+    }
+
+    fn resolve(
+        args: &SettingsArgs,
+        path: Option<PathBuf>,
+        file: ServiceFile,
+    ) -> Result<Settings, ConfigError> {
+        let file_name = path
+            .as_ref()
+            .map_or_else(|| "config".to_owned(), |p| p.display().to_string());
+        let key = |k: &str| format!("services.{SERVICE_KEY}.{k}");
+
+        let nats_url = args
+            .nats_url
+            .clone()
+            .or(file.nats_client.url.clone())
+            .unwrap_or_else(|| DEFAULT_NATS_URL.to_owned());
+        let url_origin = if args.nats_url.is_some() {
+            ("--nats-url / NATS_URL".to_owned(), "value".to_owned())
+        } else {
+            (file_name.clone(), key("nats_client.url"))
+        };
+        let nats_host = nats_host(&nats_url)
+            .map_err(|m| ConfigError::new(url_origin.0.clone(), url_origin.1.clone(), m))?;
+
+        let timeout_secs = args
+            .nats_timeout
+            .or(file.nats_client.timeout)
+            .unwrap_or(DEFAULT_TIMEOUT_SECS);
+        if !(timeout_secs.is_finite() && timeout_secs > 0.0 && timeout_secs <= 3600.0) {
+            let (origin, k) = if args.nats_timeout.is_some() {
+                ("--nats-timeout / NATS_TIMEOUT".to_owned(), "value".to_owned())
+            } else {
+                (file_name.clone(), key("nats_client.timeout"))
+            };
+            return Err(ConfigError::new(
+                origin,
+                k,
+                format!("expected seconds greater than 0 and at most 3600, got {timeout_secs}"),
+            ));
+        }
+
+        let nats_server = NatsServerSettings {
+            port: file.nats_server.port.unwrap_or(DEFAULT_NATS_PORT),
+            cluster_port: args
+                .nats_cluster_port
+                .or(file.nats_server.cluster_port)
+                .unwrap_or(DEFAULT_CLUSTER_PORT),
+            http_port: args
+                .nats_http_port
+                .or(file.nats_server.http_port)
+                .unwrap_or(DEFAULT_HTTP_PORT),
+        };
+
+        let monitor_url = match args.monitor_url.clone().or(file.nats_client.monitor_url.clone()) {
+            Some(url) => {
+                let origin = if args.monitor_url.is_some() {
+                    ("--monitor-url / NATS_MONITOR_URL".to_owned(), "value".to_owned())
+                } else {
+                    (file_name.clone(), key("nats_client.monitor_url"))
+                };
+                check_http_url(&url).map_err(|m| ConfigError::new(origin.0, origin.1, m))?;
+                url.trim_end_matches('/').to_owned()
+            }
+            None => format!("http://{}:{}", bracket_ipv6(&nats_host), nats_server.http_port),
+        };
+
+        let log_level = args
+            .log_level
+            .clone()
+            .or(file.log_level.clone())
+            .unwrap_or_else(|| DEFAULT_LOG_LEVEL.to_owned());
+        let log_level = normalise_log_level(&log_level).map_err(|m| {
+            if args.log_level.is_some() {
+                ConfigError::new("--log-level / LOG_LEVEL", "value", m)
+            } else {
+                ConfigError::new(file_name.clone(), key("log_level"), m)
+            }
+        })?;
+
+        let max_body_bytes = file.api.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES);
+        if max_body_bytes < 1024 {
+            return Err(ConfigError::new(
+                file_name,
+                key("api.max_body_bytes"),
+                format!("expected at least 1024 bytes, got {max_body_bytes}"),
+            ));
+        }
+
+        let mut streams = Vec::new();
+        for (name, mut spec) in file.streams {
+            if !spec.name.is_empty() && spec.name != name {
+                return Err(ConfigError::new(
+                    file_name,
+                    key(&format!("streams.{name}.name")),
+                    format!("'{}' differs from the key '{name}'; leave it out or make them equal", spec.name),
+                ));
+            }
+            spec.name = name.clone();
+            if let Err(err) = spec.validate() {
+                let field = if err.field == "name" {
+                    format!("streams.{name}")
+                } else {
+                    format!("streams.{name}.{}", err.field)
+                };
+                return Err(ConfigError::new(file_name, key(&field), err.problem));
+            }
+            streams.push(spec);
+        }
+        check_stream_overlaps(&streams).map_err(|m| ConfigError::new(file_name.clone(), key("streams"), m))?;
+
+        Ok(Settings {
+            config_file: path,
+            environment: args
+                .environment
+                .clone()
+                .or(file.environment)
+                .unwrap_or_else(|| DEFAULT_ENVIRONMENT.to_owned()),
+            api_host: args
+                .host
+                .clone()
+                .or(file.host)
+                .unwrap_or_else(|| DEFAULT_API_HOST.to_owned()),
+            api_port: args.port.or(file.port).unwrap_or(DEFAULT_API_PORT),
+            log_level,
+            log_file: args.log_file.clone().or(file.log_file),
+            nats_url,
+            nats_timeout: Duration::from_secs_f64(timeout_secs),
+            monitor_url,
+            nats_server,
+            max_body_bytes,
+            streams,
+        })
+    }
+
+    pub fn api_addr(&self) -> String {
+        format!("{}:{}", bracket_ipv6(&self.api_host), self.api_port)
+    }
+}
+
+fn read_file(path: &Path) -> Result<ServiceFile, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        ConfigError::new(path.display().to_string(), "(file)", format!("cannot read: {e}"))
+    })?;
+    parse_yaml(path, &text)
+}
+
+fn parse_yaml(path: &Path, text: &str) -> Result<ServiceFile, ConfigError> {
+    if text.trim().is_empty() {
+        return Ok(ServiceFile::default());
+    }
+    let deserializer = serde_norway::Deserializer::from_str(text);
+    let root: FileRoot = serde_path_to_error::deserialize(deserializer).map_err(|err| {
+        let key = err.path().to_string();
+        let key = if key == "." { "(top level)".to_owned() } else { key };
+        ConfigError::new(path.display().to_string(), key, err.into_inner().to_string())
+    })?;
+    Ok(root.services.message_broker.unwrap_or_default())
+}
+
+fn check_stream_overlaps(streams: &[StreamSpec]) -> Result<(), String> {
+    for (i, a) in streams.iter().enumerate() {
+        for b in &streams[i + 1..] {
+            for sa in a.effective_subjects() {
+                for sb in b.effective_subjects() {
+                    if crate::validate::subjects_overlap(&sa, &sb) {
+                        return Err(format!(
+                            "stream '{}' subject '{sa}' overlaps stream '{}' subject '{sb}'",
+                            a.name, b.name
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The host of the first URL in a (comma-separated) NATS URL list.
+fn nats_host(urls: &str) -> Result<String, String> {
+    let first = urls.split(',').next().unwrap_or_default().trim();
+    if first.is_empty() {
+        return Err("expected a NATS URL such as nats://127.0.0.1:4222, got an empty value".into());
+    }
+    let with_scheme = if first.contains("://") {
+        first.to_owned()
+    } else {
+        format!("nats://{first}")
+    };
+    let url = reqwest::Url::parse(&with_scheme)
+        .map_err(|e| format!("'{first}' is not a valid NATS URL: {e}"))?;
+    if !matches!(url.scheme(), "nats" | "tls" | "ws" | "wss") {
+        return Err(format!(
+            "'{first}' has scheme '{}'; expected nats://, tls://, ws:// or wss://",
+            url.scheme()
+        ));
+    }
+    match url.host_str() {
+        Some(host) if !host.is_empty() => Ok(host.trim_matches(['[', ']']).to_owned()),
+        _ => Err(format!("'{first}' has no host")),
+    }
+}
+
+fn check_http_url(url: &str) -> Result<(), String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("'{url}' is not a valid URL: {e}"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(format!("'{url}' must start with http:// or https://"));
+    }
+    Ok(())
+}
+
+fn bracket_ipv6(host: &str) -> String {
+    if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]")
+    } else {
+        host.to_owned()
+    }
+}
+
+/// Accepts the spec's upper-case levels (`INFO`), Python's names, or a tracing filter directive.
+fn normalise_log_level(level: &str) -> Result<String, String> {
+    let lower = level.trim().to_ascii_lowercase();
+    let mapped = match lower.as_str() {
+        "warning" => "warn".to_owned(),
+        "critical" | "fatal" => "error".to_owned(),
+        _ => lower,
+    };
+    tracing_subscriber::EnvFilter::try_new(&mapped)
+        .map(|_| mapped)
+        .map_err(|e| format!("'{level}' is not a log level (trace, debug, info, warn, error): {e}"))
+}
+
+#[cfg(test)]
+mod tests;

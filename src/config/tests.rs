@@ -1,0 +1,138 @@
+use std::path::Path;
+use std::time::Duration;
+
+use super::*;
+
+const PATH: &str = "/etc/mb/test.yaml";
+
+fn load(args: &SettingsArgs, text: &str) -> Result<Settings, ConfigError> {
+    Settings::from_yaml(args, Path::new(PATH), text)
+}
+
+fn err(text: &str) -> ConfigError {
+    load(&SettingsArgs::default(), text).unwrap_err()
+}
+
+#[test]
+fn defaults_without_a_file() {
+    let s = load(&SettingsArgs::default(), "").unwrap();
+    assert_eq!(s.api_port, 8086);
+    assert_eq!(s.api_host, "0.0.0.0");
+    assert_eq!(s.nats_url, "nats://127.0.0.1:4222");
+    assert_eq!(s.monitor_url, "http://127.0.0.1:8222");
+    assert_eq!(s.nats_timeout, Duration::from_secs(10));
+    assert_eq!(s.environment, "development");
+    assert_eq!(s.log_level, "info");
+}
+
+#[test]
+fn the_spec_example_loads() {
+    let text = r#"
+services:
+  message-broker:
+    port: 8086
+    host: "0.0.0.0"
+    nats_server:
+      port: 4222
+      cluster_port: 6222
+      http_port: 8222
+    nats_client:
+      url: "nats://localhost:4222"
+      timeout: 10
+    streams:
+      market_data:
+        subjects: ["market.>"]
+        retention: "limits"
+        max_msgs: 1000000
+  other-service:
+    anything: [goes, here]
+"#;
+    let s = load(&SettingsArgs::default(), text).unwrap();
+    assert_eq!(s.streams.len(), 1);
+    assert_eq!(s.streams[0].name, "market_data");
+    assert_eq!(s.streams[0].max_msgs, Some(1_000_000));
+    assert_eq!(s.monitor_url, "http://localhost:8222");
+}
+
+#[test]
+fn flags_win_over_the_file() {
+    let text = "services:\n  message-broker:\n    port: 9000\n    nats_client:\n      url: nats://a:4222\n";
+    let args = SettingsArgs {
+        port: Some(9100),
+        nats_http_port: Some(9222),
+        ..SettingsArgs::default()
+    };
+    let s = load(&args, text).unwrap();
+    assert_eq!(s.api_port, 9100);
+    assert_eq!(s.nats_url, "nats://a:4222");
+    assert_eq!(s.monitor_url, "http://a:9222");
+    let args = SettingsArgs {
+        nats_url: Some("nats://b:4333".into()),
+        ..SettingsArgs::default()
+    };
+    assert_eq!(load(&args, text).unwrap().nats_url, "nats://b:4333");
+}
+
+#[test]
+fn errors_name_the_file_and_key() {
+    let e = err("services:\n  message-broker:\n    prot: 1\n");
+    assert_eq!(e.source_name, PATH);
+    assert!(e.message.contains("unknown field `prot`"), "{e}");
+
+    let e = err("services:\n  message-broker:\n    nats_client:\n      timeout: soon\n");
+    assert_eq!(e.key, "services.message-broker.nats_client.timeout");
+    assert!(e.message.contains("line 4"), "{e}");
+
+    let e = err("services:\n  message-broker:\n    port: 70000\n");
+    assert_eq!(e.key, "services.message-broker.port");
+
+    let e = err("services:\n  message-broker:\n    nats_client:\n      timeout: 0\n");
+    assert_eq!(e.key, "services.message-broker.nats_client.timeout");
+
+    let e = err("services: [unclosed\n");
+    assert_eq!(e.source_name, PATH);
+
+    let e = err("servces: {}\n");
+    assert_eq!(e.key, "(top level)");
+    assert!(e.message.contains("servces"), "{e}");
+}
+
+#[test]
+fn stream_definitions_are_validated() {
+    let e = err("services:\n  message-broker:\n    streams:\n      s:\n        max_msgs: -3\n");
+    assert_eq!(e.key, "services.message-broker.streams.s.max_msgs");
+    let e = err("services:\n  message-broker:\n    streams:\n      s:\n        retention: forever\n");
+    assert_eq!(e.key, "services.message-broker.streams.s.retention");
+    let e = err("services:\n  message-broker:\n    streams:\n      bad.name: {}\n");
+    assert_eq!(e.key, "services.message-broker.streams.bad.name");
+    let e = err(
+        "services:\n  message-broker:\n    streams:\n      a: {subjects: [\"x.>\"]}\n      b: {subjects: [\"x.y\"]}\n",
+    );
+    assert_eq!(e.key, "services.message-broker.streams");
+    assert!(e.message.contains("overlaps"), "{e}");
+}
+
+#[test]
+fn log_levels_accept_the_spec_spelling() {
+    let args = SettingsArgs {
+        log_level: Some("INFO".into()),
+        ..SettingsArgs::default()
+    };
+    assert_eq!(load(&args, "").unwrap().log_level, "info");
+    let args = SettingsArgs {
+        log_level: Some("WARNING".into()),
+        ..SettingsArgs::default()
+    };
+    assert_eq!(load(&args, "").unwrap().log_level, "warn");
+    let args = SettingsArgs {
+        log_level: Some("loud=[".into()),
+        ..SettingsArgs::default()
+    };
+    assert!(load(&args, "").is_err());
+}
+
+#[test]
+fn bad_nats_url_is_reported() {
+    let e = err("services:\n  message-broker:\n    nats_client:\n      url: \"http://x:1\"\n");
+    assert_eq!(e.key, "services.message-broker.nats_client.url");
+}

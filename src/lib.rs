@@ -1,0 +1,14 @@
+//! message-broker: a terminal operations console and headless REST service for NATS JetStream.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod envelope;
+pub mod error;
+pub mod logging;
+pub mod monitor;
+pub mod nats;
+pub mod serve;
+pub mod stream_spec;
+pub mod validate;

@@ -1,0 +1,72 @@
+#![forbid(unsafe_code)]
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use message_broker::cli::{Cli, Command};
+use message_broker::config::Settings;
+use message_broker::{logging, serve};
+
+/// Exit status for a configuration the program cannot run with.
+const EXIT_CONFIG: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(&cli.settings) {
+        Ok(settings) => settings,
+        Err(err) => {
+            eprintln!("message-broker: configuration error: {err}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    match (&cli.command, cli.serve) {
+        (Some(Command::Config), _) => print_config(&settings),
+        (None, true) => run_serve(settings),
+        (None, false) => {
+            eprintln!(
+                "message-broker: the interactive console is not available in this build; \
+                 run the REST service with `message-broker --serve`, or check the \
+                 configuration with `message-broker config`"
+            );
+            ExitCode::from(EXIT_CONFIG)
+        }
+    }
+}
+
+fn print_config(settings: &Settings) -> ExitCode {
+    match serde_json::to_string_pretty(settings) {
+        Ok(text) => {
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("message-broker: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run_serve(settings: Settings) -> ExitCode {
+    let _guard = match logging::init_json(&settings.log_level, settings.log_file.as_deref()) {
+        Ok(guard) => guard,
+        Err(err) => {
+            eprintln!("message-broker: cannot set up logging: {err}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("message-broker: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve::run(settings)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(error = format!("{err:#}"), "message broker stopped");
+            eprintln!("message-broker: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

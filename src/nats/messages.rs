@@ -1,0 +1,343 @@
+//! Publishing through JetStream (answering only after the ack) and reading stored messages back
+//! without a consumer.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use async_nats::header::{HeaderMap, HeaderName, HeaderValue};
+use async_nats::jetstream::context::PublishErrorKind;
+use async_nats::jetstream::message::PublishMessage;
+use axum::http::StatusCode;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::wire::{StoredMessage, StoredMessageResponse, codes};
+use super::{JsError, Nats};
+use crate::error::{ApiError, ErrorCode};
+use crate::validate;
+
+/// The most messages one `?last=K` read returns.
+pub const MAX_LAST: u64 = 100;
+
+/// The body of `POST /api/v1/broker/publish`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishRequest {
+    pub subject: String,
+    #[serde(default)]
+    pub message: Option<Value>,
+    #[serde(default)]
+    pub headers: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    pub msg_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Published {
+    pub stream: String,
+    pub seq: u64,
+    pub duplicate: bool,
+}
+
+/// A stored message with its payload decoded as far as it will go: JSON, else UTF-8 text, else
+/// base64.
+#[derive(Debug, Clone, Serialize)]
+pub struct StoredMessageView {
+    pub stream: String,
+    pub subject: String,
+    pub seq: u64,
+    pub time: Option<String>,
+    pub headers: BTreeMap<String, Vec<String>>,
+    pub encoding: &'static str,
+    pub payload: Value,
+    pub size: usize,
+}
+
+/// What to read from a stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageSelector {
+    Sequence(u64),
+    Last(u64),
+}
+
+impl PublishRequest {
+    /// The bytes to send: a string as its UTF-8, any other JSON value as its JSON text.
+    pub fn payload(&self) -> Result<Bytes, ApiError> {
+        match &self.message {
+            None | Some(Value::Null) => Err(ApiError::invalid_message(
+                "message is required (a string is sent as text, any other JSON value as JSON)",
+            )),
+            Some(Value::String(text)) => Ok(Bytes::from(text.clone().into_bytes())),
+            Some(other) => Ok(Bytes::from(other.to_string().into_bytes())),
+        }
+    }
+
+    fn header_map(&self) -> Result<HeaderMap, ApiError> {
+        let mut map = HeaderMap::new();
+        for (name, value) in self.headers.iter().flatten() {
+            let header = HeaderName::from_str(name).map_err(|_| {
+                ApiError::invalid_message(format!(
+                    "headers: '{}' is not a valid header name (printable ASCII, no ':' or spaces)",
+                    name.escape_debug()
+                ))
+            })?;
+            if name.chars().any(char::is_whitespace) {
+                return Err(ApiError::invalid_message(format!(
+                    "headers: '{}' is not a valid header name (printable ASCII, no ':' or spaces)",
+                    name.escape_debug()
+                )));
+            }
+            let value = HeaderValue::from_str(value).map_err(|_| {
+                ApiError::invalid_message(format!(
+                    "headers.{name}: value must not contain line breaks"
+                ))
+            })?;
+            map.append(header, value);
+        }
+        if let Some(id) = &self.msg_id {
+            if id.is_empty() {
+                return Err(ApiError::invalid_message("msg_id must not be empty"));
+            }
+            let value = HeaderValue::from_str(id).map_err(|_| {
+                ApiError::invalid_message("msg_id must not contain line breaks")
+            })?;
+            map.insert(async_nats::header::NATS_MESSAGE_ID, value);
+        }
+        Ok(map)
+    }
+}
+
+fn header_bytes(headers: &HeaderMap) -> usize {
+    headers
+        .iter()
+        .map(|(name, values)| {
+            values
+                .iter()
+                .map(|v| AsRef::<str>::as_ref(name).len() + v.as_str().len() + 4)
+                .sum::<usize>()
+        })
+        .sum::<usize>()
+        + if headers.is_empty() { 0 } else { 12 }
+}
+
+impl Nats {
+    /// Publishes and waits for JetStream's acknowledgement; a success means the message is stored.
+    pub async fn publish(&self, request: &PublishRequest) -> Result<Published, ApiError> {
+        validate::publish_subject(&request.subject)
+            .map_err(|p| ApiError::invalid_message(format!("subject: {p}")))?;
+        let payload = request.payload()?;
+        let headers = request.header_map()?;
+        self.require_connected()?;
+        let limit = self.client().server_info().max_payload;
+        let size = payload.len() + header_bytes(&headers);
+        if limit > 0 && size > limit {
+            return Err(ApiError::invalid_message(format!(
+                "message is {size} bytes with headers; the server's max_payload is {limit} bytes"
+            )));
+        }
+        let mut message = PublishMessage::build().payload(payload);
+        if !headers.is_empty() {
+            message = message.headers(headers);
+        }
+        let subject = request.subject.clone();
+        let publish = async {
+            self.jetstream
+                .send_publish(subject, message)
+                .await?
+                .await
+        };
+        let ack = match tokio::time::timeout(self.timeout, publish).await {
+            Ok(Ok(ack)) => ack,
+            Ok(Err(err)) => return Err(self.publish_error(err.kind(), &err, &request.subject)),
+            Err(_) => {
+                return Err(self.publish_error(
+                    PublishErrorKind::TimedOut,
+                    &"no acknowledgement",
+                    &request.subject,
+                ));
+            }
+        };
+        Ok(Published {
+            stream: ack.stream,
+            seq: ack.sequence,
+            duplicate: ack.duplicate,
+        })
+    }
+
+    fn publish_error(
+        &self,
+        kind: PublishErrorKind,
+        err: &dyn std::fmt::Display,
+        subject: &str,
+    ) -> ApiError {
+        if !self.is_connected() {
+            return ApiError::nats_down();
+        }
+        match kind {
+            PublishErrorKind::StreamNotFound => ApiError::new(
+                ErrorCode::StreamNotFound,
+                format!("no stream captures subject '{subject}'"),
+            ),
+            PublishErrorKind::MaxPayloadExceeded => {
+                ApiError::invalid_message(format!("message too large: {err}"))
+            }
+            PublishErrorKind::TimedOut => ApiError::new(
+                ErrorCode::MessagePublishError,
+                format!(
+                    "no JetStream acknowledgement within {:?}; the message may or may not be \
+                     stored — retry with the same msg_id to avoid a duplicate",
+                    self.timeout
+                ),
+            )
+            .with_status(StatusCode::SERVICE_UNAVAILABLE),
+            PublishErrorKind::BrokenPipe => ApiError::nats_down(),
+            _ => {
+                tracing::warn!(subject, error = %err, "publish failed");
+                ApiError::new(
+                    ErrorCode::MessagePublishError,
+                    format!("publish to '{subject}' failed: {err}"),
+                )
+            }
+        }
+    }
+
+    async fn stored_message(&self, stream: &str, seq: u64) -> Result<StoredMessage, JsError> {
+        let response: StoredMessageResponse = self
+            .js_request(
+                &format!("STREAM.MSG.GET.{stream}"),
+                Some(&json!({ "seq": seq })),
+            )
+            .await?;
+        Ok(response.message)
+    }
+
+    /// Reads stored messages without consuming them, oldest first.
+    pub async fn read_messages(
+        &self,
+        stream: &str,
+        selector: MessageSelector,
+    ) -> Result<Vec<StoredMessageView>, ApiError> {
+        let info = self.stream_info(stream).await?;
+        let missing = |seq: u64| {
+            ApiError::new(
+                ErrorCode::StreamNotFound,
+                format!("stream '{stream}' has no message at sequence {seq}"),
+            )
+        };
+        match selector {
+            MessageSelector::Sequence(seq) => match self.stored_message(stream, seq).await {
+                Ok(message) => Ok(vec![decode(stream, message)]),
+                Err(err) if err.err_code() == Some(codes::NO_MESSAGE_FOUND) => Err(missing(seq)),
+                Err(err) => Err(err.into()),
+            },
+            MessageSelector::Last(count) => {
+                let state = info.state;
+                let mut found = Vec::new();
+                let mut seq = state.last_seq;
+                // Deleted sequences are skipped; the walk is bounded by the stream's first
+                // sequence and by a fixed number of look-ups.
+                let mut lookups = 0;
+                while found.len() < count as usize
+                    && seq >= state.first_seq.max(1)
+                    && state.messages > 0
+                    && lookups < 10 * MAX_LAST
+                {
+                    lookups += 1;
+                    match self.stored_message(stream, seq).await {
+                        Ok(message) => found.push(decode(stream, message)),
+                        Err(err) if err.err_code() == Some(codes::NO_MESSAGE_FOUND) => {}
+                        Err(err) => return Err(err.into()),
+                    }
+                    seq -= 1;
+                }
+                found.reverse();
+                Ok(found)
+            }
+        }
+    }
+}
+
+fn decode(stream: &str, message: StoredMessage) -> StoredMessageView {
+    let data = message
+        .data
+        .as_deref()
+        .and_then(|d| BASE64.decode(d).ok())
+        .unwrap_or_default();
+    let headers = message
+        .hdrs
+        .as_deref()
+        .and_then(|h| BASE64.decode(h).ok())
+        .map(|raw| parse_headers(&raw))
+        .unwrap_or_default();
+    let (encoding, payload) = decode_payload(&data);
+    StoredMessageView {
+        stream: stream.to_owned(),
+        subject: message.subject,
+        seq: message.seq,
+        time: message.time,
+        headers,
+        encoding,
+        payload,
+        size: data.len(),
+    }
+}
+
+pub fn decode_payload(data: &[u8]) -> (&'static str, Value) {
+    if let Ok(value) = serde_json::from_slice::<Value>(data) {
+        return ("json", value);
+    }
+    match std::str::from_utf8(data) {
+        Ok(text) => ("text", Value::String(text.to_owned())),
+        Err(_) => ("base64", Value::String(BASE64.encode(data))),
+    }
+}
+
+/// Parses a NATS header block (`NATS/1.0\r\nName: value\r\n...`).
+fn parse_headers(raw: &[u8]) -> BTreeMap<String, Vec<String>> {
+    let mut headers: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let text = String::from_utf8_lossy(raw);
+    for line in text.split("\r\n").skip(1) {
+        if let Some((name, value)) = line.split_once(':') {
+            headers
+                .entry(name.trim().to_owned())
+                .or_default()
+                .push(value.trim().to_owned());
+        }
+    }
+    headers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payload_decoding_prefers_json_then_text_then_base64() {
+        assert_eq!(decode_payload(b"{\"a\":1}").0, "json");
+        assert_eq!(decode_payload(b"Hello World").0, "text");
+        assert_eq!(decode_payload(&[0xff, 0xfe]).0, "base64");
+    }
+
+    #[test]
+    fn strings_are_sent_raw_and_values_as_json() {
+        let text: PublishRequest =
+            serde_json::from_value(json!({"subject": "a", "message": "Hello"})).unwrap();
+        assert_eq!(text.payload().unwrap(), Bytes::from_static(b"Hello"));
+        let object: PublishRequest =
+            serde_json::from_value(json!({"subject": "a", "message": {"x": 1}})).unwrap();
+        assert_eq!(object.payload().unwrap(), Bytes::from_static(b"{\"x\":1}"));
+        let null: PublishRequest =
+            serde_json::from_value(json!({"subject": "a", "message": null})).unwrap();
+        assert!(null.payload().is_err());
+    }
+
+    #[test]
+    fn headers_parse() {
+        let parsed = parse_headers(b"NATS/1.0\r\nNats-Msg-Id: 7\r\nA: 1\r\nA: 2\r\n\r\n");
+        assert_eq!(parsed["Nats-Msg-Id"], vec!["7"]);
+        assert_eq!(parsed["A"], vec!["1", "2"]);
+    }
+}

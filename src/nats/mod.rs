@@ -1,0 +1,230 @@
+//! Access to NATS and JetStream for every mode: one client connection that reconnects forever,
+//! its tracked state, and the stream and message operations built on the `$JS.API` subjects.
+
+pub mod connection;
+pub mod messages;
+mod provision;
+pub mod streams;
+pub mod wire;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+pub use connection::{ConnectionSnapshot, ConnectionTracker, LinkState};
+pub use messages::{MessageSelector, PublishRequest, Published, StoredMessageView};
+pub use provision::provision_on_connect;
+pub use streams::{ConsumerView, StreamDetail, StreamView};
+use wire::{AccountInfo, ApiErrorBody};
+
+use crate::error::{ApiError, ErrorCode};
+
+/// Why a JetStream API call did not produce an answer.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum JsError {
+    #[error("not connected to NATS")]
+    NotConnected,
+    #[error("JetStream is not enabled on the server (nothing answers on $JS.API)")]
+    Unavailable,
+    #[error("JetStream did not answer within {0:?}")]
+    TimedOut(Duration),
+    #[error("JetStream refused the request: {} (err_code {})", .0.description, .0.err_code)]
+    Api(ApiErrorBody),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl JsError {
+    pub fn err_code(&self) -> Option<u64> {
+        match self {
+            JsError::Api(body) => Some(body.err_code),
+            _ => None,
+        }
+    }
+}
+
+impl From<JsError> for ApiError {
+    fn from(err: JsError) -> Self {
+        match &err {
+            JsError::NotConnected => ApiError::nats_down(),
+            JsError::Unavailable | JsError::TimedOut(_) => {
+                ApiError::new(ErrorCode::JetstreamError, err.to_string())
+                    .with_status(axum::http::StatusCode::SERVICE_UNAVAILABLE)
+            }
+            JsError::Api(body) if body.err_code == wire::codes::STREAM_NOT_FOUND => {
+                ApiError::new(ErrorCode::StreamNotFound, body.description.clone())
+            }
+            JsError::Api(body)
+                if body.err_code == wire::codes::JETSTREAM_NOT_ENABLED
+                    || body.err_code == wire::codes::JETSTREAM_NOT_ENABLED_FOR_ACCOUNT =>
+            {
+                ApiError::new(ErrorCode::JetstreamError, err.to_string())
+                    .with_status(axum::http::StatusCode::SERVICE_UNAVAILABLE)
+            }
+            JsError::Api(_) => ApiError::new(ErrorCode::JetstreamError, err.to_string()),
+            JsError::Other(_) => ApiError::new(ErrorCode::NatsServerError, err.to_string()),
+        }
+    }
+}
+
+/// How to reach NATS.
+#[derive(Debug, Clone)]
+pub struct NatsOptions {
+    pub url: String,
+    /// Bound on every request, JetStream API call and publish acknowledgement.
+    pub timeout: Duration,
+    pub client_name: String,
+}
+
+/// A cheap-to-clone handle on the one client connection.
+#[derive(Clone)]
+pub struct Nats {
+    client: async_nats::Client,
+    jetstream: async_nats::jetstream::Context,
+    tracker: Arc<ConnectionTracker>,
+    timeout: Duration,
+}
+
+impl Nats {
+    /// Starts connecting and returns at once: the client keeps trying in the background, forever,
+    /// so the caller can serve (answering 503) while NATS is still down. Fails only on a URL the
+    /// client cannot parse.
+    pub async fn connect(options: &NatsOptions) -> Result<Nats, async_nats::ConnectError> {
+        let tracker = Arc::new(ConnectionTracker::new(options.url.clone()));
+        let events = Arc::clone(&tracker);
+        let attempts = Arc::clone(&tracker);
+        let client = async_nats::ConnectOptions::new()
+            .name(&options.client_name)
+            .retry_on_initial_connect()
+            .max_reconnects(None)
+            .connection_timeout(options.timeout)
+            .request_timeout(Some(options.timeout))
+            .reconnect_delay_callback(move |attempt| {
+                attempts.on_attempt(attempt);
+                connection::reconnect_delay(attempt)
+            })
+            .event_callback(move |event| {
+                let tracker = Arc::clone(&events);
+                async move { tracker.on_event(&event) }
+            })
+            .connect(options.url.as_str())
+            .await?;
+        let mut jetstream = async_nats::jetstream::new(client.clone());
+        jetstream.set_timeout(options.timeout);
+        Ok(Nats {
+            client,
+            jetstream,
+            tracker,
+            timeout: options.timeout,
+        })
+    }
+
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    pub fn is_connected(&self) -> bool {
+        self.client.connection_state() == async_nats::connection::State::Connected
+    }
+
+    pub fn connection(&self) -> ConnectionSnapshot {
+        let mut snapshot = self.tracker.snapshot();
+        // The client's own state is the truth; events may still be in flight.
+        if self.is_connected() {
+            snapshot.state = LinkState::Connected;
+        }
+        snapshot
+    }
+
+    pub fn tracker(&self) -> &Arc<ConnectionTracker> {
+        &self.tracker
+    }
+
+    /// What the server said about itself when we last connected; `None` before the first connect.
+    pub fn server_info(&self) -> Option<async_nats::ServerInfo> {
+        let info = self.client.server_info();
+        (!info.server_id.is_empty()).then_some(info)
+    }
+
+    pub fn client(&self) -> &async_nats::Client {
+        &self.client
+    }
+
+    /// Round-trip time to the server (a PING/PONG), bounded by the request timeout.
+    pub async fn rtt(&self) -> Option<Duration> {
+        if !self.is_connected() {
+            return None;
+        }
+        let started = Instant::now();
+        match tokio::time::timeout(self.timeout, self.client.flush()).await {
+            Ok(Ok(())) => Some(started.elapsed()),
+            _ => None,
+        }
+    }
+
+    /// Fails fast with a 503-shaped error when the client is not connected.
+    pub fn require_connected(&self) -> Result<(), ApiError> {
+        if self.is_connected() {
+            Ok(())
+        } else {
+            Err(ApiError::nats_down())
+        }
+    }
+
+    fn timed_out(&self) -> JsError {
+        if self.is_connected() {
+            JsError::TimedOut(self.timeout)
+        } else {
+            JsError::NotConnected
+        }
+    }
+
+    /// One `$JS.API.<api>` request, bounded by the timeout; the server's error object becomes
+    /// `JsError::Api`.
+    pub async fn js_request<T: DeserializeOwned>(
+        &self,
+        api: &str,
+        body: Option<&Value>,
+    ) -> Result<T, JsError> {
+        if !self.is_connected() {
+            return Err(JsError::NotConnected);
+        }
+        let payload = match body {
+            Some(body) => {
+                Bytes::from(serde_json::to_vec(body).map_err(|e| JsError::Other(e.to_string()))?)
+            }
+            None => Bytes::new(),
+        };
+        let request = self.client.request(format!("$JS.API.{api}"), payload);
+        let message = match tokio::time::timeout(self.timeout, request).await {
+            Err(_) => return Err(self.timed_out()),
+            Ok(Err(err)) => {
+                return Err(match err.kind() {
+                    async_nats::RequestErrorKind::NoResponders => JsError::Unavailable,
+                    async_nats::RequestErrorKind::TimedOut => self.timed_out(),
+                    _ if !self.is_connected() => JsError::NotConnected,
+                    _ => JsError::Other(err.to_string()),
+                });
+            }
+            Ok(Ok(message)) => message,
+        };
+        let value: Value = serde_json::from_slice(&message.payload).map_err(|e| {
+            JsError::Other(format!("unreadable JetStream response to {api}: {e}"))
+        })?;
+        if let Some(error) = value.get("error") {
+            let body: ApiErrorBody = serde_json::from_value(error.clone())
+                .map_err(|e| JsError::Other(format!("unreadable JetStream error: {e}")))?;
+            return Err(JsError::Api(body));
+        }
+        serde_json::from_value(value)
+            .map_err(|e| JsError::Other(format!("unexpected JetStream response to {api}: {e}")))
+    }
+
+    /// This account's JetStream usage and limits; also the cheapest proof JetStream answers.
+    pub async fn account_info(&self) -> Result<AccountInfo, JsError> {
+        self.js_request("INFO", None).await
+    }
+}

@@ -1,0 +1,73 @@
+//! `--serve`: the headless REST service.
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::api::{self, Shared};
+use crate::config::Settings;
+use crate::nats::{Nats, NatsOptions, provision_on_connect};
+
+pub fn nats_options(settings: &Settings) -> NatsOptions {
+    NatsOptions {
+        url: settings.nats_url.clone(),
+        timeout: settings.nats_timeout,
+        client_name: format!("message-broker ({})", settings.environment),
+    }
+}
+
+/// Runs the service until SIGINT or SIGTERM, then drains in-flight requests.
+pub async fn run(settings: Settings) -> anyhow::Result<()> {
+    let addr = settings.api_addr();
+    let listener = TcpListener::bind(&addr).await.with_context(|| {
+        format!(
+            "cannot listen on {addr}; if another process holds the port, choose another with \
+             --port or API_PORT"
+        )
+    })?;
+    let nats = Nats::connect(&nats_options(&settings))
+        .await
+        .with_context(|| format!("cannot use NATS URL '{}'", settings.nats_url))?;
+    let cancel = CancellationToken::new();
+    provision_on_connect(nats.clone(), settings.streams.clone(), cancel.clone());
+    tracing::info!(
+        api = %listener.local_addr().map(|a| a.to_string()).unwrap_or(addr),
+        nats_url = %settings.nats_url,
+        monitor_url = %settings.monitor_url,
+        environment = %settings.environment,
+        configured_streams = settings.streams.len(),
+        "message broker API listening"
+    );
+    let state = Shared::new(settings, nats.clone());
+    api::serve(listener, state, shutdown_signal()).await?;
+    cancel.cancel();
+    tracing::info!("shutting down: in-flight requests finished");
+    // Hand queued protocol traffic to the server before leaving; bounded so a dead server cannot
+    // hold up the exit.
+    let _ = tokio::time::timeout(nats.timeout(), nats.client().flush()).await;
+    Ok(())
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => tracing::info!(signal = "SIGINT", "shutdown requested"),
+        _ = terminate => tracing::info!(signal = "SIGTERM", "shutdown requested"),
+    }
+}

@@ -1,0 +1,162 @@
+//! NATS naming rules, written once and used by config loading, the API and the console forms.
+
+/// JetStream refuses longer stream names.
+pub const MAX_STREAM_NAME_LEN: usize = 255;
+
+/// Checks a stream name against the rules nats-server applies, with a message naming the problem.
+pub fn stream_name(name: &str) -> Result<(), String> {
+    if name.is_empty() {
+        return Err("stream name must not be empty".into());
+    }
+    if name.len() > MAX_STREAM_NAME_LEN {
+        return Err(format!(
+            "stream name is {} bytes long; the limit is {MAX_STREAM_NAME_LEN}",
+            name.len()
+        ));
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || matches!(c, '.' | '*' | '>' | '/' | '\\'))
+    {
+        return Err(format!(
+            "stream name '{}' contains {}; names may not contain whitespace, '.', '*', '>', '/' or '\\'",
+            name.escape_debug(),
+            describe_char(c)
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a subject filter a stream may capture: wildcards allowed where NATS allows them.
+pub fn subject_filter(subject: &str) -> Result<(), String> {
+    check_subject(subject, true)
+}
+
+/// Checks a subject a message is published to: no wildcards.
+pub fn publish_subject(subject: &str) -> Result<(), String> {
+    check_subject(subject, false)
+}
+
+fn check_subject(subject: &str, wildcards: bool) -> Result<(), String> {
+    if subject.is_empty() {
+        return Err("subject must not be empty".into());
+    }
+    if let Some(c) = subject
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(format!(
+            "subject '{}' contains {}",
+            subject.escape_debug(),
+            describe_char(c)
+        ));
+    }
+    let tokens: Vec<&str> = subject.split('.').collect();
+    let last = tokens.len() - 1;
+    for (i, token) in tokens.iter().enumerate() {
+        if token.is_empty() {
+            return Err(format!(
+                "subject '{subject}' has an empty token (a leading, trailing or doubled '.')"
+            ));
+        }
+        let has_wildcard = token.contains('*') || token.contains('>');
+        if !has_wildcard {
+            continue;
+        }
+        if !wildcards {
+            return Err(format!(
+                "subject '{subject}' contains a wildcard; messages are published to concrete subjects"
+            ));
+        }
+        match *token {
+            "*" => {}
+            ">" if i == last => {}
+            ">" => {
+                return Err(format!(
+                    "subject '{subject}' has '>' before its last token; '>' may only end a subject"
+                ));
+            }
+            _ => {
+                return Err(format!(
+                    "subject '{subject}' has token '{token}'; a wildcard must be a whole token"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether some concrete subject would match both filters.
+pub fn subjects_overlap(a: &str, b: &str) -> bool {
+    let mut left = a.split('.');
+    let mut right = b.split('.');
+    loop {
+        match (left.next(), right.next()) {
+            (None, None) => return true,
+            (Some(">"), Some(_)) | (Some(_), Some(">")) => return true,
+            (Some(x), Some(y)) if x == "*" || y == "*" || x == y => continue,
+            _ => return false,
+        }
+    }
+}
+
+/// Whether a filter captures a concrete subject.
+pub fn filter_matches(filter: &str, subject: &str) -> bool {
+    subjects_overlap(filter, subject)
+}
+
+fn describe_char(c: char) -> String {
+    if c.is_whitespace() {
+        "whitespace".to_owned()
+    } else if c.is_control() {
+        format!("a control character (U+{:04X})", c as u32)
+    } else {
+        format!("'{c}'")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_names() {
+        assert!(stream_name("market_data").is_ok());
+        assert!(stream_name("ORDERS-1").is_ok());
+        for bad in ["", "a b", "a.b", "a*", "a>", "a/b", "a\\b", "tab\there"] {
+            assert!(stream_name(bad).is_err(), "{bad:?} should be rejected");
+        }
+        assert!(stream_name(&"x".repeat(256)).is_err());
+        assert!(stream_name(&"x".repeat(255)).is_ok());
+    }
+
+    #[test]
+    fn filters() {
+        for ok in ["a", "a.b", "a.*", "a.>", ">", "*", "a.*.c", "market.>"] {
+            assert!(subject_filter(ok).is_ok(), "{ok:?} should be accepted");
+        }
+        for bad in ["", "a..b", ".a", "a.", "a.>.b", "a.b*", "a b", "a.>x"] {
+            assert!(subject_filter(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn publish_subjects_have_no_wildcards() {
+        assert!(publish_subject("market.btc.price").is_ok());
+        for bad in ["a.*", "a.>", "", "a..b", "a b"] {
+            assert!(publish_subject(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn overlap() {
+        assert!(subjects_overlap("a.>", "a.b"));
+        assert!(subjects_overlap("a.*", "a.b"));
+        assert!(subjects_overlap("a.*.c", "a.b.*"));
+        assert!(subjects_overlap(">", "x"));
+        assert!(!subjects_overlap("a.>", "a"));
+        assert!(!subjects_overlap("a.*", "a.b.c"));
+        assert!(!subjects_overlap("a.b", "a.c"));
+        assert!(!subjects_overlap("market.>", "trades.>"));
+    }
+}
