@@ -77,7 +77,10 @@ pub fn ok(message: impl Into<String>, data: impl serde::Serialize) -> Response {
 }
 
 pub fn router(state: AppState) -> Router {
-    let max_body = state.settings.max_body_bytes;
+    contract(routes(), state)
+}
+
+fn routes() -> Router<AppState> {
     Router::new()
         .route("/health", get(status::liveness))
         .route("/api/v1/status", get(status::service_status))
@@ -97,6 +100,13 @@ pub fn router(state: AppState) -> Router {
             get(streams::messages),
         )
         .route("/api/v1/broker/publish", post(streams::publish))
+}
+
+/// Wraps routes in what makes every answer the envelope: 404/405 fallbacks, the body limit,
+/// panic recovery and request statistics. Public so tests can check it on routes of their own.
+pub fn contract(routes: Router<AppState>, state: AppState) -> Router {
+    let max_body = state.settings.max_body_bytes;
+    routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))

