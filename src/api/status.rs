@@ -224,12 +224,11 @@ pub async fn broker_health(State(state): State<AppState>) -> Result<Response, Ap
         return Err(ApiError::new(
             ErrorCode::NatsConnectionError,
             format!(
-                "health check failed: nats_connection: {:?} since {} ({})",
+                "health check failed: nats_connection: {} since {} ({})",
                 connection.state,
                 connection.since,
                 connection.last_error.as_deref().unwrap_or("no error reported")
-            )
-            .to_lowercase(),
+            ),
         ));
     }
     let started = Instant::now();

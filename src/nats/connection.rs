@@ -22,6 +22,17 @@ pub enum LinkState {
     Disconnected,
 }
 
+impl std::fmt::Display for LinkState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            LinkState::Connecting => "connecting",
+            LinkState::Connected => "connected",
+            LinkState::Reconnecting => "reconnecting",
+            LinkState::Disconnected => "disconnected",
+        })
+    }
+}
+
 /// What the API and console show about the client connection.
 #[derive(Debug, Clone, Serialize)]
 pub struct ConnectionSnapshot {
