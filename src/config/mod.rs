@@ -257,7 +257,19 @@ fn parse_yaml(path: &Path, text: &str) -> Result<ServiceFile, ConfigError> {
     let root: FileRoot = serde_path_to_error::deserialize(deserializer).map_err(|err| {
         let key = err.path().to_string();
         let key = if key == "." { "(top level)".to_owned() } else { key };
-        ConfigError::new(path.display().to_string(), key, err.into_inner().to_string())
+        let message = err.into_inner().to_string();
+        // serde_norway starts its message with the path it knows; the key is reported already.
+        let message = match message.split_once(": ") {
+            Some((prefix, rest))
+                if key == prefix
+                    || key.starts_with(&format!("{prefix}."))
+                    || key.starts_with(&format!("{prefix}[")) =>
+            {
+                rest.to_owned()
+            }
+            _ => message,
+        };
+        ConfigError::new(path.display().to_string(), key, message)
     })?;
     Ok(root.services.message_broker.unwrap_or_default())
 }
