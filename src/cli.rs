@@ -29,7 +29,13 @@ pub struct Cli {
 #[derive(Debug, Clone, Default, Args)]
 pub struct SettingsArgs {
     /// YAML config file [default: message-broker.yaml in the user config directory, if present]
-    #[arg(short, long, env = "MESSAGE_BROKER_CONFIG", value_name = "PATH", global = true)]
+    #[arg(
+        short,
+        long,
+        env = "MESSAGE_BROKER_CONFIG",
+        value_name = "PATH",
+        global = true
+    )]
     pub config: Option<PathBuf>,
 
     /// Run environment reported by the API [default: development]

@@ -11,4 +11,5 @@ pub mod monitor;
 pub mod nats;
 pub mod serve;
 pub mod stream_spec;
+pub mod supervisor;
 pub mod validate;

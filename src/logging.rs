@@ -42,7 +42,8 @@ impl Visit for FieldVisitor<'_> {
         self.0.insert(field.name().to_owned(), value.into());
     }
     fn record_error(&mut self, field: &Field, value: &(dyn std::error::Error + 'static)) {
-        self.0.insert(field.name().to_owned(), value.to_string().into());
+        self.0
+            .insert(field.name().to_owned(), value.to_string().into());
     }
     fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
         self.0
@@ -70,7 +71,9 @@ where
         line.insert("logger".into(), metadata.target().into());
         line.insert(
             "message".into(),
-            fields.remove("message").unwrap_or(Value::String(String::new())),
+            fields
+                .remove("message")
+                .unwrap_or(Value::String(String::new())),
         );
         line.insert("service".into(), SERVICE.into());
         line.extend(fields);

@@ -138,25 +138,25 @@ impl Monitor {
 
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, MonitorError> {
         let url = format!("{}{path}", self.base);
-        let response = self.http.get(&url).send().await.map_err(|e| {
-            MonitorError::Unreachable {
+        let response = self
+            .http
+            .get(&url)
+            .send()
+            .await
+            .map_err(|e| MonitorError::Unreachable {
                 reason: describe(&e),
                 url: url.clone(),
-            }
-        })?;
+            })?;
         if !response.status().is_success() {
             return Err(MonitorError::Status {
                 status: response.status().as_u16(),
                 url,
             });
         }
-        response
-            .json()
-            .await
-            .map_err(|e| MonitorError::Unreadable {
-                reason: e.to_string(),
-                url,
-            })
+        response.json().await.map_err(|e| MonitorError::Unreadable {
+            reason: e.to_string(),
+            url,
+        })
     }
 
     pub async fn varz(&self) -> Result<Varz, MonitorError> {
@@ -174,12 +174,15 @@ impl Monitor {
     /// `/healthz?js-enabled-only=true`: true when the server is up with JetStream enabled.
     pub async fn healthz(&self) -> Result<bool, MonitorError> {
         let url = format!("{}/healthz?js-enabled-only=true", self.base);
-        let response = self.http.get(&url).send().await.map_err(|e| {
-            MonitorError::Unreachable {
+        let response = self
+            .http
+            .get(&url)
+            .send()
+            .await
+            .map_err(|e| MonitorError::Unreachable {
                 reason: describe(&e),
                 url: url.clone(),
-            }
-        })?;
+            })?;
         Ok(response.status().is_success())
     }
 }

@@ -43,8 +43,11 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     cancel.cancel();
     tracing::info!("shutting down: in-flight requests finished");
     // Hand queued protocol traffic to the server before leaving; bounded so a dead server cannot
-    // hold up the exit.
-    let _ = tokio::time::timeout(nats.timeout(), nats.client().flush()).await;
+    // hold up the exit. Without a connection there is nothing to hand over, and a flush would only
+    // wait out the whole timeout.
+    if nats.is_connected() {
+        let _ = tokio::time::timeout(nats.timeout(), nats.client().flush()).await;
+    }
     Ok(())
 }
 

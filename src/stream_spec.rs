@@ -301,7 +301,10 @@ mod tests {
                 "subjects",
             ),
             (serde_json::json!({"name": "a", "max_msgs": -1}), "max_msgs"),
-            (serde_json::json!({"name": "a", "max_bytes": -5}), "max_bytes"),
+            (
+                serde_json::json!({"name": "a", "max_bytes": -5}),
+                "max_bytes",
+            ),
             (serde_json::json!({"name": "a", "max_age": -1.0}), "max_age"),
             (serde_json::json!({"name": "a", "replicas": 7}), "replicas"),
             (
@@ -317,7 +320,8 @@ mod tests {
 
     #[test]
     fn differences_list_changed_fields_only() {
-        let s = spec(serde_json::json!({"name": "a", "subjects": ["a.>"], "max_msgs": 10})).unwrap();
+        let s =
+            spec(serde_json::json!({"name": "a", "subjects": ["a.>"], "max_msgs": 10})).unwrap();
         let current = s.to_wire();
         assert!(s.differences(&current).is_empty());
         let bigger = StreamSpec {

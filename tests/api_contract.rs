@@ -16,7 +16,12 @@ async fn unknown_route_is_404_in_the_envelope() {
     let (_, router) = app(&server).await;
     let result = call(&router, "GET", "/api/v1/nothing-here", None).await;
     assert_error(&result, 404, "INVALID_PARAMETERS");
-    assert!(result.1["message"].as_str().unwrap().contains("/api/v1/nothing-here"));
+    assert!(
+        result.1["message"]
+            .as_str()
+            .unwrap()
+            .contains("/api/v1/nothing-here")
+    );
 }
 
 #[tokio::test]
@@ -39,7 +44,12 @@ async fn bad_json_and_content_type_are_400() {
         .unwrap();
     let result = raw_call(&router, bad).await;
     assert_error(&result, 400, "INVALID_STREAM_DATA");
-    assert!(result.1["message"].as_str().unwrap().contains("invalid JSON"));
+    assert!(
+        result.1["message"]
+            .as_str()
+            .unwrap()
+            .contains("invalid JSON")
+    );
 
     let bad = Request::post("/api/v1/broker/publish")
         .header("content-type", "application/json")
@@ -51,7 +61,11 @@ async fn bad_json_and_content_type_are_400() {
         .header("content-type", "application/json")
         .body(Body::from("{\"subject\":\"a\",\"message\":1} extra"))
         .unwrap();
-    assert_error(&raw_call(&router, trailing).await, 400, "INVALID_MESSAGE_DATA");
+    assert_error(
+        &raw_call(&router, trailing).await,
+        400,
+        "INVALID_MESSAGE_DATA",
+    );
 
     let text = Request::post("/api/v1/broker/publish")
         .header("content-type", "text/plain")
@@ -59,7 +73,12 @@ async fn bad_json_and_content_type_are_400() {
         .unwrap();
     let result = raw_call(&router, text).await;
     assert_error(&result, 400, "INVALID_PARAMETERS");
-    assert!(result.1["message"].as_str().unwrap().contains("application/json"));
+    assert!(
+        result.1["message"]
+            .as_str()
+            .unwrap()
+            .contains("application/json")
+    );
 
     let none = Request::post("/api/v1/broker/publish")
         .body(Body::from("{}"))
@@ -74,7 +93,9 @@ async fn oversized_body_is_413_in_the_envelope() {
     let big = "x".repeat(state.settings.max_body_bytes + 1);
     let request = Request::post("/api/v1/broker/publish")
         .header("content-type", "application/json")
-        .body(Body::from(json!({"subject": "a.b", "message": big}).to_string()))
+        .body(Body::from(
+            json!({"subject": "a.b", "message": big}).to_string(),
+        ))
         .unwrap();
     assert_error(&raw_call(&router, request).await, 413, "INVALID_PARAMETERS");
 }
@@ -93,7 +114,10 @@ async fn a_panicking_handler_answers_500_and_the_service_keeps_serving() {
                 "never"
             }),
         )
-        .route("/fine", get(|| async { message_broker::api::ok("fine", json!({})) }));
+        .route(
+            "/fine",
+            get(|| async { message_broker::api::ok("fine", json!({})) }),
+        );
     let router = contract(routes, state.clone());
     let result = call(&router, "GET", "/boom", None).await;
     assert_error(&result, 500, "INTERNAL_ERROR");
@@ -147,7 +171,14 @@ async fn status_reports_the_spec_fields_with_real_values() {
     assert_eq!(data["features"]["jetstream"], true);
     assert_eq!(data["nats_info"]["client_connected"], true);
     assert_eq!(data["nats_info"]["streams_count"], 1);
-    assert_eq!(data["nats_info"]["server_version"].as_str().unwrap().split('.').count(), 3);
+    assert_eq!(
+        data["nats_info"]["server_version"]
+            .as_str()
+            .unwrap()
+            .split('.')
+            .count(),
+        3
+    );
     assert_eq!(data["statistics"]["messages_published"], 3);
     assert_eq!(data["statistics"]["messages_consumed"], 0);
     assert_eq!(data["statistics"]["active_streams"], 1);
@@ -166,7 +197,10 @@ async fn broker_status_and_health_report_every_section() {
     assert_eq!(data["server"]["available"], true);
     assert!(data["server"]["connections"].as_u64().unwrap() >= 1);
     assert_eq!(data["jetstream"]["available"], true);
-    assert_eq!(data["jetstream"]["source"], format!("{}/jsz", server.monitor_url()));
+    assert_eq!(
+        data["jetstream"]["source"],
+        format!("{}/jsz", server.monitor_url())
+    );
     assert_eq!(data["cluster"]["available"], true);
     assert_eq!(data["cluster"]["num_routes"], 0);
     assert!(data["api"]["requests"].is_u64());
@@ -195,7 +229,13 @@ async fn monitoring_port_unreachable_is_reported_per_section() {
     assert_eq!(status, 200);
     let data = &body["data"];
     assert_eq!(data["server"]["available"], false);
-    assert!(data["server"]["error"].as_str().unwrap().contains("unreachable"), "{data}");
+    assert!(
+        data["server"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("unreachable"),
+        "{data}"
+    );
     // JetStream figures still come over NATS itself.
     assert_eq!(data["jetstream"]["available"], true);
     assert_eq!(data["jetstream"]["source"], "$JS.API.INFO");

@@ -6,7 +6,8 @@ mod common;
 use std::time::Duration;
 
 use async_nats::jetstream;
-use async_nats::jetstream::consumer::{AckKind, pull};
+use async_nats::jetstream::AckKind;
+use async_nats::jetstream::consumer::{PullConsumer, pull};
 use axum::Router;
 use common::{NatsServer, assert_error, call};
 use futures::StreamExt;
@@ -80,7 +81,10 @@ async fn create_returns_config_and_state_with_every_field() {
     )
     .await;
     assert_eq!(status, 200, "{json}");
-    assert!(json["message"].as_str().unwrap().contains("market_data"), "{json}");
+    assert!(
+        json["message"].as_str().unwrap().contains("market_data"),
+        "{json}"
+    );
     let data = &json["data"];
     assert_eq!(data["name"], "market_data");
     let config = &data["config"];
@@ -102,7 +106,10 @@ async fn create_returns_config_and_state_with_every_field() {
 
     // The server really holds that configuration.
     let js = jetstream::new(async_nats::connect(server.url()).await.unwrap());
-    let mut stream = js.get_stream("market_data").await.expect("stream exists in NATS");
+    let mut stream = js
+        .get_stream("market_data")
+        .await
+        .expect("stream exists in NATS");
     let info = stream.info().await.unwrap();
     assert_eq!(info.config.subjects, vec!["market.>", "trades.>"]);
     assert_eq!(info.config.max_messages, 1_000_000);
@@ -174,7 +181,17 @@ async fn invalid_names_are_rejected_and_nothing_is_created() {
     let server = NatsServer::start();
     let (_state, router) = common::app(&server).await;
     let long = "x".repeat(256);
-    for name in ["", "has space", "tab\there", "a.b", "a*", "a>", "a/b", "a\\b", &long] {
+    for name in [
+        "",
+        "has space",
+        "tab\there",
+        "a.b",
+        "a*",
+        "a>",
+        "a/b",
+        "a\\b",
+        &long,
+    ] {
         assert_invalid(
             &router,
             json!({ "name": name, "subjects": ["valid.subject"] }),
@@ -208,7 +225,12 @@ async fn invalid_subjects_are_rejected() {
         json!(["a.b*"]),
     ];
     for subjects in bad {
-        assert_invalid(&router, json!({ "name": "s", "subjects": subjects }), "subjects").await;
+        assert_invalid(
+            &router,
+            json!({ "name": "s", "subjects": subjects }),
+            "subjects",
+        )
+        .await;
     }
     // Subjects that overlap each other within one stream.
     assert_invalid(
@@ -218,7 +240,12 @@ async fn invalid_subjects_are_rejected() {
     )
     .await;
     // Not a list of strings.
-    assert_invalid(&router, json!({ "name": "s", "subjects": "x.y" }), "subjects").await;
+    assert_invalid(
+        &router,
+        json!({ "name": "s", "subjects": "x.y" }),
+        "subjects",
+    )
+    .await;
     assert!(stream_names(&router).await.is_empty());
 }
 
@@ -276,7 +303,11 @@ async fn unknown_enum_values_fields_and_wrong_types_are_rejected() {
 async fn duplicate_name_is_a_conflict() {
     let server = NatsServer::start();
     let (_state, router) = common::app(&server).await;
-    create(&router, json!({ "name": "orders", "subjects": ["orders.>"] })).await;
+    create(
+        &router,
+        json!({ "name": "orders", "subjects": ["orders.>"] }),
+    )
+    .await;
     publish(&router, "orders.1", json!({"id": 1})).await;
 
     // Same name, even with different subjects, is refused and the original is untouched.
@@ -313,7 +344,11 @@ async fn duplicate_name_is_a_conflict() {
 async fn overlapping_subjects_are_a_conflict_naming_the_other_stream() {
     let server = NatsServer::start();
     let (_state, router) = common::app(&server).await;
-    create(&router, json!({ "name": "market_data", "subjects": ["market.>"] })).await;
+    create(
+        &router,
+        json!({ "name": "market_data", "subjects": ["market.>"] }),
+    )
+    .await;
 
     for subjects in [
         json!(["market.btc.price"]),
@@ -336,7 +371,11 @@ async fn overlapping_subjects_are_a_conflict_naming_the_other_stream() {
     assert_eq!(stream_names(&router).await, vec!["market_data"]);
 
     // A subject that only looks similar does not overlap ("market" vs "market.>").
-    create(&router, json!({ "name": "ticks", "subjects": ["market", "trades.>"] })).await;
+    create(
+        &router,
+        json!({ "name": "ticks", "subjects": ["market", "trades.>"] }),
+    )
+    .await;
     assert_eq!(stream_names(&router).await, vec!["market_data", "ticks"]);
 
     // A name defaulting to its subject also conflicts with an explicit subject.
@@ -360,7 +399,11 @@ async fn list_returns_every_stream_sorted_with_config_and_state() {
     assert_eq!(json["data"]["streams"], json!([]));
 
     for name in ["zeta", "alpha", "Mid", "beta"] {
-        create(&router, json!({ "name": name, "subjects": [format!("{name}.>")] })).await;
+        create(
+            &router,
+            json!({ "name": name, "subjects": [format!("{name}.>")] }),
+        )
+        .await;
     }
     // A stream created outside the service is listed too.
     let js = jetstream::new(async_nats::connect(server.url()).await.unwrap());
@@ -379,7 +422,10 @@ async fn list_returns_every_stream_sorted_with_config_and_state() {
     assert_eq!(status, 200, "{json}");
     assert_eq!(json["data"]["count"], 5);
     let streams = json["data"]["streams"].as_array().unwrap();
-    let names: Vec<&str> = streams.iter().map(|s| s["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = streams
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, vec!["Mid", "alpha", "beta", "external", "zeta"]);
     for stream in streams {
         assert!(stream["config"]["subjects"].is_array(), "{stream}");
@@ -399,7 +445,11 @@ async fn list_returns_every_stream_sorted_with_config_and_state() {
 async fn detail_reports_state_after_publishing() {
     let server = NatsServer::start();
     let (_state, router) = common::app(&server).await;
-    create(&router, json!({ "name": "events", "subjects": ["events.>"] })).await;
+    create(
+        &router,
+        json!({ "name": "events", "subjects": ["events.>"] }),
+    )
+    .await;
     for i in 1..=3 {
         let published = publish(&router, "events.created", json!({ "n": i })).await;
         assert_eq!(published["seq"], i);
@@ -432,7 +482,11 @@ async fn detail_of_a_missing_or_invalid_stream() {
     let (_state, router) = common::app(&server).await;
     let result = call(&router, "GET", &format!("{STREAMS}/nope"), None).await;
     assert_error(&result, 404, "STREAM_NOT_FOUND");
-    assert!(result.1["message"].as_str().unwrap().contains("nope"), "{}", result.1);
+    assert!(
+        result.1["message"].as_str().unwrap().contains("nope"),
+        "{}",
+        result.1
+    );
     // A name that could never exist is a bad request, not a lookup.
     let result = call(&router, "GET", &format!("{STREAMS}/a.b"), None).await;
     assert_error(&result, 400, "INVALID_STREAM_DATA");
@@ -449,13 +503,13 @@ async fn detail_shows_consumers_and_their_lag() {
         publish(&router, &format!("jobs.{i}"), json!({ "job": i })).await;
     }
 
-    let client = async_nats::connect(server.url()).await.unwrap();
-    let js = jetstream::new(client.clone());
+    let js = jetstream::new(async_nats::connect(server.url()).await.unwrap());
     let stream = js.get_stream("jobs").await.unwrap();
-    let consumer: pull::Consumer<pull::Config> = stream
+    let consumer: PullConsumer = stream
         .create_consumer(pull::Config {
             durable_name: Some("worker".into()),
             ack_wait: Duration::from_secs(30),
+            max_ack_pending: 1,
             ..Default::default()
         })
         .await
@@ -472,7 +526,10 @@ async fn detail_shows_consumers_and_their_lag() {
     let data = detail(&router, "jobs").await;
     assert_eq!(data["state"]["consumer_count"], 2);
     let consumers = data["consumers"].as_array().unwrap();
-    let names: Vec<&str> = consumers.iter().map(|c| c["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = consumers
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, vec!["auditor", "worker"]);
     let auditor = &consumers[0];
     assert_eq!(auditor["durable"], true);
@@ -485,34 +542,27 @@ async fn detail_shows_consumers_and_their_lag() {
     assert_eq!(worker["num_ack_pending"], 0);
     assert_eq!(worker["num_redelivered"], 0);
 
-    // Take two: ack the first, nak the second, then take the redelivery.
-    let mut batch = consumer
-        .fetch()
-        .max_messages(2)
-        .expires(Duration::from_secs(5))
-        .messages()
-        .await
-        .unwrap();
-    let mut taken = Vec::new();
-    while let Some(message) = batch.next().await {
-        taken.push(message.unwrap());
-    }
-    assert_eq!(taken.len(), 2);
-    taken[0].ack().await.unwrap();
-    taken[1].ack_with(AckKind::Nak(None)).await.unwrap();
-    client.flush().await.unwrap();
-
-    let mut again = consumer
-        .fetch()
-        .max_messages(1)
-        .expires(Duration::from_secs(5))
-        .messages()
-        .await
-        .unwrap();
-    let redelivered = again.next().await.expect("a redelivery").unwrap();
-    assert_eq!(redelivered.info().unwrap().delivered, 2);
+    // One at a time (max_ack_pending 1 makes the order deterministic): ack the first, nak the
+    // second, then take its redelivery.
+    let next = || async {
+        let mut batch = consumer
+            .fetch()
+            .max_messages(1)
+            .expires(Duration::from_secs(5))
+            .messages()
+            .await
+            .unwrap();
+        batch.next().await.expect("a message").unwrap()
+    };
+    let first = next().await;
+    assert_eq!(first.info().unwrap().stream_sequence, 1);
+    first.double_ack().await.unwrap();
+    let second = next().await;
+    assert_eq!(second.info().unwrap().stream_sequence, 2);
+    second.double_ack_with(AckKind::Nak(None)).await.unwrap();
+    let redelivered = next().await;
     assert_eq!(redelivered.info().unwrap().stream_sequence, 2);
-    drop(again);
+    assert_eq!(redelivered.info().unwrap().delivered, 2);
 
     let data = detail(&router, "jobs").await;
     let worker = data["consumers"]
@@ -528,7 +578,13 @@ async fn detail_shows_consumers_and_their_lag() {
     assert_eq!(worker["delivered_stream_seq"], 2, "{worker}");
     assert_eq!(worker["ack_floor_stream_seq"], 1, "{worker}");
     // Reading messages through the API does not move any consumer.
-    let (status, _) = call(&router, "GET", &format!("{STREAMS}/jobs/messages?last=5"), None).await;
+    let (status, _) = call(
+        &router,
+        "GET",
+        &format!("{STREAMS}/jobs/messages?last=5"),
+        None,
+    )
+    .await;
     assert_eq!(status, 200);
     let data = detail(&router, "jobs").await;
     assert_eq!(data["consumers"][1]["num_pending"], 3);
@@ -558,7 +614,13 @@ async fn delete_removes_the_stream_and_then_answers_404() {
     assert_error(&result, 404, "STREAM_NOT_FOUND");
     let result = call(&router, "POST", &format!("{STREAMS}/temp/purge"), None).await;
     assert_error(&result, 404, "STREAM_NOT_FOUND");
-    let result = call(&router, "GET", &format!("{STREAMS}/temp/messages?last=1"), None).await;
+    let result = call(
+        &router,
+        "GET",
+        &format!("{STREAMS}/temp/messages?last=1"),
+        None,
+    )
+    .await;
     assert_error(&result, 404, "STREAM_NOT_FOUND");
     let result = call(
         &router,
@@ -580,7 +642,11 @@ async fn delete_of_a_missing_or_invalid_stream() {
     let (_state, router) = common::app(&server).await;
     let result = call(&router, "DELETE", &format!("{STREAMS}/ghost"), None).await;
     assert_error(&result, 404, "STREAM_NOT_FOUND");
-    assert!(result.1["message"].as_str().unwrap().contains("ghost"), "{}", result.1);
+    assert!(
+        result.1["message"].as_str().unwrap().contains("ghost"),
+        "{}",
+        result.1
+    );
     let result = call(&router, "DELETE", &format!("{STREAMS}/a.b"), None).await;
     assert_error(&result, 400, "INVALID_STREAM_DATA");
 }
@@ -604,7 +670,13 @@ async fn purge_reports_the_number_removed_and_empties_the_stream() {
     assert_eq!(data["state"]["messages"], 0);
     assert_eq!(data["state"]["bytes"], 0);
     assert_eq!(data["state"]["last_seq"], 4);
-    let (status, json) = call(&router, "GET", &format!("{STREAMS}/logs/messages?last=10"), None).await;
+    let (status, json) = call(
+        &router,
+        "GET",
+        &format!("{STREAMS}/logs/messages?last=10"),
+        None,
+    )
+    .await;
     assert_eq!(status, 200, "{json}");
     assert_eq!(json["data"]["count"], 0);
 
@@ -623,7 +695,11 @@ async fn purge_of_a_missing_stream_is_404() {
     let (_state, router) = common::app(&server).await;
     let result = call(&router, "POST", &format!("{STREAMS}/nothing/purge"), None).await;
     assert_error(&result, 404, "STREAM_NOT_FOUND");
-    assert!(result.1["message"].as_str().unwrap().contains("nothing"), "{}", result.1);
+    assert!(
+        result.1["message"].as_str().unwrap().contains("nothing"),
+        "{}",
+        result.1
+    );
 }
 
 #[tokio::test]

@@ -61,7 +61,10 @@ async fn serves_503_while_nats_is_down_and_recovers() {
         let started = Instant::now();
         let result = call(&router, method, uri, body).await;
         assert_error(&result, 503, "NATS_CONNECTION_ERROR");
-        assert!(started.elapsed() < state.nats.timeout() + Duration::from_secs(1), "{uri}");
+        assert!(
+            started.elapsed() < state.nats.timeout() + Duration::from_secs(1),
+            "{uri}"
+        );
     }
     let (status, body) = call(&router, "GET", "/health", None).await;
     assert_eq!(status, 200);
@@ -69,13 +72,21 @@ async fn serves_503_while_nats_is_down_and_recovers() {
     let (status, body) = call(&router, "GET", "/api/v1/status", None).await;
     assert_eq!(status, 200);
     assert_eq!(body["data"]["nats_info"]["client_connected"], false);
-    assert!(body["data"]["statistics"]["connection_errors"].as_u64().unwrap() >= 1);
+    assert!(
+        body["data"]["statistics"]["connection_errors"]
+            .as_u64()
+            .unwrap()
+            >= 1
+    );
     let (status, body) = call(&router, "GET", "/api/v1/broker/status", None).await;
     assert_eq!(status, 200);
     assert_eq!(body["data"]["server"]["available"], false);
 
     server.restart();
-    wait_until("reconnect", Duration::from_secs(15), || state.nats.is_connected()).await;
+    wait_until("reconnect", Duration::from_secs(15), || {
+        state.nats.is_connected()
+    })
+    .await;
     let (status, body) = call(&router, "GET", "/api/v1/broker/streams", None).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data"]["streams"][0]["name"], "s");
@@ -99,7 +110,9 @@ async fn starts_without_nats_and_connects_when_it_appears() {
     let port = common::free_port();
     let url = format!("nats://127.0.0.1:{port}");
     let settings = settings_for(&url, "http://127.0.0.1:1", "");
-    let nats = Nats::connect(&nats_options(&settings)).await.expect("connect returns at once");
+    let nats = Nats::connect(&nats_options(&settings))
+        .await
+        .expect("connect returns at once");
     let state = Shared::new(settings, nats);
     let router = router(state.clone());
     let result = call(&router, "GET", "/api/v1/broker/streams", None).await;
@@ -159,6 +172,9 @@ async fn configured_streams_are_provisioned_and_reprovisioned_after_reconnect() 
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let (_, body) = call(&router, "GET", "/api/v1/broker/streams/orders", None).await;
-    assert_eq!(body["data"]["state"]["messages"], 5, "data survived reconnect");
+    assert_eq!(
+        body["data"]["state"]["messages"], 5,
+        "data survived reconnect"
+    );
     cancel.cancel();
 }

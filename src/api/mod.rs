@@ -118,7 +118,11 @@ pub fn contract(routes: Router<AppState>, state: AppState) -> Router {
 async fn not_found(request: Request) -> ApiError {
     ApiError::new(
         ErrorCode::InvalidParameters,
-        format!("no such endpoint: {} {}", request.method(), request.uri().path()),
+        format!(
+            "no such endpoint: {} {}",
+            request.method(),
+            request.uri().path()
+        ),
     )
     .with_status(StatusCode::NOT_FOUND)
 }

@@ -84,7 +84,11 @@ impl ApiStats {
     }
 
     pub fn snapshot(&self) -> ApiStatsSnapshot {
-        let counts: Vec<u64> = self.latency.iter().map(|c| c.load(Ordering::Relaxed)).collect();
+        let counts: Vec<u64> = self
+            .latency
+            .iter()
+            .map(|c| c.load(Ordering::Relaxed))
+            .collect();
         let total: u64 = counts.iter().sum();
         let mut by_class = Map::new();
         for (class, count) in self.by_class.iter().enumerate().skip(1) {
@@ -123,7 +127,11 @@ mod tests {
         for _ in 0..99 {
             stats.record(200, None, Duration::from_millis(1));
         }
-        stats.record(503, Some(ErrorCode::NatsConnectionError), Duration::from_millis(100));
+        stats.record(
+            503,
+            Some(ErrorCode::NatsConnectionError),
+            Duration::from_millis(100),
+        );
         let snap = stats.snapshot();
         assert_eq!(snap.requests, 100);
         let p50 = snap.latency_ms.p50.unwrap();

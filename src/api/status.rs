@@ -227,7 +227,10 @@ pub async fn broker_health(State(state): State<AppState>) -> Result<Response, Ap
                 "health check failed: nats_connection: {} since {} ({})",
                 connection.state,
                 connection.since,
-                connection.last_error.as_deref().unwrap_or("no error reported")
+                connection
+                    .last_error
+                    .as_deref()
+                    .unwrap_or("no error reported")
             ),
         ));
     }

@@ -36,7 +36,11 @@ pub struct ConfigError {
 }
 
 impl ConfigError {
-    fn new(source_name: impl Into<String>, key: impl Into<String>, message: impl Into<String>) -> Self {
+    fn new(
+        source_name: impl Into<String>,
+        key: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         ConfigError {
             source_name: source_name.into(),
             key: key.into(),
@@ -99,7 +103,11 @@ impl Settings {
     }
 
     /// Layers `args` over a config file's text (for tests and tools that hold the text already).
-    pub fn from_yaml(args: &SettingsArgs, path: &Path, text: &str) -> Result<Settings, ConfigError> {
+    pub fn from_yaml(
+        args: &SettingsArgs,
+        path: &Path,
+        text: &str,
+    ) -> Result<Settings, ConfigError> {
         let file = parse_yaml(path, text)?;
         Self::resolve(args, Some(path.to_owned()), file)
     }
@@ -133,7 +141,10 @@ impl Settings {
             .unwrap_or(DEFAULT_TIMEOUT_SECS);
         if !(timeout_secs.is_finite() && timeout_secs > 0.0 && timeout_secs <= 3600.0) {
             let (origin, k) = if args.nats_timeout.is_some() {
-                ("--nats-timeout / NATS_TIMEOUT".to_owned(), "value".to_owned())
+                (
+                    "--nats-timeout / NATS_TIMEOUT".to_owned(),
+                    "value".to_owned(),
+                )
             } else {
                 (file_name.clone(), key("nats_client.timeout"))
             };
@@ -156,17 +167,28 @@ impl Settings {
                 .unwrap_or(DEFAULT_HTTP_PORT),
         };
 
-        let monitor_url = match args.monitor_url.clone().or(file.nats_client.monitor_url.clone()) {
+        let monitor_url = match args
+            .monitor_url
+            .clone()
+            .or(file.nats_client.monitor_url.clone())
+        {
             Some(url) => {
                 let origin = if args.monitor_url.is_some() {
-                    ("--monitor-url / NATS_MONITOR_URL".to_owned(), "value".to_owned())
+                    (
+                        "--monitor-url / NATS_MONITOR_URL".to_owned(),
+                        "value".to_owned(),
+                    )
                 } else {
                     (file_name.clone(), key("nats_client.monitor_url"))
                 };
                 check_http_url(&url).map_err(|m| ConfigError::new(origin.0, origin.1, m))?;
                 url.trim_end_matches('/').to_owned()
             }
-            None => format!("http://{}:{}", bracket_ipv6(&nats_host), nats_server.http_port),
+            None => format!(
+                "http://{}:{}",
+                bracket_ipv6(&nats_host),
+                nats_server.http_port
+            ),
         };
 
         let log_level = args
@@ -197,7 +219,10 @@ impl Settings {
                 return Err(ConfigError::new(
                     file_name,
                     key(&format!("streams.{name}.name")),
-                    format!("'{}' differs from the key '{name}'; leave it out or make them equal", spec.name),
+                    format!(
+                        "'{}' differs from the key '{name}'; leave it out or make them equal",
+                        spec.name
+                    ),
                 ));
             }
             spec.name = name.clone();
@@ -211,7 +236,8 @@ impl Settings {
             }
             streams.push(spec);
         }
-        check_stream_overlaps(&streams).map_err(|m| ConfigError::new(file_name.clone(), key("streams"), m))?;
+        check_stream_overlaps(&streams)
+            .map_err(|m| ConfigError::new(file_name.clone(), key("streams"), m))?;
 
         Ok(Settings {
             config_file: path,
@@ -244,7 +270,11 @@ impl Settings {
 
 fn read_file(path: &Path) -> Result<ServiceFile, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        ConfigError::new(path.display().to_string(), "(file)", format!("cannot read: {e}"))
+        ConfigError::new(
+            path.display().to_string(),
+            "(file)",
+            format!("cannot read: {e}"),
+        )
     })?;
     parse_yaml(path, &text)
 }
@@ -256,7 +286,11 @@ fn parse_yaml(path: &Path, text: &str) -> Result<ServiceFile, ConfigError> {
     let deserializer = serde_norway::Deserializer::from_str(text);
     let root: FileRoot = serde_path_to_error::deserialize(deserializer).map_err(|err| {
         let key = err.path().to_string();
-        let key = if key == "." { "(top level)".to_owned() } else { key };
+        let key = if key == "." {
+            "(top level)".to_owned()
+        } else {
+            key
+        };
         let message = err.into_inner().to_string();
         // serde_norway starts its message with the path it knows; the key is reported already.
         let message = match message.split_once(": ") {
@@ -318,7 +352,8 @@ fn nats_host(urls: &str) -> Result<String, String> {
 }
 
 fn check_http_url(url: &str) -> Result<(), String> {
-    let parsed = reqwest::Url::parse(url).map_err(|e| format!("'{url}' is not a valid URL: {e}"))?;
+    let parsed =
+        reqwest::Url::parse(url).map_err(|e| format!("'{url}' is not a valid URL: {e}"))?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(format!("'{url}' must start with http:// or https://"));
     }

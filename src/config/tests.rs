@@ -93,7 +93,7 @@ fn errors_name_the_file_and_key() {
     assert_eq!(e.source_name, PATH);
 
     let e = err("servces: {}\n");
-    assert_eq!(e.key, "(top level)");
+    assert_eq!(e.key, "servces");
     assert!(e.message.contains("servces"), "{e}");
 }
 
@@ -101,7 +101,8 @@ fn errors_name_the_file_and_key() {
 fn stream_definitions_are_validated() {
     let e = err("services:\n  message-broker:\n    streams:\n      s:\n        max_msgs: -3\n");
     assert_eq!(e.key, "services.message-broker.streams.s.max_msgs");
-    let e = err("services:\n  message-broker:\n    streams:\n      s:\n        retention: forever\n");
+    let e =
+        err("services:\n  message-broker:\n    streams:\n      s:\n        retention: forever\n");
     assert_eq!(e.key, "services.message-broker.streams.s.retention");
     let e = err("services:\n  message-broker:\n    streams:\n      bad.name: {}\n");
     assert_eq!(e.key, "services.message-broker.streams.bad.name");

@@ -68,11 +68,13 @@ pub struct ConnectionTracker {
     url: String,
     inner: Mutex<Inner>,
     connected_tx: watch::Sender<u64>,
+    disconnected_tx: watch::Sender<u64>,
 }
 
 impl ConnectionTracker {
     pub fn new(url: impl Into<String>) -> Self {
         let (connected_tx, _) = watch::channel(0);
+        let (disconnected_tx, _) = watch::channel(0);
         ConnectionTracker {
             url: url.into(),
             inner: Mutex::new(Inner {
@@ -86,6 +88,7 @@ impl ConnectionTracker {
                 last_error: None,
             }),
             connected_tx,
+            disconnected_tx,
         }
     }
 
@@ -105,7 +108,7 @@ impl ConnectionTracker {
 
     pub fn on_event(&self, event: &async_nats::Event) {
         use async_nats::Event;
-        let connects = self.with(|inner| {
+        let (connects, disconnects) = self.with(|inner| {
             match event {
                 Event::Connected => {
                     inner.connects += 1;
@@ -124,10 +127,16 @@ impl ConnectionTracker {
                 Event::ServerError(err) => inner.last_error = Some(err.to_string()),
                 Event::LameDuckMode | Event::Draining => {}
             }
-            inner.connects
+            (inner.connects, inner.disconnects)
         });
-        if matches!(event, async_nats::Event::Connected) {
-            self.connected_tx.send_replace(connects);
+        match event {
+            async_nats::Event::Connected => {
+                self.connected_tx.send_replace(connects);
+            }
+            async_nats::Event::Disconnected => {
+                self.disconnected_tx.send_replace(disconnects);
+            }
+            _ => {}
         }
     }
 
@@ -146,6 +155,11 @@ impl ConnectionTracker {
     /// Changes each time the client (re)connects; the value is the number of connects so far.
     pub fn connects(&self) -> watch::Receiver<u64> {
         self.connected_tx.subscribe()
+    }
+
+    /// Changes each time the connection is lost.
+    pub fn disconnects(&self) -> watch::Receiver<u64> {
+        self.disconnected_tx.subscribe()
     }
 
     pub fn snapshot(&self) -> ConnectionSnapshot {

@@ -56,6 +56,12 @@ pub struct StoredMessageView {
     pub size: usize,
 }
 
+#[derive(Debug, Deserialize)]
+struct StreamNames {
+    #[serde(default)]
+    streams: Option<Vec<String>>,
+}
+
 /// What to read from a stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MessageSelector {
@@ -101,9 +107,8 @@ impl PublishRequest {
             if id.is_empty() {
                 return Err(ApiError::invalid_message("msg_id must not be empty"));
             }
-            let value = HeaderValue::from_str(id).map_err(|_| {
-                ApiError::invalid_message("msg_id must not contain line breaks")
-            })?;
+            let value = HeaderValue::from_str(id)
+                .map_err(|_| ApiError::invalid_message("msg_id must not contain line breaks"))?;
             map.insert(async_nats::header::NATS_MESSAGE_ID, value);
         }
         Ok(map)
@@ -142,29 +147,87 @@ impl Nats {
         if !headers.is_empty() {
             message = message.headers(headers);
         }
-        let subject = request.subject.clone();
-        let publish = async {
-            self.jetstream
-                .send_publish(subject, message)
-                .await?
-                .await
-        };
-        let ack = match tokio::time::timeout(self.timeout, publish).await {
-            Ok(Ok(ack)) => ack,
-            Ok(Err(err)) => return Err(self.publish_error(err.kind(), &err, &request.subject)),
-            Err(_) => {
-                return Err(self.publish_error(
-                    PublishErrorKind::TimedOut,
-                    &"no acknowledgement",
-                    &request.subject,
-                ));
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        let mut capturing: Option<Option<String>> = None;
+        let ack = loop {
+            let subject = request.subject.clone();
+            let attempt = message.clone();
+            let publish = async { self.jetstream.send_publish(subject, attempt).await?.await };
+            let lost = self.connection_lost();
+            let outcome = tokio::select! {
+                outcome = tokio::time::timeout_at(deadline, publish) => outcome,
+                _ = lost => {
+                    return Err(ApiError::new(
+                        ErrorCode::NatsConnectionError,
+                        "connection to NATS lost while waiting for the acknowledgement; the \
+                         message may or may not be stored — retry with the same msg_id to avoid \
+                         a duplicate",
+                    ));
+                }
+            };
+            let err = match outcome {
+                Ok(Ok(ack)) => break ack,
+                Ok(Err(err)) => err,
+                Err(_) => {
+                    return Err(self.publish_error(
+                        PublishErrorKind::TimedOut,
+                        &"no acknowledgement",
+                        &request.subject,
+                    ));
+                }
+            };
+            // The stream's own max_msg_size refuses the message: the caller's data is at
+            // fault, as with the server's max_payload above.
+            if let Some(refusal) = std::error::Error::source(&err)
+                .and_then(|source| source.downcast_ref::<async_nats::jetstream::Error>())
+                && refusal.error_code()
+                    == async_nats::jetstream::ErrorCode::STREAM_MESSAGE_EXCEEDS_MAXIMUM
+            {
+                return Err(ApiError::invalid_message(format!(
+                    "message is {size} bytes with headers; that is more than the max_msg_size \
+                     of the stream capturing '{}'",
+                    request.subject
+                )));
             }
+            if err.kind() != PublishErrorKind::StreamNotFound {
+                return Err(self.publish_error(err.kind(), &err, &request.subject));
+            }
+            // No responders: nothing received the message, so it is safe to send again. Either
+            // no stream captures the subject, or the one that does is between leaders (a
+            // cluster node just went away) — then retry until the deadline.
+            if capturing.is_none() {
+                capturing = Some(self.stream_capturing(&request.subject).await?);
+            }
+            let Some(Some(stream)) = &capturing else {
+                return Err(self.publish_error(err.kind(), &err, &request.subject));
+            };
+            let pause = std::time::Duration::from_millis(100);
+            if tokio::time::Instant::now() + pause >= deadline {
+                return Err(ApiError::new(
+                    ErrorCode::JetstreamError,
+                    format!(
+                        "stream '{stream}' captures '{}' but did not accept the message within \
+                         {:?} (no stream leader?)",
+                        request.subject, self.timeout
+                    ),
+                )
+                .with_status(StatusCode::SERVICE_UNAVAILABLE));
+            }
+            tokio::time::sleep(pause).await;
         };
         Ok(Published {
             stream: ack.stream,
             seq: ack.sequence,
             duplicate: ack.duplicate,
         })
+    }
+
+    /// The stream whose subjects capture `subject`, if any.
+    async fn stream_capturing(&self, subject: &str) -> Result<Option<String>, ApiError> {
+        let names: StreamNames = self
+            .js_request("STREAM.NAMES", Some(&json!({ "subject": subject })))
+            .await?;
+        Ok(names.streams.unwrap_or_default().into_iter().next())
     }
 
     fn publish_error(

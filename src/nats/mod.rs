@@ -70,6 +70,11 @@ impl From<JsError> for ApiError {
     }
 }
 
+/// A NATS URL the client cannot use.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("invalid NATS URL {0}")]
+pub struct ConnectFailure(String);
+
 /// How to reach NATS.
 #[derive(Debug, Clone)]
 pub struct NatsOptions {
@@ -91,8 +96,18 @@ pub struct Nats {
 impl Nats {
     /// Starts connecting and returns at once: the client keeps trying in the background, forever,
     /// so the caller can serve (answering 503) while NATS is still down. Fails only on a URL the
-    /// client cannot parse.
-    pub async fn connect(options: &NatsOptions) -> Result<Nats, async_nats::ConnectError> {
+    /// client cannot parse. `url` may list several servers, comma-separated.
+    pub async fn connect(options: &NatsOptions) -> Result<Nats, ConnectFailure> {
+        let servers = options
+            .url
+            .split(',')
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(|u| {
+                u.parse::<async_nats::ServerAddr>()
+                    .map_err(|e| ConnectFailure(format!("'{u}': {e}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let tracker = Arc::new(ConnectionTracker::new(options.url.clone()));
         let events = Arc::clone(&tracker);
         let attempts = Arc::clone(&tracker);
@@ -110,8 +125,9 @@ impl Nats {
                 let tracker = Arc::clone(&events);
                 async move { tracker.on_event(&event) }
             })
-            .connect(options.url.as_str())
-            .await?;
+            .connect(servers)
+            .await
+            .map_err(|e| ConnectFailure(e.to_string()))?;
         let mut jetstream = async_nats::jetstream::new(client.clone());
         jetstream.set_timeout(options.timeout);
         Ok(Nats {
@@ -174,6 +190,19 @@ impl Nats {
         }
     }
 
+    /// Completes when the connection is lost after this call. A request in flight then will get
+    /// no answer (the server that had it is gone), so waiting out the timeout would only make
+    /// callers hang.
+    pub fn connection_lost(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut disconnects = self.tracker.disconnects();
+        disconnects.mark_unchanged();
+        async move {
+            if disconnects.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+    }
+
     fn timed_out(&self) -> JsError {
         if self.is_connected() {
             JsError::TimedOut(self.timeout)
@@ -198,8 +227,13 @@ impl Nats {
             }
             None => Bytes::new(),
         };
+        let lost = self.connection_lost();
         let request = self.client.request(format!("$JS.API.{api}"), payload);
-        let message = match tokio::time::timeout(self.timeout, request).await {
+        let answer = tokio::select! {
+            answer = tokio::time::timeout(self.timeout, request) => answer,
+            _ = lost => return Err(JsError::NotConnected),
+        };
+        let message = match answer {
             Err(_) => return Err(self.timed_out()),
             Ok(Err(err)) => {
                 return Err(match err.kind() {
@@ -211,9 +245,8 @@ impl Nats {
             }
             Ok(Ok(message)) => message,
         };
-        let value: Value = serde_json::from_slice(&message.payload).map_err(|e| {
-            JsError::Other(format!("unreadable JetStream response to {api}: {e}"))
-        })?;
+        let value: Value = serde_json::from_slice(&message.payload)
+            .map_err(|e| JsError::Other(format!("unreadable JetStream response to {api}: {e}")))?;
         if let Some(error) = value.get("error") {
             let body: ApiErrorBody = serde_json::from_value(error.clone())
                 .map_err(|e| JsError::Other(format!("unreadable JetStream error: {e}")))?;

@@ -63,7 +63,8 @@ impl Nats {
         if changes.is_empty() {
             return Ok(Outcome::Unchanged);
         }
-        let body = serde_json::to_value(spec.apply_to(&current.config)).map_err(|e| e.to_string())?;
+        let body =
+            serde_json::to_value(spec.apply_to(&current.config)).map_err(|e| e.to_string())?;
         self.js_request::<Value>(&format!("STREAM.UPDATE.{name}"), Some(&body))
             .await
             .map_err(|e| format!("update refused ({}): {e}", changes.join(", ")))?;

@@ -120,7 +120,12 @@ impl From<WireStreamInfo> for StreamView {
 
 impl From<WireConsumerInfo> for ConsumerView {
     fn from(info: WireConsumerInfo) -> Self {
-        let text = |key: &str| info.config.get(key).and_then(Value::as_str).map(str::to_owned);
+        let text = |key: &str| {
+            info.config
+                .get(key)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
         ConsumerView {
             durable: text("durable_name").is_some(),
             filter_subject: text("filter_subject"),

@@ -174,8 +174,13 @@ pub async fn app(server: &NatsServer) -> (AppState, Router) {
 
 pub async fn app_with(server: &NatsServer, yaml: &str) -> (AppState, Router) {
     let settings = settings_for(&server.url(), &server.monitor_url(), yaml);
-    let nats = Nats::connect(&nats_options(&settings)).await.expect("connect");
-    wait_until("NATS connected", Duration::from_secs(10), || nats.is_connected()).await;
+    let nats = Nats::connect(&nats_options(&settings))
+        .await
+        .expect("connect");
+    wait_until("NATS connected", Duration::from_secs(10), || {
+        nats.is_connected()
+    })
+    .await;
     let state = Shared::new(settings, nats);
     let router = router(state.clone());
     (state, router)
@@ -193,7 +198,12 @@ pub async fn wait_until(what: &str, limit: Duration, mut check: impl FnMut() -> 
 }
 
 /// One request through the router: the status and the parsed envelope.
-pub async fn call(router: &Router, method: &str, uri: &str, body: Option<Value>) -> (StatusCode, Value) {
+pub async fn call(
+    router: &Router,
+    method: &str,
+    uri: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
     let mut builder = Request::builder().method(method).uri(uri);
     let body = match body {
         Some(json) => {
@@ -206,11 +216,24 @@ pub async fn call(router: &Router, method: &str, uri: &str, body: Option<Value>)
 }
 
 pub async fn raw_call(router: &Router, request: Request<Body>) -> (StatusCode, Value) {
-    let response = router.clone().oneshot(request).await.expect("router answers");
+    let response = router
+        .clone()
+        .oneshot(request)
+        .await
+        .expect("router answers");
     let status = response.status();
-    let bytes = response.into_body().collect().await.expect("body").to_bytes();
-    let json: Value = serde_json::from_slice(&bytes)
-        .unwrap_or_else(|e| panic!("response is not JSON ({e}): {}", String::from_utf8_lossy(&bytes)));
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    let json: Value = serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+        panic!(
+            "response is not JSON ({e}): {}",
+            String::from_utf8_lossy(&bytes)
+        )
+    });
     assert_envelope(&json, status);
     (status, json)
 }
