@@ -9,7 +9,7 @@ use async_nats::jetstream;
 use async_nats::jetstream::AckKind;
 use async_nats::jetstream::consumer::{PullConsumer, pull};
 use axum::Router;
-use common::{NatsServer, assert_error, call};
+use common::{NatsServer, app, assert_error, call};
 use futures::StreamExt;
 use serde_json::{Value, json};
 
@@ -718,4 +718,27 @@ async fn limits_are_enforced_by_the_created_stream() {
     assert_eq!(state["messages"], 2, "{state}");
     assert_eq!(state["first_seq"], 2, "{state}");
     assert_eq!(state["last_seq"], 3, "{state}");
+}
+
+#[tokio::test]
+async fn definitions_the_server_refuses_are_invalid_stream_data() {
+    let server = NatsServer::start();
+    let (_, router) = app(&server).await;
+    // A single server cannot hold three replicas.
+    let result = call(
+        &router,
+        "POST",
+        "/api/v1/broker/streams",
+        Some(json!({"name": "r3", "subjects": ["r3.>"], "replicas": 3})),
+    )
+    .await;
+    assert_error(&result, 400, "INVALID_STREAM_DATA");
+    assert!(
+        result.1["message"]
+            .as_str()
+            .unwrap()
+            .contains("JetStream refused"),
+        "{}",
+        result.1
+    );
 }

@@ -40,7 +40,8 @@ impl<'de> Deserialize<'de> for Services {
                 let mut services = Services::default();
                 while let Some(key) = map.next_key::<String>()? {
                     if key == SERVICE_KEY {
-                        services.message_broker = Some(map.next_value()?);
+                        // An empty or `null` section means "all defaults".
+                        services.message_broker = map.next_value::<Option<ServiceFile>>()?;
                     } else {
                         map.next_value::<IgnoredAny>()?;
                     }

@@ -256,6 +256,20 @@ impl Nats {
                 Some(codes::STREAM_NAME_EXISTS) | Some(codes::STREAM_SUBJECT_OVERLAP) => {
                     ApiError::new(ErrorCode::StreamCreationError, err.to_string())
                 }
+                // The server judged the definition itself invalid (e.g. replicas beyond the
+                // cluster's size): the caller's data is at fault.
+                Some(code)
+                    if code == codes::STREAM_REPLICAS_NOT_SUPPORTED
+                        || matches!(&err, JsError::Api(body) if body.code == 400) =>
+                {
+                    ApiError::invalid_stream(format!(
+                        "JetStream refused the stream: {}",
+                        match &err {
+                            JsError::Api(body) => body.description.clone(),
+                            other => other.to_string(),
+                        }
+                    ))
+                }
                 Some(_) => ApiError::new(ErrorCode::StreamCreationError, err.to_string())
                     .with_status(axum::http::StatusCode::INTERNAL_SERVER_ERROR),
                 None => err.into(),

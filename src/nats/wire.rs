@@ -206,6 +206,7 @@ pub mod codes {
     pub const STREAM_NAME_EXISTS: u64 = 10058;
     pub const STREAM_NOT_FOUND: u64 = 10059;
     pub const STREAM_SUBJECT_OVERLAP: u64 = 10065;
+    pub const STREAM_REPLICAS_NOT_SUPPORTED: u64 = 10074;
     pub const NO_MESSAGE_FOUND: u64 = 10037;
     pub const JETSTREAM_NOT_ENABLED: u64 = 10076;
     pub const JETSTREAM_NOT_ENABLED_FOR_ACCOUNT: u64 = 10039;
