@@ -77,6 +77,18 @@ pub struct SettingsArgs {
     /// NATS server cluster port [default: 6222]
     #[arg(long, env = "NATS_CLUSTER_PORT", value_name = "PORT", global = true)]
     pub nats_cluster_port: Option<u16>,
+
+    /// Start and manage a local nats-server (JetStream on) instead of only connecting to one
+    #[arg(long, global = true)]
+    pub supervise: bool,
+
+    /// Supervise a local cluster of N nodes (3 or 5) on consecutive ports; implies --supervise
+    #[arg(long, value_name = "N", global = true)]
+    pub cluster: Option<usize>,
+
+    /// nats-server binary the supervisor runs [default: nats-server on PATH]
+    #[arg(long, env = "NATS_SERVER_BIN", value_name = "PATH", global = true)]
+    pub nats_server_bin: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Subcommand)]

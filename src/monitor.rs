@@ -198,3 +198,58 @@ fn describe(err: &reqwest::Error) -> String {
     }
     source.to_string()
 }
+
+/// One server's health as seen from its monitoring port: up or down, its routes, and the
+/// JetStream meta leader it knows.
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeProbe {
+    pub monitor_url: String,
+    pub up: bool,
+    pub server_name: Option<String>,
+    /// Route connections (newer servers pool several per peer).
+    pub routes: Option<u64>,
+    /// The distinct servers this one has routes to.
+    pub peers: Option<Vec<String>>,
+    pub meta_leader: Option<String>,
+    pub error: Option<String>,
+}
+
+/// Probes a server's monitoring port: `/healthz`, then `/varz` and `/jsz` for routes and leader.
+pub async fn probe_node(base: &str, timeout: Duration) -> NodeProbe {
+    let monitor = Monitor::new(base, timeout);
+    let (health, varz, jsz, routez) = tokio::join!(
+        monitor.healthz(),
+        monitor.varz(),
+        monitor.jsz(),
+        monitor.routez()
+    );
+    NodeProbe {
+        monitor_url: monitor.base().to_owned(),
+        up: matches!(health, Ok(true)),
+        server_name: varz.as_ref().ok().map(|v| v.server_name.clone()),
+        routes: varz.as_ref().ok().map(|v| v.routes),
+        peers: routez.ok().map(|r| {
+            let mut peers: Vec<String> = r
+                .routes
+                .into_iter()
+                .map(|route| {
+                    if route.remote_name.is_empty() {
+                        route.remote_id
+                    } else {
+                        route.remote_name
+                    }
+                })
+                .collect();
+            peers.sort();
+            peers.dedup();
+            peers
+        }),
+        meta_leader: jsz
+            .as_ref()
+            .ok()
+            .and_then(|j| j.meta_cluster.as_ref())
+            .map(|m| m.leader.clone())
+            .filter(|l| !l.is_empty()),
+        error: health.err().map(|e| e.to_string()),
+    }
+}

@@ -7,6 +7,7 @@ use tokio_util::sync::CancellationToken;
 use crate::api::{self, Shared};
 use crate::config::Settings;
 use crate::nats::{Nats, NatsOptions, provision_on_connect};
+use crate::supervisor::Supervisor;
 
 pub fn nats_options(settings: &Settings) -> NatsOptions {
     NatsOptions {
@@ -25,6 +26,21 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
              --port or API_PORT"
         )
     })?;
+    let mut supervisor = if settings.supervise {
+        let supervisor = tokio::select! {
+            started = Supervisor::start(&settings.nats_server) => started?,
+            _ = shutdown_signal() => return Ok(()),
+        };
+        tracing::info!(
+            nodes = settings.nats_server.nodes,
+            urls = %supervisor.handle().client_urls(),
+            data_dir = %settings.nats_server.data_dir.display(),
+            "supervised nats-server started"
+        );
+        Some(supervisor)
+    } else {
+        None
+    };
     let nats = Nats::connect(&nats_options(&settings))
         .await
         .with_context(|| format!("cannot use NATS URL '{}'", settings.nats_url))?;
@@ -38,7 +54,11 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         configured_streams = settings.streams.len(),
         "message broker API listening"
     );
-    let state = Shared::new(settings, nats.clone());
+    let state = Shared::new_with(
+        settings,
+        nats.clone(),
+        supervisor.as_ref().map(Supervisor::handle),
+    );
     api::serve(listener, state, shutdown_signal()).await?;
     cancel.cancel();
     tracing::info!("shutting down: in-flight requests finished");
@@ -47,6 +67,10 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     // wait out the whole timeout.
     if nats.is_connected() {
         let _ = tokio::time::timeout(nats.timeout(), nats.client().flush()).await;
+    }
+    if let Some(supervisor) = supervisor.as_mut() {
+        supervisor.shutdown().await;
+        tracing::info!("supervised nats-server stopped");
     }
     Ok(())
 }

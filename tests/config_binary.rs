@@ -29,6 +29,7 @@ const CONFIG_VARS: &[&str] = &[
     "NATS_HTTP_PORT",
     "NATS_MONITOR_URL",
     "NATS_TIMEOUT",
+    "NATS_SERVER_BIN",
 ];
 
 /// How long one `message-broker config` run may take before the test gives up on it.
@@ -591,7 +592,20 @@ fn defaults_without_any_file_or_variable() {
             "nats_url": "nats://127.0.0.1:4222",
             "nats_timeout": 10.0,
             "monitor_url": "http://127.0.0.1:8222",
-            "nats_server": { "port": 4222, "cluster_port": 6222, "http_port": 8222 },
+            "supervise": false,
+            "nats_server": {
+                "binary": null,
+                "host": "127.0.0.1",
+                "port": 4222,
+                "cluster_port": 6222,
+                "http_port": 8222,
+                "data_dir": sandbox.home().join(".local/share/message-broker/nats"),
+                "max_memory": null,
+                "max_storage": null,
+                "server_name": "message-broker",
+                "config_file": null,
+                "nodes": 1,
+            },
             "max_body_bytes": 4194304,
             "streams": [],
         })

@@ -7,187 +7,15 @@
 
 mod common;
 
-use std::fs::File;
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
-use common::{NatsServer, assert_envelope, free_port, http_status};
+use common::{NatsServer, assert_envelope, free_port};
 use serde_json::{Value, json};
 
-const BIN: &str = env!("CARGO_BIN_EXE_message-broker");
-
-/// Every variable the binary reads its settings from; cleared for each run.
-const CONFIG_VARS: &[&str] = &[
-    "MESSAGE_BROKER_CONFIG",
-    "ENVIRONMENT",
-    "API_PORT",
-    "API_HOST",
-    "LOG_LEVEL",
-    "LOG_FILE",
-    "NATS_URL",
-    "NATS_CLUSTER_PORT",
-    "NATS_HTTP_PORT",
-    "NATS_MONITOR_URL",
-    "NATS_TIMEOUT",
-];
-
-/// How long the service may take to start answering, or to exit once asked to.
-const START_LIMIT: Duration = Duration::from_secs(20);
-const EXIT_LIMIT: Duration = Duration::from_secs(10);
-
-/// A `message-broker --serve` child on a free loopback port, killed on drop. Its stdout and
-/// stderr go to files in its own temporary directory (which is also its HOME).
-struct Service {
-    child: Option<Child>,
-    port: u16,
-    dir: tempfile::TempDir,
-}
-
-impl Service {
-    /// Starts the service with `env` and extra `args`, and waits until it answers `/health`.
-    fn start(env: &[(&str, &str)], args: &[&str]) -> Service {
-        let mut service = Service::spawn(free_port(), env, args);
-        service.wait_listening();
-        service
-    }
-
-    /// Starts the service on `port` without waiting for it.
-    fn spawn(port: u16, env: &[(&str, &str)], args: &[&str]) -> Service {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let mut command = Command::new(BIN);
-        for var in CONFIG_VARS {
-            command.env_remove(var);
-        }
-        command
-            .env("HOME", dir.path())
-            .env("XDG_CONFIG_HOME", dir.path().join("xdg"))
-            .current_dir(dir.path())
-            .args([
-                "--serve",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                &port.to_string(),
-            ])
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(File::create(dir.path().join("stdout")).expect("stdout file"))
-            .stderr(File::create(dir.path().join("stderr")).expect("stderr file"));
-        for (key, value) in env {
-            command.env(key, value);
-        }
-        let child = command.spawn().expect("start message-broker");
-        Service {
-            child: Some(child),
-            port,
-            dir,
-        }
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.as_ref().expect("running").id()
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-
-    fn stdout(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("stdout")).unwrap_or_default()
-    }
-
-    fn stderr(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("stderr")).unwrap_or_default()
-    }
-
-    /// Exit status if the child has exited.
-    fn exited(&mut self) -> Option<ExitStatus> {
-        self.child
-            .as_mut()
-            .and_then(|c| c.try_wait().expect("try_wait"))
-    }
-
-    fn wait_listening(&mut self) {
-        let deadline = Instant::now() + START_LIMIT;
-        while Instant::now() < deadline {
-            if http_status(self.port, "/health") == Some(200) {
-                return;
-            }
-            if let Some(status) = self.exited() {
-                panic!(
-                    "the service exited ({status:?}) before answering\nstdout:\n{}\nstderr:\n{}",
-                    self.stdout(),
-                    self.stderr()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(25));
-        }
-        panic!(
-            "the service did not answer /health on port {} within {START_LIMIT:?}\nstdout:\n{}\nstderr:\n{}",
-            self.port,
-            self.stdout(),
-            self.stderr()
-        );
-    }
-
-    /// Sends `signal` (TERM, INT) with kill(1).
-    fn signal(&self, signal: &str) {
-        let status = Command::new("kill")
-            .args(["-s", signal, &self.pid().to_string()])
-            .status()
-            .expect("run kill");
-        assert!(status.success(), "kill -s {signal} failed");
-    }
-
-    /// Waits (bounded) for the child to exit.
-    fn wait_exit(&mut self, limit: Duration) -> ExitStatus {
-        let deadline = Instant::now() + limit;
-        loop {
-            if let Some(status) = self.exited() {
-                return status;
-            }
-            if Instant::now() > deadline {
-                panic!(
-                    "the service did not exit within {limit:?}\nstdout:\n{}\nstderr:\n{}",
-                    self.stdout(),
-                    self.stderr()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    /// Asks the service to stop with `signal` and checks it exits 0 promptly.
-    fn stop_with(&mut self, signal: &str) -> Duration {
-        self.signal(signal);
-        let asked = Instant::now();
-        let status = self.wait_exit(EXIT_LIMIT);
-        assert_eq!(
-            status.code(),
-            Some(0),
-            "exit after SIG{signal}: {status:?}\nstderr:\n{}",
-            self.stderr()
-        );
-        asked.elapsed()
-    }
-
-    /// The JSON log lines on stdout, each checked to be a JSON object with the spec's fields.
-    fn log_lines(&self) -> Vec<Value> {
-        parse_log_lines(&self.stdout())
-    }
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
+use common::service::{EXIT_LIMIT, START_LIMIT, Service};
 
 /// Parses JSON log lines and checks the fields every line carries.
 fn parse_log_lines(text: &str) -> Vec<Value> {
@@ -451,7 +279,7 @@ async fn the_spec_walkthrough_against_a_real_nats_server() {
     assert!(took < Duration::from_secs(5), "shutdown took {took:?}");
 
     // Logs: JSON lines with the spec's fields and the event's own fields.
-    let lines = service.log_lines();
+    let lines = parse_log_lines(&service.stdout());
     let listening = find_log(&lines, "message broker API listening").expect("listening line");
     assert_eq!(listening["level"], "INFO");
     assert_eq!(listening["api"], format!("127.0.0.1:{}", service.port));
@@ -499,7 +327,7 @@ async fn configured_streams_are_created_at_start_up() {
     assert_eq!(stream["config"]["subjects"], json!(["market.>"]));
     assert_eq!(stream["config"]["max_msgs"], 1000);
     service.stop_with("TERM");
-    let lines = service.log_lines();
+    let lines = parse_log_lines(&service.stdout());
     let provisioned =
         find_log(&lines, "configured streams provisioned").expect("provisioning line");
     assert_eq!(provisioned["streams_created"], 1);
@@ -525,7 +353,7 @@ async fn log_level_is_honoured_and_log_file_gets_a_daily_copy() {
     let (status, _) = get(&client, &service.url("/health")).await;
     assert_eq!(status, 200);
     service.stop_with("TERM");
-    let stdout_lines = service.log_lines();
+    let stdout_lines = parse_log_lines(&service.stdout());
     let request_line = stdout_lines
         .iter()
         .find(|l| l["message"] == "request" && l["path"] == "/health")
@@ -586,7 +414,7 @@ async fn log_level_is_honoured_and_log_file_gets_a_daily_copy() {
     let (status, _) = get(&client, &service.url("/health")).await;
     assert_eq!(status, 200);
     service.stop_with("TERM");
-    let quiet = service.log_lines();
+    let quiet = parse_log_lines(&service.stdout());
     assert!(
         quiet
             .iter()
@@ -609,7 +437,7 @@ async fn log_level_is_honoured_and_log_file_gets_a_daily_copy() {
     let (status, _) = get(&client, &service.url("/health")).await;
     assert_eq!(status, 200);
     service.stop_with("TERM");
-    let info = service.log_lines();
+    let info = parse_log_lines(&service.stdout());
     assert!(
         find_log(&info, "message broker API listening").is_some(),
         "{info:?}"
@@ -686,7 +514,7 @@ async fn sigterm_lets_an_in_flight_request_finish_then_exits_0() {
     assert_eq!(status.code(), Some(0), "{status:?}\n{}", service.stderr());
     let exited = Instant::now();
     assert!(exited >= answered && exited.duration_since(signalled) < Duration::from_secs(10));
-    let lines = service.log_lines();
+    let lines = parse_log_lines(&service.stdout());
     assert_eq!(
         find_log(&lines, "shutdown requested").expect("shutdown line")["signal"],
         "SIGTERM"
@@ -703,7 +531,7 @@ async fn sigint_exits_0() {
     wait_health(&client, &service, "healthy", Duration::from_secs(20)).await;
     let took = service.stop_with("INT");
     assert!(took < Duration::from_secs(5), "shutdown took {took:?}");
-    let lines = service.log_lines();
+    let lines = parse_log_lines(&service.stdout());
     assert_eq!(
         find_log(&lines, "shutdown requested").expect("shutdown line")["signal"],
         "SIGINT"
@@ -849,7 +677,7 @@ fn a_busy_api_port_is_a_clear_error() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
     // The failure is logged as a JSON line too.
-    let lines = service.log_lines();
+    let lines = parse_log_lines(&service.stdout());
     assert!(lines.iter().any(|l| l["level"] == "ERROR"), "{lines:?}");
     drop(holder);
 }
@@ -888,7 +716,7 @@ fn the_service_reads_its_config_file_under_the_environment() {
         assert_eq!(json["data"]["environment"], "staging");
         assert_eq!(json["data"]["port"], service.port);
         service.stop_with("TERM");
-        let lines = service.log_lines();
+        let lines = parse_log_lines(&service.stdout());
         assert_eq!(
             find_log(&lines, "message broker API listening").is_some(),
             listening_logged,

@@ -428,3 +428,30 @@ async fn three_node_cluster_keeps_publishing_when_a_node_dies() {
     drop(state);
     supervisor.shutdown().await;
 }
+
+#[tokio::test]
+async fn a_pass_through_config_file_is_run_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = settings(dir.path(), 1);
+    let conf = dir.path().join("mine.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "server_name: mine\nlisten: 127.0.0.1:{}\nhttp: 127.0.0.1:{}\njetstream {{ store_dir: \"{}\" }}\n",
+            settings.port,
+            settings.http_port,
+            dir.path().join("js").display()
+        ),
+    )
+    .unwrap();
+    settings.config_file = Some(conf);
+    let mut supervisor = Supervisor::start(&settings).await.unwrap();
+    let handle = supervisor.handle();
+    assert_eq!(handle.status().state, NodeState::Running);
+    let varz = message_broker::monitor::Monitor::new(&handle.monitor_url(), Duration::from_secs(2))
+        .varz()
+        .await
+        .unwrap();
+    assert_eq!(varz.server_name, "mine");
+    supervisor.shutdown().await;
+}

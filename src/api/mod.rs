@@ -28,6 +28,7 @@ use crate::envelope::Envelope;
 use crate::error::{ApiError, ErrorCode};
 use crate::monitor::Monitor;
 use crate::nats::Nats;
+use crate::supervisor::SupervisorHandle;
 
 /// Messages this service put into streams and handed out of them.
 #[derive(Debug, Default)]
@@ -52,12 +53,22 @@ pub struct Shared {
     pub counters: Counters,
     pub api_stats: ApiStats,
     pub started: Instant,
+    pub supervisor: Option<SupervisorHandle>,
 }
 
 pub type AppState = Arc<Shared>;
 
 impl Shared {
     pub fn new(settings: Settings, nats: Nats) -> AppState {
+        Self::new_with(settings, nats, None)
+    }
+
+    /// With the supervisor whose servers this service runs on, when it runs them.
+    pub fn new_with(
+        settings: Settings,
+        nats: Nats,
+        supervisor: Option<SupervisorHandle>,
+    ) -> AppState {
         let monitor = Monitor::new(&settings.monitor_url, settings.nats_timeout);
         Arc::new(Shared {
             settings,
@@ -66,6 +77,7 @@ impl Shared {
             counters: Counters::default(),
             api_stats: ApiStats::default(),
             started: Instant::now(),
+            supervisor,
         })
     }
 }

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::{AppState, ok};
 use crate::error::{ApiError, ErrorCode};
-use crate::monitor::MonitorError;
+use crate::monitor::{MonitorError, NodeProbe, probe_node};
 use crate::nats::LinkState;
 
 fn uptime(state: &AppState) -> f64 {
@@ -65,14 +65,14 @@ pub async fn service_status(State(state): State<AppState>) -> Response {
             "environment": settings.environment,
             "port": settings.api_port,
             "features": {
-                "nats_server": false,
+                "nats_server": state.supervisor.is_some(),
                 "jetstream": account.is_some(),
                 "message_routing": true,
                 "stream_management": true,
                 "message_persistence": account.is_some(),
             },
             "nats_info": {
-                "server_status": if connected { "running" } else { "unreachable" },
+                "server_status": server_status(&state, connected),
                 "client_connected": connected,
                 "streams_count": streams,
                 "server_version": server_version,
@@ -87,6 +87,29 @@ pub async fn service_status(State(state): State<AppState>) -> Response {
     )
 }
 
+/// The supervisor's state when this process runs the server; otherwise what the client sees.
+fn server_status(state: &AppState, connected: bool) -> String {
+    match &state.supervisor {
+        Some(supervisor) => supervisor.status().state.to_string(),
+        None if connected => "running".to_owned(),
+        None => "unreachable".to_owned(),
+    }
+}
+
+/// Every supervised node's health from its own monitoring port.
+async fn node_probes(state: &AppState) -> Option<Vec<NodeProbe>> {
+    let supervisor = state.supervisor.as_ref()?;
+    let timeout = state
+        .settings
+        .nats_timeout
+        .min(std::time::Duration::from_secs(2));
+    let probes = supervisor
+        .plans()
+        .into_iter()
+        .map(|plan| async move { probe_node(&plan.monitor_url(), timeout).await });
+    Some(futures::future::join_all(probes).await)
+}
+
 fn unavailable(err: &MonitorError) -> Value {
     json!({ "available": false, "error": err.to_string() })
 }
@@ -96,7 +119,7 @@ fn unavailable(err: &MonitorError) -> Value {
 pub async fn broker_status(State(state): State<AppState>) -> Response {
     let nats = &state.nats;
     let monitor = &state.monitor;
-    let (rtt, varz, jsz, routez, account) = tokio::join!(
+    let (rtt, varz, jsz, routez, account, nodes) = tokio::join!(
         nats.rtt(),
         monitor.varz(),
         monitor.jsz(),
@@ -108,6 +131,7 @@ pub async fn broker_status(State(state): State<AppState>) -> Response {
                 None
             }
         },
+        node_probes(&state),
     );
     let connection = nats.connection();
     let info = nats.server_info();
@@ -208,6 +232,10 @@ pub async fn broker_status(State(state): State<AppState>) -> Response {
             "server": server,
             "jetstream": jetstream,
             "cluster": cluster,
+            "supervisor": match &state.supervisor {
+                Some(supervisor) => json!({ "enabled": true, "status": supervisor.status(), "nodes": nodes }),
+                None => json!({ "enabled": false }),
+            },
             "api": state.api_stats.snapshot(),
             "statistics": {
                 "messages_published": state.counters.published(),
@@ -249,11 +277,25 @@ pub async fn broker_health(State(state): State<AppState>) -> Result<Response, Ap
             .with_status(StatusCode::SERVICE_UNAVAILABLE)
         }
     })?;
-    let rtt = state.nats.rtt().await;
-    let monitoring = match state.monitor.healthz().await {
+    let (rtt, health, nodes) = tokio::join!(
+        state.nats.rtt(),
+        state.monitor.healthz(),
+        node_probes(&state)
+    );
+    let monitoring = match health {
         Ok(healthy) => json!({ "ok": healthy, "url": state.monitor.base() }),
         Err(err) => json!({ "ok": false, "error": err.to_string() }),
     };
+    let nodes = nodes.map(|nodes| {
+        let up = nodes.iter().filter(|n| n.up).count();
+        json!({
+            "ok": up == nodes.len(),
+            "up": up,
+            "total": nodes.len(),
+            "supervisor": state.supervisor.as_ref().map(|s| s.status().state),
+            "nodes": nodes,
+        })
+    });
     Ok(ok(
         "Broker is healthy",
         json!({
@@ -272,6 +314,7 @@ pub async fn broker_health(State(state): State<AppState>) -> Result<Response, Ap
                     "consumers": account.consumers,
                 },
                 "monitoring": monitoring,
+                "nodes": nodes,
             },
         }),
     ))

@@ -74,9 +74,35 @@ pub struct ServiceFile {
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NatsServerFile {
+    pub enabled: Option<bool>,
+    pub binary: Option<PathBuf>,
+    pub host: Option<String>,
     pub port: Option<u16>,
     pub cluster_port: Option<u16>,
     pub http_port: Option<u16>,
+    pub data_dir: Option<PathBuf>,
+    pub max_memory: Option<Size>,
+    pub max_storage: Option<Size>,
+    pub server_name: Option<String>,
+    pub config_file: Option<PathBuf>,
+    pub nodes: Option<usize>,
+}
+
+/// A size as nats-server takes it: a byte count, or text such as `512M`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Size {
+    Bytes(u64),
+    Text(String),
+}
+
+impl Size {
+    pub fn as_text(&self) -> String {
+        match self {
+            Size::Bytes(n) => n.to_string(),
+            Size::Text(t) => t.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]

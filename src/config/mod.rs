@@ -3,6 +3,7 @@
 //! naming where it came from (file and key path, or variable/flag) and what was expected.
 
 mod file;
+mod server;
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -11,6 +12,7 @@ use serde::Serialize;
 
 use crate::cli::SettingsArgs;
 use crate::stream_spec::StreamSpec;
+use crate::supervisor::SupervisorSettings;
 use file::{FileRoot, SERVICE_KEY, ServiceFile};
 
 pub const DEFAULT_API_PORT: u16 = 8086;
@@ -49,13 +51,6 @@ impl ConfigError {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct NatsServerSettings {
-    pub port: u16,
-    pub cluster_port: u16,
-    pub http_port: u16,
-}
-
 /// The resolved settings every mode runs with.
 #[derive(Debug, Clone, Serialize)]
 pub struct Settings {
@@ -69,7 +64,9 @@ pub struct Settings {
     #[serde(serialize_with = "seconds")]
     pub nats_timeout: Duration,
     pub monitor_url: String,
-    pub nats_server: NatsServerSettings,
+    /// Whether this process starts and manages the nats-server(s) it connects to.
+    pub supervise: bool,
+    pub nats_server: SupervisorSettings,
     pub max_body_bytes: usize,
     pub streams: Vec<StreamSpec>,
 }
@@ -155,22 +152,21 @@ impl Settings {
             ));
         }
 
-        let nats_server = NatsServerSettings {
-            port: file.nats_server.port.unwrap_or(DEFAULT_NATS_PORT),
-            cluster_port: args
-                .nats_cluster_port
-                .or(file.nats_server.cluster_port)
-                .unwrap_or(DEFAULT_CLUSTER_PORT),
-            http_port: args
-                .nats_http_port
-                .or(file.nats_server.http_port)
-                .unwrap_or(DEFAULT_HTTP_PORT),
+        let (supervise, nats_server) = server::resolve(args, &file.nats_server, &file_name)?;
+        // A supervised server is where the client connects and the monitor looks.
+        let (nats_url, nats_host) = if supervise {
+            let plans = crate::supervisor::conf::plan_for(&nats_server);
+            let urls: Vec<String> = plans.iter().map(|p| p.client_url()).collect();
+            (urls.join(","), nats_server.host.clone())
+        } else {
+            (nats_url, nats_host)
         };
 
         let monitor_url = match args
             .monitor_url
             .clone()
             .or(file.nats_client.monitor_url.clone())
+            .filter(|_| !supervise)
         {
             Some(url) => {
                 let origin = if args.monitor_url.is_some() {
@@ -257,6 +253,7 @@ impl Settings {
             nats_url,
             nats_timeout: Duration::from_secs_f64(timeout_secs),
             monitor_url,
+            supervise,
             nats_server,
             max_body_bytes,
             streams,

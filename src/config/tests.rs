@@ -137,3 +137,51 @@ fn bad_nats_url_is_reported() {
     let e = err("services:\n  message-broker:\n    nats_client:\n      url: \"http://x:1\"\n");
     assert_eq!(e.key, "services.message-broker.nats_client.url");
 }
+
+#[test]
+fn supervision_is_off_by_default_and_on_by_flag_or_file() {
+    let s = load(&SettingsArgs::default(), "").unwrap();
+    assert!(!s.supervise);
+    assert_eq!(s.nats_server.nodes, 1);
+    assert_eq!(s.nats_server.host, "127.0.0.1");
+    assert!(s.nats_server.data_dir.ends_with("nats"));
+
+    let text = "services:\n  message-broker:\n    nats_server:\n      enabled: true\n      port: 5222\n      http_port: 9222\n      max_memory: 512M\n      max_storage: 1073741824\n";
+    let s = load(&SettingsArgs::default(), text).unwrap();
+    assert!(s.supervise);
+    // The client and the monitor follow the supervised server.
+    assert_eq!(s.nats_url, "nats://127.0.0.1:5222");
+    assert_eq!(s.monitor_url, "http://127.0.0.1:9222");
+    assert_eq!(s.nats_server.max_memory.as_deref(), Some("512M"));
+    assert_eq!(s.nats_server.max_storage.as_deref(), Some("1073741824"));
+
+    let args = SettingsArgs {
+        cluster: Some(3),
+        ..SettingsArgs::default()
+    };
+    let s = load(&args, "").unwrap();
+    assert!(s.supervise);
+    assert_eq!(
+        s.nats_url,
+        "nats://127.0.0.1:4222,nats://127.0.0.1:4223,nats://127.0.0.1:4224"
+    );
+}
+
+#[test]
+fn bad_server_settings_name_the_key() {
+    let e = err("services:\n  message-broker:\n    nats_server:\n      nodes: 2\n");
+    assert_eq!(e.key, "services.message-broker.nats_server.nodes");
+    let e = err("services:\n  message-broker:\n    nats_server:\n      max_memory: lots\n");
+    assert_eq!(e.key, "services.message-broker.nats_server.max_memory");
+    let e = err("services:\n  message-broker:\n    nats_server:\n      server_name: \"a b\"\n");
+    assert_eq!(e.key, "services.message-broker.nats_server.server_name");
+    let e =
+        err("services:\n  message-broker:\n    nats_server:\n      port: 65535\n      nodes: 3\n");
+    assert_eq!(e.key, "services.message-broker.nats_server.port");
+    let args = SettingsArgs {
+        cluster: Some(4),
+        ..SettingsArgs::default()
+    };
+    let e = load(&args, "").unwrap_err();
+    assert_eq!(e.source_name, "--cluster");
+}

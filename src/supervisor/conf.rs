@@ -112,6 +112,21 @@ pub fn check_size(value: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The nodes a supervisor with these settings runs.
+pub fn plan_for(settings: &super::SupervisorSettings) -> Vec<NodePlan> {
+    plan_nodes(
+        settings.nodes.max(1),
+        &settings.server_name,
+        &settings.host,
+        settings.port,
+        settings.cluster_port,
+        settings.http_port,
+        &settings.data_dir,
+        settings.max_memory.clone(),
+        settings.max_storage.clone(),
+    )
+}
+
 /// The plans for `count` nodes on consecutive ports from the base ports.
 #[allow(clippy::too_many_arguments)]
 pub fn plan_nodes(

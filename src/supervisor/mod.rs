@@ -139,17 +139,7 @@ impl Supervisor {
     /// cluster, a JetStream meta leader is elected).
     pub async fn start(settings: &SupervisorSettings) -> Result<Supervisor, SupervisorError> {
         let binary = preflight::find_binary(settings.binary.as_deref())?;
-        let plans = conf::plan_nodes(
-            settings.nodes.max(1),
-            &settings.server_name,
-            &settings.host,
-            settings.port,
-            settings.cluster_port,
-            settings.http_port,
-            &settings.data_dir,
-            settings.max_memory.clone(),
-            settings.max_storage.clone(),
-        );
+        let plans = conf::plan_for(settings);
         for plan in &plans {
             check_port(&plan.host, plan.client_port, "client")?;
             check_port(&plan.host, plan.http_port, "monitoring")?;

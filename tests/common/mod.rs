@@ -2,6 +2,8 @@
 //! killed on drop, and helpers to drive the service's router or its binary.
 #![allow(dead_code)]
 
+pub mod service;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
