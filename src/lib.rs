@@ -12,4 +12,4 @@ pub mod nats;
 pub mod serve;
 pub mod stream_spec;
 pub mod supervisor;
-pub mod validate;
+pub use message_broker_ui::validate;

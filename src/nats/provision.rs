@@ -6,7 +6,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::Nats;
 use super::wire::{WireStreamInfo, codes};
-use crate::stream_spec::StreamSpec;
+use crate::stream_spec::{StreamSpec, WireSpec};
 
 /// What one provisioning pass did, for logs and tests.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use super::wire::{
 };
 use super::{JsError, Nats};
 use crate::error::{ApiError, ErrorCode};
-use crate::stream_spec::{StreamSpec, nanos_to_seconds};
+use crate::stream_spec::{StreamSpec, WireSpec, nanos_to_seconds};
 use crate::validate;
 
 /// Stream listing pages are bounded so a broken server cannot keep us looping.
