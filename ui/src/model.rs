@@ -1,0 +1,236 @@
+//! What the samplers send the console: owned, plain data, one message per source, each stamped
+//! with when it was taken. The console folds these into its state; nothing here does I/O.
+
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+/// One update from one source, stamped with the time it was taken (rates use real elapsed time).
+#[derive(Debug, Clone)]
+pub struct Stamped {
+    pub at: Instant,
+    pub update: Update,
+}
+
+impl Stamped {
+    pub fn now(update: Update) -> Stamped {
+        Stamped {
+            at: Instant::now(),
+            update,
+        }
+    }
+}
+
+/// Each source fails alone: an `Err` carries the reason the pane shows ("monitoring port 8222
+/// refused") while the pane keeps its last values, dimmed, with their age.
+#[derive(Debug, Clone)]
+pub enum Update {
+    /// The NATS client's own view; always available.
+    Connection(ConnectionView),
+    /// `/varz`.
+    Server(Result<ServerView, String>),
+    /// `/jsz`, or the account info over NATS.
+    JetStream(Result<JetStreamView, String>),
+    /// Streams with their consumers' lag.
+    Streams(Result<Vec<StreamRow>, String>),
+    /// `/connz`.
+    Connections(Result<ConnectionsView, String>),
+    /// Every node of the cluster (supervisor probes, `/routez`, or `$SYS` pings).
+    Cluster(Result<Vec<NodeRow>, String>),
+    /// A `--serve` instance's own statistics (`--api URL`).
+    Api(Result<ApiView, String>),
+    /// The supervisor, when this process runs the server.
+    Supervisor(SupervisorView),
+    /// Something worth listing in the recent events.
+    Event(EventRecord),
+    /// The answer to opening a stream's detail.
+    Detail(Result<StreamDetailView, String>),
+    /// The outcome of a create / delete / purge / publish.
+    Done(ActionOutcome),
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConnectionView {
+    pub url: String,
+    /// `connecting`, `connected`, `reconnecting` or `disconnected`.
+    pub state: String,
+    /// RFC 3339 time the state began.
+    pub since: String,
+    pub seconds_in_state: f64,
+    pub rtt_ms: Option<f64>,
+    pub reconnects: u64,
+    pub connection_errors: u64,
+    pub server_name: Option<String>,
+    pub server_version: Option<String>,
+}
+
+impl ConnectionView {
+    pub fn connected(&self) -> bool {
+        self.state == "connected"
+    }
+}
+
+/// Counters are totals since the server started; the console turns them into rates.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ServerView {
+    pub name: String,
+    pub id: String,
+    pub version: String,
+    pub uptime: String,
+    pub cluster: Option<String>,
+    pub cpu: f64,
+    pub mem: u64,
+    pub connections: u64,
+    pub total_connections: u64,
+    pub subscriptions: u64,
+    pub slow_consumers: u64,
+    pub routes: u64,
+    pub in_msgs: u64,
+    pub out_msgs: u64,
+    pub in_bytes: u64,
+    pub out_bytes: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct JetStreamView {
+    pub streams: u64,
+    pub consumers: u64,
+    pub messages: u64,
+    pub bytes: u64,
+    pub memory: u64,
+    pub storage: u64,
+    pub max_memory: i64,
+    pub max_storage: i64,
+    pub api_total: u64,
+    pub api_errors: u64,
+    pub meta_leader: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StreamRow {
+    pub name: String,
+    pub subjects: Vec<String>,
+    pub storage: String,
+    pub replicas: u64,
+    pub messages: u64,
+    pub bytes: u64,
+    /// `-1` (or 0) is unlimited.
+    pub max_msgs: i64,
+    pub max_bytes: i64,
+    pub consumers: u64,
+    /// The largest `num_pending` among the stream's consumers.
+    pub max_consumer_lag: u64,
+    pub last_seq: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClientRow {
+    pub cid: u64,
+    pub name: String,
+    pub ip: String,
+    pub lang: String,
+    pub subscriptions: u64,
+    pub rtt: String,
+    pub pending_bytes: u64,
+    pub in_msgs: u64,
+    pub out_msgs: u64,
+    pub in_bytes: u64,
+    pub out_bytes: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConnectionsView {
+    pub current: u64,
+    pub total: u64,
+    pub clients: Vec<ClientRow>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NodeRow {
+    pub name: String,
+    pub up: bool,
+    pub peers: Vec<String>,
+    pub meta_leader: Option<String>,
+    pub version: Option<String>,
+    pub error: Option<String>,
+    /// Supervisor state and restarts, when supervised.
+    pub supervisor_state: Option<String>,
+    pub restarts: Option<u64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ApiView {
+    pub requests: u64,
+    pub errors: u64,
+    /// `(error_code, count)`, most frequent first.
+    pub errors_by_code: Vec<(String, u64)>,
+    pub p50_ms: Option<f64>,
+    pub p99_ms: Option<f64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SupervisorView {
+    /// `starting`, `running`, `restarting`, `stopped` or `failed`.
+    pub state: String,
+    pub nodes: usize,
+    pub restarts: u64,
+    pub last_exit: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventLevel {
+    Info,
+    Warn,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EventRecord {
+    /// Wall-clock time, `HH:MM:SS`.
+    pub time: String,
+    pub level: EventLevel,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ConsumerRow {
+    pub name: String,
+    pub filter: Option<String>,
+    pub num_pending: u64,
+    pub num_ack_pending: u64,
+    pub num_redelivered: u64,
+    pub num_waiting: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct StreamDetailView {
+    pub name: String,
+    /// `(field, value)` pairs in display order.
+    pub config: Vec<(String, String)>,
+    pub state: Vec<(String, String)>,
+    pub consumers: Vec<ConsumerRow>,
+}
+
+/// What the user asked the broker to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Quit,
+    Refresh,
+    LoadDetail(String),
+    CreateStream(crate::spec::StreamSpec),
+    DeleteStream(String),
+    PurgeStream(String),
+    Publish {
+        subject: String,
+        payload: String,
+        msg_id: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActionOutcome {
+    /// e.g. "stream 'orders' created", or the error's message.
+    pub text: String,
+    pub ok: bool,
+}
