@@ -9,4 +9,5 @@
 pub mod command;
 pub mod model;
 pub mod spec;
+pub mod state;
 pub mod validate;

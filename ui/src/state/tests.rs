@@ -1,0 +1,261 @@
+use std::time::{Duration, Instant};
+
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+
+use super::*;
+use crate::model::{ActionOutcome, ServerView};
+
+fn app() -> (App, Instant) {
+    let t0 = Instant::now();
+    let session = SessionInfo {
+        context: "local".into(),
+        url: "nats://127.0.0.1:4222".into(),
+        refresh: Duration::from_secs(1),
+        themes: vec!["dark".into(), "light".into()],
+        ..SessionInfo::default()
+    };
+    (App::new(session, 900, t0), t0)
+}
+
+fn at(t0: Instant, secs: u64, update: Update) -> Stamped {
+    Stamped {
+        at: t0 + Duration::from_secs(secs),
+        update,
+    }
+}
+
+fn streams(rows: &[(&str, u64)]) -> Update {
+    Update::Streams(Ok(rows
+        .iter()
+        .map(|(name, seq)| StreamRow {
+            name: (*name).into(),
+            subjects: vec![format!("{name}.>")],
+            messages: *seq,
+            last_seq: *seq,
+            max_msgs: -1,
+            max_bytes: -1,
+            ..StreamRow::default()
+        })
+        .collect()))
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        app.input(&Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+    }
+}
+
+#[test]
+fn server_counters_become_rates() {
+    let (mut app, t0) = app();
+    let server = |n: u64| {
+        Update::Server(Ok(ServerView {
+            in_msgs: n,
+            out_msgs: n / 2,
+            in_bytes: n * 100,
+            ..ServerView::default()
+        }))
+    };
+    app.apply(at(t0, 0, server(1000)));
+    assert_eq!(app.throughput.in_msgs.current(), None);
+    app.apply(at(t0, 2, server(3000)));
+    assert_eq!(app.throughput.in_msgs.current(), Some(1000.0));
+    assert_eq!(app.throughput.out_msgs.current(), Some(500.0));
+    assert_eq!(app.throughput.in_bytes.current(), Some(100_000.0));
+}
+
+#[test]
+fn a_failing_source_keeps_its_last_value_and_says_why() {
+    let (mut app, t0) = app();
+    app.apply(at(t0, 0, Update::Server(Ok(ServerView { name: "n1".into(), ..ServerView::default() }))));
+    app.apply(at(t0, 5, Update::Server(Err("monitoring port 8222 refused".into()))));
+    assert_eq!(app.server.value.as_ref().unwrap().name, "n1");
+    assert!(app.server.stale());
+    assert_eq!(app.server.age(t0 + Duration::from_secs(7)), Some(Duration::from_secs(7)));
+    app.apply(at(t0, 8, Update::Server(Ok(ServerView::default()))));
+    assert!(!app.server.stale());
+}
+
+#[test]
+fn pause_holds_figures_but_not_answers() {
+    let (mut app, t0) = app();
+    app.command(Command::Pause);
+    app.apply(at(t0, 0, streams(&[("a", 1)])));
+    assert!(app.streams.value.is_none());
+    app.apply(at(
+        t0,
+        1,
+        Update::Done(ActionOutcome {
+            text: "stream 'a' created".into(),
+            ok: true,
+        }),
+    ));
+    assert_eq!(app.status.as_ref().unwrap().text, "stream 'a' created");
+    app.command(Command::Pause);
+    app.apply(at(t0, 2, streams(&[("a", 1)])));
+    assert!(app.streams.value.is_some());
+}
+
+#[test]
+fn modes_follow_what_is_open() {
+    let (mut app, _) = app();
+    assert_eq!(app.mode(), Mode::Normal);
+    app.command(Command::Help);
+    assert_eq!(app.mode(), Mode::Help);
+    app.command(Command::Back);
+    app.command(Command::CreateStream);
+    assert_eq!(app.mode(), Mode::Form);
+    app.command(Command::Cancel);
+    assert_eq!(app.mode(), Mode::Normal);
+    app.command(Command::CommandLine);
+    assert_eq!(app.mode(), Mode::Prompt);
+    app.command(Command::Back);
+    assert_eq!(app.mode(), Mode::Normal);
+}
+
+#[test]
+fn enter_opens_the_selected_stream_and_delete_asks_first() {
+    let (mut app, t0) = app();
+    app.apply(at(t0, 0, streams(&[("orders", 5), ("audit", 9)])));
+    app.command(Command::Down);
+    assert_eq!(app.selected_stream().as_deref(), Some("orders"));
+    assert_eq!(app.command(Command::Select), vec![Effect::LoadDetail("orders".into())]);
+    assert_eq!(app.mode(), Mode::Detail);
+    assert!(app.command(Command::DeleteStream).is_empty());
+    assert_eq!(app.mode(), Mode::Confirm);
+    assert!(app.confirm.as_ref().unwrap().question.contains("orders"));
+    assert_eq!(app.command(Command::Confirm), vec![Effect::DeleteStream("orders".into())]);
+    assert_eq!(app.mode(), Mode::Normal);
+}
+
+#[test]
+fn cancelling_a_confirmation_does_nothing() {
+    let (mut app, t0) = app();
+    app.apply(at(t0, 0, streams(&[("orders", 5)])));
+    app.command(Command::PurgeStream);
+    app.command(Command::Cancel);
+    assert!(app.confirm.is_none());
+    assert_eq!(app.command(Command::Confirm), Vec::<Effect>::new());
+}
+
+#[test]
+fn the_filter_applies_as_it_is_typed() {
+    let (mut app, t0) = app();
+    app.apply(at(t0, 0, streams(&[("orders", 5), ("audit", 9), ("ordhist", 1)])));
+    app.command(Command::Filter);
+    type_text(&mut app, "ord");
+    let names: Vec<_> = app.stream_lines().into_iter().map(|l| l.row.name).collect();
+    assert_eq!(names, ["orders", "ordhist"]);
+    app.command(Command::Submit);
+    assert_eq!(app.mode(), Mode::Normal);
+    assert_eq!(app.stream_lines().len(), 2);
+    app.command(Command::Back);
+    assert_eq!(app.stream_lines().len(), 3);
+}
+
+#[test]
+fn the_command_line_completes_and_runs() {
+    let (mut app, _) = app();
+    app.command(Command::CommandLine);
+    type_text(&mut app, "crea");
+    app.command(Command::Complete);
+    assert_eq!(app.prompt.as_ref().unwrap().input.value(), "create_stream");
+    app.command(Command::Submit);
+    assert_eq!(app.mode(), Mode::Form);
+
+    app.command(Command::Cancel);
+    app.command(Command::CommandLine);
+    type_text(&mut app, "focus");
+    app.command(Command::Complete);
+    assert_eq!(app.prompt.as_ref().unwrap().input.value(), "focus_");
+    assert!(app.suggestions().len() >= 4);
+
+    app.command(Command::Back);
+    app.command(Command::CommandLine);
+    type_text(&mut app, "bogus");
+    app.command(Command::Submit);
+    assert!(app.prompt.as_ref().unwrap().error.as_deref().unwrap().contains("unknown command"));
+
+    app.command(Command::Back);
+    app.command(Command::CommandLine);
+    type_text(&mut app, "quit");
+    assert_eq!(app.command(Command::Submit), vec![Effect::Quit]);
+}
+
+#[test]
+fn a_refused_form_stays_open_with_the_reason() {
+    let (mut app, t0) = app();
+    app.command(Command::CreateStream);
+    type_text(&mut app, "orders");
+    let effects = app.command(Command::Submit);
+    assert!(matches!(effects.as_slice(), [Effect::CreateStream(spec)] if spec.name == "orders"));
+    app.apply(at(
+        t0,
+        1,
+        Update::Done(ActionOutcome {
+            text: "stream 'orders' already exists".into(),
+            ok: false,
+        }),
+    ));
+    assert_eq!(app.mode(), Mode::Form);
+    assert_eq!(app.form.as_ref().unwrap().error.as_deref(), Some("stream 'orders' already exists"));
+    app.apply(at(
+        t0,
+        2,
+        Update::Done(ActionOutcome {
+            text: "created".into(),
+            ok: true,
+        }),
+    ));
+    assert_eq!(app.mode(), Mode::Normal);
+}
+
+#[test]
+fn read_only_refuses_changes() {
+    let (mut app, t0) = app();
+    app.session.read_only = true;
+    app.apply(at(t0, 0, streams(&[("orders", 5)])));
+    for command in [Command::CreateStream, Command::DeleteStream, Command::PurgeStream, Command::Publish] {
+        assert!(app.command(command).is_empty());
+        assert_eq!(app.mode(), Mode::Normal);
+    }
+    assert!(app.status.as_ref().unwrap().text.contains("read-only"));
+}
+
+#[test]
+fn tab_skips_the_cluster_pane_for_a_single_server() {
+    let (mut app, t0) = app();
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        app.command(Command::NextPane);
+        seen.push(app.focus);
+    }
+    assert!(!seen.contains(&Pane::Cluster));
+    app.apply(at(
+        t0,
+        0,
+        Update::Cluster(Ok(vec![NodeRow::default(), NodeRow::default(), NodeRow::default()])),
+    ));
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        app.command(Command::NextPane);
+        seen.push(app.focus);
+    }
+    assert!(seen.contains(&Pane::Cluster));
+}
+
+#[test]
+fn publish_prefills_a_subject_of_the_selected_stream() {
+    let (mut app, t0) = app();
+    app.apply(at(
+        t0,
+        0,
+        Update::Streams(Ok(vec![StreamRow {
+            name: "orders".into(),
+            subjects: vec!["orders.>".into(), "orders.new".into()],
+            ..StreamRow::default()
+        }])),
+    ));
+    app.command(Command::Publish);
+    assert_eq!(app.form.as_ref().unwrap().fields[0].input.value(), "orders.new");
+}
