@@ -21,6 +21,9 @@ pub struct Cli {
     #[command(flatten)]
     pub settings: SettingsArgs,
 
+    #[command(flatten)]
+    pub console: ConsoleArgs,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -89,6 +92,40 @@ pub struct SettingsArgs {
     /// nats-server binary the supervisor runs [default: nats-server on PATH]
     #[arg(long, env = "NATS_SERVER_BIN", value_name = "PATH", global = true)]
     pub nats_server_bin: Option<std::path::PathBuf>,
+}
+
+/// Flags of the console (the default mode).
+#[derive(Debug, Clone, Default, Args)]
+pub struct ConsoleArgs {
+    /// Never start an embedded nats-server, even when nothing answers at a local NATS_URL
+    #[arg(long)]
+    pub no_supervise: bool,
+
+    /// Also serve the REST API from the console process (on --host/--port)
+    #[arg(long)]
+    pub with_api: bool,
+
+    /// Show the API statistics of a `message-broker --serve` instance at this base URL
+    #[arg(long, value_name = "URL")]
+    pub api: Option<String>,
+
+    /// Colour theme: dark, light, high-contrast, monochrome, or a file name in the config
+    /// directory's themes/ [default: dark]
+    #[arg(long, env = "MESSAGE_BROKER_THEME", value_name = "NAME")]
+    pub theme: Option<String>,
+
+    /// Key bindings: default or vim; keymap.toml in the config directory overrides single keys
+    /// [default: default]
+    #[arg(long, env = "MESSAGE_BROKER_KEYMAP", value_name = "NAME")]
+    pub keymap: Option<String>,
+
+    /// Seconds between samples [default: 1]
+    #[arg(long, value_name = "SECONDS")]
+    pub refresh: Option<f64>,
+
+    /// Disable creating, deleting, purging and publishing
+    #[arg(long)]
+    pub read_only: bool,
 }
 
 #[derive(Debug, Clone, Subcommand)]

@@ -95,9 +95,24 @@ fn filter(level: &str) -> EnvFilter {
 /// Installs JSON logging to stdout and, when given, to `log_file` (rotated daily). Keep the
 /// returned guard alive until exit so buffered lines are flushed.
 pub fn init_json(level: &str, log_file: Option<&Path>) -> std::io::Result<Option<WorkerGuard>> {
-    let stdout = tracing_subscriber::fmt::layer()
-        .event_format(JsonLines)
-        .with_writer(std::io::stdout);
+    init(level, log_file, true)
+}
+
+/// Logging for the console: only to `log_file`, never over the UI.
+pub fn init_file(level: &str, log_file: &Path) -> std::io::Result<Option<WorkerGuard>> {
+    init(level, Some(log_file), false)
+}
+
+fn init(
+    level: &str,
+    log_file: Option<&Path>,
+    to_stdout: bool,
+) -> std::io::Result<Option<WorkerGuard>> {
+    let stdout = to_stdout.then(|| {
+        tracing_subscriber::fmt::layer()
+            .event_format(JsonLines)
+            .with_writer(std::io::stdout)
+    });
     let (file_layer, guard) = match log_file {
         Some(path) => {
             let dir = path

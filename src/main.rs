@@ -3,9 +3,9 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use message_broker::cli::{Cli, Command};
+use message_broker::cli::{Cli, Command, ConsoleArgs};
 use message_broker::config::Settings;
-use message_broker::{logging, serve};
+use message_broker::{console, logging, serve};
 
 /// Exit status for a configuration the program cannot run with.
 const EXIT_CONFIG: u8 = 2;
@@ -22,13 +22,42 @@ fn main() -> ExitCode {
     match (&cli.command, cli.serve) {
         (Some(Command::Config), _) => print_config(&settings),
         (None, true) => run_serve(settings),
-        (None, false) => {
+        (None, false) => run_console(settings, cli.console),
+    }
+}
+
+fn run_console(settings: Settings, args: ConsoleArgs) -> ExitCode {
+    if let Err(err) = console::preflight() {
+        eprintln!("message-broker: {err}");
+        return ExitCode::from(EXIT_CONFIG);
+    }
+    let log_file = settings
+        .log_file
+        .clone()
+        .unwrap_or_else(message_broker::config::default_console_log);
+    let _guard = match logging::init_file(&settings.log_level, &log_file) {
+        Ok(guard) => guard,
+        Err(err) => {
             eprintln!(
-                "message-broker: the interactive console is not available in this build; \
-                 run the REST service with `message-broker --serve`, or check the \
-                 configuration with `message-broker config`"
+                "message-broker: cannot write the log file {}: {err}",
+                log_file.display()
             );
-            ExitCode::from(EXIT_CONFIG)
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("message-broker: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(console::run(settings, args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(error = format!("{err:#}"), "console stopped");
+            eprintln!("message-broker: {err:#}");
+            ExitCode::FAILURE
         }
     }
 }

@@ -253,3 +253,38 @@ pub async fn probe_node(base: &str, timeout: Duration) -> NodeProbe {
         error: health.err().map(|e| e.to_string()),
     }
 }
+
+/// `/connz`: the busiest client connections.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Connz {
+    pub num_connections: u64,
+    pub total: u64,
+    pub connections: Vec<ConnInfo>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ConnInfo {
+    pub cid: u64,
+    pub name: String,
+    pub ip: String,
+    pub port: u64,
+    pub lang: String,
+    pub version: String,
+    pub rtt: String,
+    pub pending_bytes: u64,
+    pub in_msgs: u64,
+    pub out_msgs: u64,
+    pub in_bytes: u64,
+    pub out_bytes: u64,
+    pub subscriptions: u64,
+}
+
+impl Monitor {
+    /// The `limit` connections with the most messages sent to them.
+    pub async fn connz(&self, limit: usize) -> Result<Connz, MonitorError> {
+        self.get(&format!("/connz?sort=msgs_to&limit={limit}"))
+            .await
+    }
+}

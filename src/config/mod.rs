@@ -75,10 +75,27 @@ fn seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> 
     s.serialize_f64(d.as_secs_f64())
 }
 
+/// The user config directory (`~/.config/message-broker` on Linux): the config file, the user
+/// keymap and user themes live here.
+pub fn config_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "message-broker")
+        .map(|dirs| dirs.config_dir().to_owned())
+}
+
+/// Where the console writes its log unless `log_file` says otherwise.
+pub fn default_console_log() -> PathBuf {
+    directories::ProjectDirs::from("", "", "message-broker")
+        .map(|dirs| {
+            dirs.state_dir()
+                .unwrap_or_else(|| dirs.data_local_dir())
+                .join("message-broker.log")
+        })
+        .unwrap_or_else(|| PathBuf::from("message-broker.log"))
+}
+
 /// Where the config file is looked for when none is named.
 pub fn default_config_path() -> Option<PathBuf> {
-    directories::ProjectDirs::from("", "", "message-broker")
-        .map(|dirs| dirs.config_dir().join(CONFIG_FILE_NAME))
+    config_dir().map(|dir| dir.join(CONFIG_FILE_NAME))
 }
 
 impl Settings {

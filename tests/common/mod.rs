@@ -2,6 +2,7 @@
 //! killed on drop, and helpers to drive the service's router or its binary.
 #![allow(dead_code)]
 
+pub mod pty;
 pub mod service;
 
 use std::io::{Read, Write};

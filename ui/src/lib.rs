@@ -7,7 +7,10 @@
 #![forbid(unsafe_code)]
 
 pub mod command;
+pub mod keymap;
 pub mod model;
 pub mod spec;
 pub mod state;
+pub mod theme;
 pub mod validate;
+pub mod view;

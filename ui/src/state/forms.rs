@@ -53,8 +53,18 @@ impl Form {
             kind: FormKind::CreateStream,
             fields: vec![
                 Field::new("name", "Name", "letters, digits, - and _", ""),
-                Field::new("subjects", "Subjects", "comma-separated; empty = the name", ""),
-                Field::new("retention", "Retention", "limits | interest | workqueue", "limits"),
+                Field::new(
+                    "subjects",
+                    "Subjects",
+                    "comma-separated; empty = the name",
+                    "",
+                ),
+                Field::new(
+                    "retention",
+                    "Retention",
+                    "limits | interest | workqueue",
+                    "limits",
+                ),
                 Field::new("storage", "Storage", "file | memory", "file"),
                 Field::new("replicas", "Replicas", "1, 3 or 5", "1"),
                 Field::new("max_msgs", "Max messages", "empty = unlimited", ""),
@@ -172,8 +182,17 @@ impl Form {
         let max_msgs = self.number("max_msgs");
         let max_bytes = self.number("max_bytes");
         let max_age = self.number("max_age");
-        let (Ok(retention), Ok(storage), Ok(discard), Ok(replicas), Ok(max_msgs), Ok(max_bytes), Ok(max_age)) =
-            (retention, storage, discard, replicas, max_msgs, max_bytes, max_age)
+        let (
+            Ok(retention),
+            Ok(storage),
+            Ok(discard),
+            Ok(replicas),
+            Ok(max_msgs),
+            Ok(max_bytes),
+            Ok(max_age),
+        ) = (
+            retention, storage, discard, replicas, max_msgs, max_bytes, max_age,
+        )
         else {
             return None;
         };
@@ -260,7 +279,12 @@ mod tests {
         type_into(&mut form, "max_bytes", "lots");
         type_into(&mut form, "retention", "forever");
         assert!(form.submit().is_none());
-        let errors: Vec<_> = form.fields.iter().filter(|f| f.error.is_some()).map(|f| f.key).collect();
+        let errors: Vec<_> = form
+            .fields
+            .iter()
+            .filter(|f| f.error.is_some())
+            .map(|f| f.key)
+            .collect();
         assert_eq!(errors, vec!["retention", "max_bytes"]);
 
         let mut form = Form::create_stream();
@@ -276,7 +300,13 @@ mod tests {
         type_into(&mut form, "subject", "orders.*");
         type_into(&mut form, "payload", "hi");
         assert!(form.submit().is_none());
-        assert!(form.fields[0].error.as_deref().unwrap().contains("wildcard"));
+        assert!(
+            form.fields[0]
+                .error
+                .as_deref()
+                .unwrap()
+                .contains("wildcard")
+        );
         type_into(&mut form, "subject", "orders.new");
         type_into(&mut form, "payload", "");
         assert!(form.submit().is_none());

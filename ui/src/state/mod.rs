@@ -17,7 +17,9 @@ use crate::model::{
 };
 use forms::Form;
 use history::{Ring, Series};
-use tables::{ClientColumn, ClientLine, ClientRates, StreamColumn, StreamLine, StreamRates, TableState};
+use tables::{
+    ClientColumn, ClientLine, ClientRates, StreamColumn, StreamLine, StreamRates, TableState,
+};
 
 /// Recent events kept for the errors pane.
 const EVENTS_KEPT: usize = 200;
@@ -291,14 +293,20 @@ impl App {
                     self.throughput.in_msgs.record(server.in_msgs, at, origin);
                     self.throughput.out_msgs.record(server.out_msgs, at, origin);
                     self.throughput.in_bytes.record(server.in_bytes, at, origin);
-                    self.throughput.out_bytes.record(server.out_bytes, at, origin);
-                    self.errors.slow_consumers.record(server.slow_consumers, at, origin);
+                    self.throughput
+                        .out_bytes
+                        .record(server.out_bytes, at, origin);
+                    self.errors
+                        .slow_consumers
+                        .record(server.slow_consumers, at, origin);
                 }
                 self.server.set(result, at);
             }
             Update::JetStream(result) => {
                 if let Ok(js) = &result {
-                    self.errors.jetstream_api_errors.record(js.api_errors, at, origin);
+                    self.errors
+                        .jetstream_api_errors
+                        .record(js.api_errors, at, origin);
                 }
                 self.jetstream.set(result, at);
             }
@@ -414,7 +422,11 @@ impl App {
             Command::NextPane | Command::PrevPane => {
                 let panes = self.visible_panes();
                 let i = panes.iter().position(|p| *p == self.focus).unwrap_or(0);
-                let step = if command == Command::NextPane { 1 } else { panes.len() - 1 };
+                let step = if command == Command::NextPane {
+                    1
+                } else {
+                    panes.len() - 1
+                };
                 self.focus = panes[(i + step) % panes.len()];
             }
             Command::FocusThroughput => self.focus = Pane::Throughput,
@@ -455,7 +467,12 @@ impl App {
             Command::Refresh => return vec![Effect::Refresh],
             Command::NextTheme => {
                 self.theme = (self.theme + 1) % self.session.themes.len().max(1);
-                let name = self.session.themes.get(self.theme).cloned().unwrap_or_default();
+                let name = self
+                    .session
+                    .themes
+                    .get(self.theme)
+                    .cloned()
+                    .unwrap_or_default();
                 self.say(format!("theme: {name}"), true);
             }
             Command::CreateStream => self.form = Some(Form::create_stream()),
@@ -525,7 +542,11 @@ impl App {
 
     /// Panes worth visiting: the cluster pane only when there is more than one node.
     pub fn visible_panes(&self) -> Vec<Pane> {
-        let cluster = self.cluster.value.as_ref().is_some_and(|nodes| nodes.len() > 1);
+        let cluster = self
+            .cluster
+            .value
+            .as_ref()
+            .is_some_and(|nodes| nodes.len() > 1);
         Pane::ALL
             .into_iter()
             .filter(|p| *p != Pane::Cluster || cluster)
@@ -637,9 +658,8 @@ impl App {
                 many => {
                     let prefix = common_prefix(many.iter().map(|c| c.name()));
                     prompt.input = Input::new(prefix);
-                    prompt.error = Some(
-                        many.iter().map(|c| c.name()).collect::<Vec<_>>().join("  "),
-                    );
+                    prompt.error =
+                        Some(many.iter().map(|c| c.name()).collect::<Vec<_>>().join("  "));
                 }
             }
         }
@@ -650,7 +670,10 @@ impl App {
         match &self.prompt {
             Some(prompt) if prompt.kind == PromptKind::CommandLine => {
                 let typed = prompt.input.value().trim().replace(['-', ' '], "_");
-                command_matches(&typed).into_iter().map(Command::name).collect()
+                command_matches(&typed)
+                    .into_iter()
+                    .map(Command::name)
+                    .collect()
             }
             _ => Vec::new(),
         }

@@ -88,14 +88,19 @@ pub struct StreamLine {
 
 pub fn fullness(row: &StreamRow) -> Option<f64> {
     let ratio = |used: u64, max: i64| (max > 0).then(|| used as f64 / max as f64);
-    match (ratio(row.messages, row.max_msgs), ratio(row.bytes, row.max_bytes)) {
+    match (
+        ratio(row.messages, row.max_msgs),
+        ratio(row.bytes, row.max_bytes),
+    ) {
         (Some(a), Some(b)) => Some(a.max(b)),
         (a, b) => a.or(b),
     }
 }
 
 fn cmp_f64(a: Option<f64>, b: Option<f64>) -> Ordering {
-    a.unwrap_or(-1.0).partial_cmp(&b.unwrap_or(-1.0)).unwrap_or(Ordering::Equal)
+    a.unwrap_or(-1.0)
+        .partial_cmp(&b.unwrap_or(-1.0))
+        .unwrap_or(Ordering::Equal)
 }
 
 /// Rates per stream, keyed by name so they survive reordering.
@@ -107,8 +112,10 @@ pub struct StreamRates {
 
 impl StreamRates {
     pub fn update(&mut self, rows: &[StreamRow], at: Instant) {
-        self.counters.retain(|name, _| rows.iter().any(|r| &r.name == name));
-        self.last.retain(|name, _| rows.iter().any(|r| &r.name == name));
+        self.counters
+            .retain(|name, _| rows.iter().any(|r| &r.name == name));
+        self.last
+            .retain(|name, _| rows.iter().any(|r| &r.name == name));
         for row in rows {
             let counter = self.counters.entry(row.name.clone()).or_default();
             if let Some(rate) = counter.rate(row.last_seq, at) {
@@ -122,14 +129,21 @@ impl StreamRates {
     }
 }
 
-pub fn stream_lines(rows: &[StreamRow], rates: &StreamRates, table: &TableState) -> Vec<StreamLine> {
+pub fn stream_lines(
+    rows: &[StreamRow],
+    rates: &StreamRates,
+    table: &TableState,
+) -> Vec<StreamLine> {
     let filter = table.filter.to_lowercase();
     let mut lines: Vec<StreamLine> = rows
         .iter()
         .filter(|row| {
             filter.is_empty()
                 || row.name.to_lowercase().contains(&filter)
-                || row.subjects.iter().any(|s| s.to_lowercase().contains(&filter))
+                || row
+                    .subjects
+                    .iter()
+                    .any(|s| s.to_lowercase().contains(&filter))
         })
         .map(|row| StreamLine {
             rate: rates.get(&row.name),
@@ -153,12 +167,19 @@ pub fn stream_lines(rows: &[StreamRow], rates: &StreamRates, table: &TableState)
         }
         .then_with(|| a.row.name.cmp(&b.row.name));
         // Numbers read best largest first; names alphabetically.
-        let ordering = if matches!(column, StreamColumn::Name | StreamColumn::Subjects | StreamColumn::Storage) {
+        let ordering = if matches!(
+            column,
+            StreamColumn::Name | StreamColumn::Subjects | StreamColumn::Storage
+        ) {
             ordering
         } else {
             ordering.reverse()
         };
-        if table.reverse { ordering.reverse() } else { ordering }
+        if table.reverse {
+            ordering.reverse()
+        } else {
+            ordering
+        }
     });
     lines
 }
@@ -205,8 +226,10 @@ pub struct ClientRates {
 
 impl ClientRates {
     pub fn update(&mut self, rows: &[ClientRow], at: Instant) {
-        self.counters.retain(|cid, _| rows.iter().any(|r| r.cid == *cid));
-        self.last.retain(|cid, _| rows.iter().any(|r| r.cid == *cid));
+        self.counters
+            .retain(|cid, _| rows.iter().any(|r| r.cid == *cid));
+        self.last
+            .retain(|cid, _| rows.iter().any(|r| r.cid == *cid));
         for row in rows {
             let counter = self.counters.entry(row.cid).or_default();
             if let Some(rate) = counter.rate(row.in_msgs + row.out_msgs, at) {
@@ -220,7 +243,11 @@ impl ClientRates {
     }
 }
 
-pub fn client_lines(rows: &[ClientRow], rates: &ClientRates, table: &TableState) -> Vec<ClientLine> {
+pub fn client_lines(
+    rows: &[ClientRow],
+    rates: &ClientRates,
+    table: &TableState,
+) -> Vec<ClientLine> {
     let filter = table.filter.to_lowercase();
     let mut lines: Vec<ClientLine> = rows
         .iter()
@@ -244,7 +271,11 @@ pub fn client_lines(rows: &[ClientRow], rates: &ClientRates, table: &TableState)
             ClientColumn::Subscriptions => b.row.subscriptions.cmp(&a.row.subscriptions),
         }
         .then_with(|| a.row.cid.cmp(&b.row.cid));
-        if table.reverse { ordering.reverse() } else { ordering }
+        if table.reverse {
+            ordering.reverse()
+        } else {
+            ordering
+        }
     });
     lines
 }
@@ -280,10 +311,18 @@ mod tests {
     #[test]
     fn sorting_filtering_and_rates() {
         let t0 = Instant::now();
-        let rows = vec![row("orders", 10, 100, 10), row("audit", 500, -1, 500), row("trades", 70, 100, 70)];
+        let rows = vec![
+            row("orders", 10, 100, 10),
+            row("audit", 500, -1, 500),
+            row("trades", 70, 100, 70),
+        ];
         let mut rates = StreamRates::default();
         rates.update(&rows, t0);
-        let later = vec![row("orders", 20, 100, 20), row("audit", 500, -1, 500), row("trades", 90, 100, 90)];
+        let later = vec![
+            row("orders", 20, 100, 20),
+            row("audit", 500, -1, 500),
+            row("trades", 90, 100, 90),
+        ];
         rates.update(&later, t0 + Duration::from_secs(2));
         let mut table = TableState::default();
         let names = |t: &TableState| {
@@ -293,10 +332,16 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(names(&table), ["audit", "orders", "trades"]);
-        table.sort = StreamColumn::ALL.iter().position(|c| *c == StreamColumn::Rate).unwrap();
+        table.sort = StreamColumn::ALL
+            .iter()
+            .position(|c| *c == StreamColumn::Rate)
+            .unwrap();
         assert_eq!(names(&table), ["trades", "orders", "audit"]);
         assert_eq!(rates.get("trades"), Some(10.0));
-        table.sort = StreamColumn::ALL.iter().position(|c| *c == StreamColumn::Fullness).unwrap();
+        table.sort = StreamColumn::ALL
+            .iter()
+            .position(|c| *c == StreamColumn::Fullness)
+            .unwrap();
         assert_eq!(names(&table), ["trades", "orders", "audit"]);
         table.reverse = true;
         assert_eq!(names(&table), ["audit", "orders", "trades"]);

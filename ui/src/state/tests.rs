@@ -41,7 +41,10 @@ fn streams(rows: &[(&str, u64)]) -> Update {
 
 fn type_text(app: &mut App, text: &str) {
     for c in text.chars() {
-        app.input(&Event::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+        app.input(&Event::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )));
     }
 }
 
@@ -67,11 +70,25 @@ fn server_counters_become_rates() {
 #[test]
 fn a_failing_source_keeps_its_last_value_and_says_why() {
     let (mut app, t0) = app();
-    app.apply(at(t0, 0, Update::Server(Ok(ServerView { name: "n1".into(), ..ServerView::default() }))));
-    app.apply(at(t0, 5, Update::Server(Err("monitoring port 8222 refused".into()))));
+    app.apply(at(
+        t0,
+        0,
+        Update::Server(Ok(ServerView {
+            name: "n1".into(),
+            ..ServerView::default()
+        })),
+    ));
+    app.apply(at(
+        t0,
+        5,
+        Update::Server(Err("monitoring port 8222 refused".into())),
+    ));
     assert_eq!(app.server.value.as_ref().unwrap().name, "n1");
     assert!(app.server.stale());
-    assert_eq!(app.server.age(t0 + Duration::from_secs(7)), Some(Duration::from_secs(7)));
+    assert_eq!(
+        app.server.age(t0 + Duration::from_secs(7)),
+        Some(Duration::from_secs(7))
+    );
     app.apply(at(t0, 8, Update::Server(Ok(ServerView::default()))));
     assert!(!app.server.stale());
 }
@@ -119,12 +136,18 @@ fn enter_opens_the_selected_stream_and_delete_asks_first() {
     app.apply(at(t0, 0, streams(&[("orders", 5), ("audit", 9)])));
     app.command(Command::Down);
     assert_eq!(app.selected_stream().as_deref(), Some("orders"));
-    assert_eq!(app.command(Command::Select), vec![Effect::LoadDetail("orders".into())]);
+    assert_eq!(
+        app.command(Command::Select),
+        vec![Effect::LoadDetail("orders".into())]
+    );
     assert_eq!(app.mode(), Mode::Detail);
     assert!(app.command(Command::DeleteStream).is_empty());
     assert_eq!(app.mode(), Mode::Confirm);
     assert!(app.confirm.as_ref().unwrap().question.contains("orders"));
-    assert_eq!(app.command(Command::Confirm), vec![Effect::DeleteStream("orders".into())]);
+    assert_eq!(
+        app.command(Command::Confirm),
+        vec![Effect::DeleteStream("orders".into())]
+    );
     assert_eq!(app.mode(), Mode::Normal);
 }
 
@@ -141,7 +164,11 @@ fn cancelling_a_confirmation_does_nothing() {
 #[test]
 fn the_filter_applies_as_it_is_typed() {
     let (mut app, t0) = app();
-    app.apply(at(t0, 0, streams(&[("orders", 5), ("audit", 9), ("ordhist", 1)])));
+    app.apply(at(
+        t0,
+        0,
+        streams(&[("orders", 5), ("audit", 9), ("ordhist", 1)]),
+    ));
     app.command(Command::Filter);
     type_text(&mut app, "ord");
     let names: Vec<_> = app.stream_lines().into_iter().map(|l| l.row.name).collect();
@@ -174,7 +201,15 @@ fn the_command_line_completes_and_runs() {
     app.command(Command::CommandLine);
     type_text(&mut app, "bogus");
     app.command(Command::Submit);
-    assert!(app.prompt.as_ref().unwrap().error.as_deref().unwrap().contains("unknown command"));
+    assert!(
+        app.prompt
+            .as_ref()
+            .unwrap()
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("unknown command")
+    );
 
     app.command(Command::Back);
     app.command(Command::CommandLine);
@@ -198,7 +233,10 @@ fn a_refused_form_stays_open_with_the_reason() {
         }),
     ));
     assert_eq!(app.mode(), Mode::Form);
-    assert_eq!(app.form.as_ref().unwrap().error.as_deref(), Some("stream 'orders' already exists"));
+    assert_eq!(
+        app.form.as_ref().unwrap().error.as_deref(),
+        Some("stream 'orders' already exists")
+    );
     app.apply(at(
         t0,
         2,
@@ -215,7 +253,12 @@ fn read_only_refuses_changes() {
     let (mut app, t0) = app();
     app.session.read_only = true;
     app.apply(at(t0, 0, streams(&[("orders", 5)])));
-    for command in [Command::CreateStream, Command::DeleteStream, Command::PurgeStream, Command::Publish] {
+    for command in [
+        Command::CreateStream,
+        Command::DeleteStream,
+        Command::PurgeStream,
+        Command::Publish,
+    ] {
         assert!(app.command(command).is_empty());
         assert_eq!(app.mode(), Mode::Normal);
     }
@@ -234,7 +277,11 @@ fn tab_skips_the_cluster_pane_for_a_single_server() {
     app.apply(at(
         t0,
         0,
-        Update::Cluster(Ok(vec![NodeRow::default(), NodeRow::default(), NodeRow::default()])),
+        Update::Cluster(Ok(vec![
+            NodeRow::default(),
+            NodeRow::default(),
+            NodeRow::default(),
+        ])),
     ));
     let mut seen = Vec::new();
     for _ in 0..5 {
@@ -257,5 +304,8 @@ fn publish_prefills_a_subject_of_the_selected_stream() {
         }])),
     ));
     app.command(Command::Publish);
-    assert_eq!(app.form.as_ref().unwrap().fields[0].input.value(), "orders.new");
+    assert_eq!(
+        app.form.as_ref().unwrap().fields[0].input.value(),
+        "orders.new"
+    );
 }

@@ -1,0 +1,155 @@
+//! Carries out what the user asked for, off the UI loop, and reports back as updates.
+
+use message_broker_ui::model::{
+    ActionOutcome, ConsumerRow, Effect, EventLevel, Stamped, StreamDetailView, Update,
+};
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use super::samplers::event;
+use crate::nats::{Nats, PublishRequest, StreamDetail};
+
+/// Runs `effect` in its own task; the answer arrives as `Done` (or `Detail`) plus an event.
+pub fn spawn(nats: Nats, effect: Effect, tx: mpsc::Sender<Stamped>) {
+    tokio::spawn(async move {
+        for update in run(&nats, effect).await {
+            if tx.send(Stamped::now(update)).await.is_err() {
+                return;
+            }
+        }
+    });
+}
+
+fn done(result: Result<String, String>) -> Vec<Update> {
+    let (ok, text) = match result {
+        Ok(text) => (true, text),
+        Err(text) => (false, text),
+    };
+    let level = if ok {
+        EventLevel::Info
+    } else {
+        EventLevel::Error
+    };
+    vec![
+        event(level, text.clone()),
+        Update::Done(ActionOutcome { text, ok }),
+    ]
+}
+
+async fn run(nats: &Nats, effect: Effect) -> Vec<Update> {
+    match effect {
+        Effect::Quit | Effect::Refresh => Vec::new(),
+        Effect::LoadDetail(name) => vec![Update::Detail(
+            nats.stream_detail(&name)
+                .await
+                .map(detail_view)
+                .map_err(|e| e.message),
+        )],
+        Effect::CreateStream(spec) => done(
+            nats.create_stream(&spec)
+                .await
+                .map(|_| format!("stream '{}' created", spec.name))
+                .map_err(|e| e.message),
+        ),
+        Effect::DeleteStream(name) => done(
+            nats.delete_stream(&name)
+                .await
+                .map(|()| format!("stream '{name}' deleted"))
+                .map_err(|e| e.message),
+        ),
+        Effect::PurgeStream(name) => done(
+            nats.purge_stream(&name)
+                .await
+                .map(|purged| format!("stream '{name}' purged: {purged} messages removed"))
+                .map_err(|e| e.message),
+        ),
+        Effect::Publish {
+            subject,
+            payload,
+            msg_id,
+        } => {
+            // What was typed is sent as it is, byte for byte.
+            let request = PublishRequest {
+                subject: subject.clone(),
+                message: Some(Value::String(payload)),
+                headers: None,
+                msg_id,
+            };
+            done(
+                nats.publish(&request)
+                    .await
+                    .map(|ack| {
+                        format!(
+                            "published to '{subject}': stream '{}' seq {}{}",
+                            ack.stream,
+                            ack.seq,
+                            if ack.duplicate { " (duplicate)" } else { "" }
+                        )
+                    })
+                    .map_err(|e| e.message),
+            )
+        }
+    }
+}
+
+fn limit(value: i64) -> String {
+    if value <= 0 {
+        "unlimited".to_owned()
+    } else {
+        value.to_string()
+    }
+}
+
+fn detail_view(detail: StreamDetail) -> StreamDetailView {
+    let s = detail.stream;
+    let c = s.config;
+    let st = s.state;
+    let pair = |k: &str, v: String| (k.to_owned(), v);
+    StreamDetailView {
+        name: s.name,
+        config: vec![
+            pair("subjects", c.subjects.join(", ")),
+            pair("retention", c.retention),
+            pair("storage", c.storage),
+            pair("replicas", c.replicas.to_string()),
+            pair("discard", c.discard),
+            pair("max_msgs", limit(c.max_msgs)),
+            pair("max_bytes", limit(c.max_bytes)),
+            pair("max_msg_size", limit(c.max_msg_size)),
+            pair(
+                "max_age",
+                if c.max_age > 0.0 {
+                    format!("{} s", c.max_age)
+                } else {
+                    "unlimited".to_owned()
+                },
+            ),
+            pair("duplicate_window", format!("{} s", c.duplicate_window)),
+            pair("description", c.description.unwrap_or_default()),
+            pair("created", s.created.unwrap_or_default()),
+        ],
+        state: vec![
+            pair("messages", st.messages.to_string()),
+            pair("bytes", st.bytes.to_string()),
+            pair("first_seq", st.first_seq.to_string()),
+            pair("last_seq", st.last_seq.to_string()),
+            pair("first_ts", st.first_ts.unwrap_or_default()),
+            pair("last_ts", st.last_ts.unwrap_or_default()),
+            pair("deleted", st.deleted.to_string()),
+            pair("subjects", st.subjects.to_string()),
+            pair("consumers", st.consumer_count.to_string()),
+        ],
+        consumers: detail
+            .consumers
+            .into_iter()
+            .map(|c| ConsumerRow {
+                name: c.name,
+                filter: c.filter_subject,
+                num_pending: c.num_pending,
+                num_ack_pending: c.num_ack_pending,
+                num_redelivered: c.num_redelivered,
+                num_waiting: c.num_waiting,
+            })
+            .collect(),
+    }
+}

@@ -1,0 +1,842 @@
+//! Keymaps: which key runs which [`Command`] in which [`Mode`].
+//!
+//! A keymap is one table per mode plus `common`, the fallback for every mode. It is built from
+//! the embedded `keymaps/default.toml`, optionally a built-in variant merged over it (`vim`), then
+//! a user file merged over that key by key. The key handler ([`KeyResolver`]), the help overlay
+//! ([`Keymap::bindings`]) and the footer hints ([`Keymap::hint`]) all read the same tables, so
+//! they cannot disagree.
+//!
+//! Rules the handler and the help share:
+//! - a mode's table shadows `common`: a `common` binding is unreachable in a mode whose table
+//!   binds the same keys, a prefix of them, or a longer sequence starting with them;
+//! - in modes that take text ([`Mode::takes_text`]) `common` bindings that start with a printable
+//!   key are skipped, so that key is typed into the field;
+//! - within one table a key cannot be both a binding and the start of a longer sequence.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Bound;
+use std::path::Path;
+use std::str::FromStr;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use toml::de::{DeTable, DeValue};
+
+use crate::command::{Command, Mode};
+
+/// The built-in keymaps, selectable by name. Each is merged over `default`.
+pub const BUILTIN_NAMES: [&str; 2] = ["default", "vim"];
+
+const DEFAULT_TOML: &str = include_str!("../../keymaps/default.toml");
+const VIM_TOML: &str = include_str!("../../keymaps/vim.toml");
+
+/// The value that removes a binding in a file merged over another.
+const UNBIND: &str = "none";
+
+/// A key without modifiers. Ordered as the help lists them: characters, then named keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Key {
+    /// A character; letters keep their case (`'G'` is shift-g). `' '` is written `space`.
+    Char(char),
+    Enter,
+    Esc,
+    Tab,
+    BackTab,
+    Backspace,
+    Delete,
+    Insert,
+    Up,
+    Down,
+    Left,
+    Right,
+    Home,
+    End,
+    PageUp,
+    PageDown,
+    F(u8),
+}
+
+const NAMED_KEYS: [(&str, Key); 15] = [
+    ("enter", Key::Enter),
+    ("esc", Key::Esc),
+    ("tab", Key::Tab),
+    ("backtab", Key::BackTab),
+    ("backspace", Key::Backspace),
+    ("delete", Key::Delete),
+    ("insert", Key::Insert),
+    ("up", Key::Up),
+    ("down", Key::Down),
+    ("left", Key::Left),
+    ("right", Key::Right),
+    ("home", Key::Home),
+    ("end", Key::End),
+    ("pageup", Key::PageUp),
+    ("pagedown", Key::PageDown),
+];
+
+/// Other spellings accepted in files; formatting always uses the names above.
+const KEY_ALIASES: [(&str, Key); 6] = [
+    ("return", Key::Enter),
+    ("escape", Key::Esc),
+    ("del", Key::Delete),
+    ("ins", Key::Insert),
+    ("pgup", Key::PageUp),
+    ("pgdn", Key::PageDown),
+];
+
+const MAX_F_KEY: u8 = 24;
+
+/// One key press with its modifiers, normalised so that equal presses compare equal: a shifted
+/// letter is the upper-case letter without `shift`, and shift-tab is [`Key::BackTab`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KeyPress {
+    pub key: Key,
+    pub ctrl: bool,
+    pub alt: bool,
+    pub shift: bool,
+}
+
+impl KeyPress {
+    /// A press without modifiers.
+    pub const fn plain(key: Key) -> KeyPress {
+        KeyPress {
+            key,
+            ctrl: false,
+            alt: false,
+            shift: false,
+        }
+    }
+
+    /// The press a terminal event stands for, or `None` for releases and keys no keymap can bind
+    /// (media keys, lone modifiers, presses with super/hyper/meta).
+    pub fn from_event(event: &KeyEvent) -> Option<KeyPress> {
+        if event.kind == KeyEventKind::Release {
+            return None;
+        }
+        let m = event.modifiers;
+        if m.intersects(KeyModifiers::SUPER | KeyModifiers::HYPER | KeyModifiers::META) {
+            return None;
+        }
+        let key = match event.code {
+            KeyCode::Char(c) => Key::Char(c),
+            KeyCode::Enter => Key::Enter,
+            KeyCode::Esc => Key::Esc,
+            KeyCode::Tab => Key::Tab,
+            KeyCode::BackTab => Key::BackTab,
+            KeyCode::Backspace => Key::Backspace,
+            KeyCode::Delete => Key::Delete,
+            KeyCode::Insert => Key::Insert,
+            KeyCode::Up => Key::Up,
+            KeyCode::Down => Key::Down,
+            KeyCode::Left => Key::Left,
+            KeyCode::Right => Key::Right,
+            KeyCode::Home => Key::Home,
+            KeyCode::End => Key::End,
+            KeyCode::PageUp => Key::PageUp,
+            KeyCode::PageDown => Key::PageDown,
+            KeyCode::F(n) => Key::F(n),
+            _ => return None,
+        };
+        let mut press = KeyPress {
+            key,
+            ctrl: m.contains(KeyModifiers::CONTROL),
+            alt: m.contains(KeyModifiers::ALT),
+            shift: m.contains(KeyModifiers::SHIFT),
+        };
+        // Terminals report a shifted character as the character itself, some also with SHIFT.
+        if let Key::Char(c) = press.key
+            && press.shift
+        {
+            press.key = Key::Char(upper(c));
+            press.shift = false;
+        }
+        Some(press.with_shift_tab())
+    }
+
+    /// Whether `event` is this press.
+    pub fn matches(&self, event: &KeyEvent) -> bool {
+        KeyPress::from_event(event) == Some(*self)
+    }
+
+    /// A printable key without ctrl or alt: in text modes it is typed, not looked up in `common`.
+    pub fn is_text(&self) -> bool {
+        matches!(self.key, Key::Char(_)) && !self.ctrl && !self.alt
+    }
+
+    fn with_shift_tab(mut self) -> KeyPress {
+        if self.key == Key::BackTab || (self.key == Key::Tab && self.shift) {
+            self.key = Key::BackTab;
+            self.shift = false;
+        }
+        self
+    }
+
+    fn modifier_count(&self) -> usize {
+        usize::from(self.ctrl) + usize::from(self.alt) + usize::from(self.shift)
+    }
+}
+
+fn upper(c: char) -> char {
+    let mut up = c.to_uppercase();
+    match (up.next(), up.next()) {
+        (Some(u), None) => u,
+        _ => c,
+    }
+}
+
+impl FromStr for KeyPress {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<KeyPress, String> {
+        let mut press = KeyPress::plain(Key::Esc);
+        let mut rest = text;
+        // A single character is always a key, so "-" is the minus key and "ctrl--" is ctrl-minus.
+        while rest.chars().count() > 1 {
+            let Some((name, tail)) = rest.split_once('-') else {
+                break;
+            };
+            let flag = match name.to_ascii_lowercase().as_str() {
+                "ctrl" => &mut press.ctrl,
+                "alt" => &mut press.alt,
+                "shift" => &mut press.shift,
+                _ => break,
+            };
+            if *flag {
+                return Err(format!("'{}' is given twice", name.to_ascii_lowercase()));
+            }
+            *flag = true;
+            if tail.is_empty() {
+                return Err(format!(
+                    "nothing follows '{name}-'; expected a key such as '{name}-c'"
+                ));
+            }
+            rest = tail;
+        }
+        let mut chars = rest.chars();
+        press.key = match (chars.next(), chars.next()) {
+            (None, _) => return Err("empty key".into()),
+            (Some(c), None) if c.is_control() => {
+                return Err(format!(
+                    "control character {c:?}; use a key name such as 'tab'"
+                ));
+            }
+            (Some(c), None) => Key::Char(c),
+            _ => named_key(rest)?,
+        };
+        if press.shift
+            && let Key::Char(c) = press.key
+        {
+            if !c.is_alphabetic() || c == ' ' {
+                return Err(format!(
+                    "'shift-{}' is not a key terminals send; write the shifted character itself \
+                     (e.g. \"?\" rather than \"shift-/\")",
+                    KeyPress::plain(press.key)
+                ));
+            }
+            press.key = Key::Char(upper(c));
+            press.shift = false;
+        }
+        Ok(press.with_shift_tab())
+    }
+}
+
+fn named_key(name: &str) -> Result<Key, String> {
+    let lower = name.to_ascii_lowercase();
+    if lower == "space" {
+        return Ok(Key::Char(' '));
+    }
+    if let Some((_, key)) = NAMED_KEYS
+        .iter()
+        .chain(&KEY_ALIASES)
+        .find(|(n, _)| *n == lower)
+    {
+        return Ok(*key);
+    }
+    if let Some(n) = lower.strip_prefix('f').and_then(|n| n.parse::<u8>().ok()) {
+        if (1..=MAX_F_KEY).contains(&n) {
+            return Ok(Key::F(n));
+        }
+        return Err(format!(
+            "no such function key '{name}'; f1 to f{MAX_F_KEY} exist"
+        ));
+    }
+    Err(format!(
+        "unknown key name '{name}'; expected a single character, space, f1..f{MAX_F_KEY} or one of {}",
+        NAMED_KEYS.map(|(n, _)| n).join(", ")
+    ))
+}
+
+impl fmt::Display for KeyPress {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (on, name) in [
+            (self.ctrl, "ctrl-"),
+            (self.alt, "alt-"),
+            (self.shift, "shift-"),
+        ] {
+            if on {
+                f.write_str(name)?;
+            }
+        }
+        match self.key {
+            Key::Char(' ') => f.write_str("space"),
+            Key::Char(c) => write!(f, "{c}"),
+            Key::F(n) => write!(f, "f{n}"),
+            key => {
+                let name = NAMED_KEYS.iter().find(|(_, k)| *k == key).map(|(n, _)| *n);
+                f.write_str(name.unwrap_or("?"))
+            }
+        }
+    }
+}
+
+/// The keys of one binding: a single press (`"ctrl-c"`) or a sequence (`"g g"`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KeySpec(Vec<KeyPress>);
+
+impl KeySpec {
+    pub fn keys(&self) -> &[KeyPress] {
+        &self.0
+    }
+
+    /// Whether `event` is this binding's only key; always false for sequences.
+    pub fn matches(&self, event: &KeyEvent) -> bool {
+        matches!(self.0.as_slice(), [only] if only.matches(event))
+    }
+
+    /// The order the help lists keys in: single keys before sequences, plain before modified.
+    fn display_order(&self) -> impl Ord + '_ {
+        let modifiers: usize = self.0.iter().map(KeyPress::modifier_count).sum();
+        (self.0.len(), modifiers, &self.0)
+    }
+}
+
+impl From<KeyPress> for KeySpec {
+    fn from(press: KeyPress) -> KeySpec {
+        KeySpec(vec![press])
+    }
+}
+
+impl FromStr for KeySpec {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<KeySpec, String> {
+        if text.trim().is_empty() {
+            return Err("empty key".into());
+        }
+        let sequence = text.split_whitespace().nth(1).is_some();
+        let keys = text
+            .split_whitespace()
+            .map(|word| match word.parse() {
+                Err(e) if sequence => Err(format!("'{word}': {e}")),
+                parsed => parsed,
+            })
+            .collect::<Result<Vec<KeyPress>, String>>()?;
+        Ok(KeySpec(keys))
+    }
+}
+
+impl fmt::Display for KeySpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, key) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            write!(f, "{key}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A problem in a keymap file, naming where it is and what is wrong. Its `Display` is one line:
+/// `keymap FILE, line N: [TABLE] "KEY": PROBLEM`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeymapError {
+    /// The file as given by the caller (a path, or the name of a built-in keymap).
+    pub file: String,
+    pub line: Option<usize>,
+    pub table: Option<String>,
+    pub key: Option<String>,
+    pub problem: String,
+}
+
+impl fmt::Display for KeymapError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "keymap {}", self.file)?;
+        if let Some(line) = self.line {
+            write!(f, ", line {line}")?;
+        }
+        f.write_str(": ")?;
+        if let Some(table) = &self.table {
+            write!(f, "[{table}] ")?;
+        }
+        if let Some(key) = &self.key {
+            write!(f, "{key:?}: ")?;
+        }
+        f.write_str(&self.problem)
+    }
+}
+
+impl std::error::Error for KeymapError {}
+
+/// What a key press means, given the keys pressed before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resolution {
+    /// Run this command.
+    Command(Command),
+    /// The keys so far start a longer sequence; wait for the next key.
+    Pending,
+    /// Nothing is bound (in text modes, a printable key is then typed). Also returned, without
+    /// touching the pending keys, for key releases, which never count as presses.
+    Unbound,
+}
+
+/// The keys typed so far of a sequence being entered. Pressing a key that continues no sequence
+/// forgets them, and that key is then resolved on its own; so is a change of mode.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyResolver {
+    pending: Vec<KeyPress>,
+    mode: Option<Mode>,
+}
+
+impl KeyResolver {
+    pub fn new() -> KeyResolver {
+        KeyResolver::default()
+    }
+
+    /// The keys of an unfinished sequence, for the footer (`"g"`); `None` when there are none.
+    pub fn pending(&self) -> Option<KeySpec> {
+        (!self.pending.is_empty()).then(|| KeySpec(self.pending.clone()))
+    }
+
+    pub fn reset(&mut self) {
+        self.pending.clear();
+    }
+
+    /// Resolves a terminal key event in `mode`.
+    pub fn resolve(&mut self, keymap: &Keymap, mode: Mode, event: &KeyEvent) -> Resolution {
+        match KeyPress::from_event(event) {
+            Some(press) => self.resolve_press(keymap, mode, press),
+            None if event.kind == KeyEventKind::Release => Resolution::Unbound,
+            None => {
+                self.reset();
+                Resolution::Unbound
+            }
+        }
+    }
+
+    /// Resolves one normalised key press in `mode`.
+    pub fn resolve_press(&mut self, keymap: &Keymap, mode: Mode, press: KeyPress) -> Resolution {
+        if self.mode != Some(mode) {
+            self.pending.clear();
+            self.mode = Some(mode);
+        }
+        let mut keys = std::mem::take(&mut self.pending);
+        keys.push(press);
+        let fresh = keys.len() == 1;
+        match keymap.lookup(mode, &keys) {
+            Lookup::Bound(command) => Resolution::Command(command),
+            Lookup::Prefix => {
+                self.pending = keys;
+                Resolution::Pending
+            }
+            Lookup::Nothing if fresh => Resolution::Unbound,
+            Lookup::Nothing => self.resolve_press(keymap, mode, press),
+        }
+    }
+}
+
+enum Lookup {
+    Bound(Command),
+    Prefix,
+    Nothing,
+}
+
+/// A keymap table: the `common` fallback or one mode's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum TableId {
+    Common,
+    Mode(Mode),
+}
+
+impl TableId {
+    fn name(self) -> &'static str {
+        match self {
+            TableId::Common => "common",
+            TableId::Mode(mode) => mode.table(),
+        }
+    }
+
+    fn parse(name: &str) -> Option<TableId> {
+        if name == "common" {
+            return Some(TableId::Common);
+        }
+        Mode::ALL
+            .into_iter()
+            .find(|m| m.table() == name)
+            .map(TableId::Mode)
+    }
+
+    fn index(self) -> usize {
+        match self {
+            TableId::Common => 0,
+            TableId::Mode(mode) => 1 + Mode::ALL.iter().position(|m| *m == mode).unwrap_or(0),
+        }
+    }
+}
+
+type Table = BTreeMap<KeySpec, Command>;
+
+/// Key bindings for every mode. See the module documentation for how tables combine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keymap {
+    /// `common` first, then the modes in `Mode::ALL` order.
+    tables: [Table; 1 + Mode::ALL.len()],
+}
+
+impl Default for Keymap {
+    /// The embedded `keymaps/default.toml` (its validity is checked by the tests).
+    fn default() -> Keymap {
+        let mut keymap = Keymap::empty();
+        match keymap.merge_str("keymaps/default.toml (built-in)", DEFAULT_TOML) {
+            Ok(()) => keymap,
+            Err(e) => panic!("the embedded default keymap is invalid: {e}"),
+        }
+    }
+}
+
+impl Keymap {
+    /// A keymap with no bindings at all.
+    pub fn empty() -> Keymap {
+        Keymap {
+            tables: Default::default(),
+        }
+    }
+
+    /// A built-in keymap by name (see [`BUILTIN_NAMES`]); every one is the default with its own
+    /// file merged over it.
+    pub fn builtin(name: &str) -> Result<Keymap, KeymapError> {
+        let mut keymap = Keymap::default();
+        match name {
+            "default" => {}
+            "vim" => keymap.merge_str("keymaps/vim.toml (built-in)", VIM_TOML)?,
+            _ => {
+                return Err(KeymapError {
+                    file: name.to_owned(),
+                    line: None,
+                    table: None,
+                    key: None,
+                    problem: format!(
+                        "no built-in keymap has this name; choose one of {}",
+                        BUILTIN_NAMES.join(", ")
+                    ),
+                });
+            }
+        }
+        Ok(keymap)
+    }
+
+    /// The built-in keymap `builtin`, with the user file at `user_file` merged over it.
+    pub fn load(builtin: &str, user_file: Option<&Path>) -> Result<Keymap, KeymapError> {
+        let mut keymap = Keymap::builtin(builtin)?;
+        if let Some(path) = user_file {
+            keymap.merge_file(path)?;
+        }
+        Ok(keymap)
+    }
+
+    /// Reads the file at `path` and merges it over this keymap (see [`Keymap::merge_str`]).
+    pub fn merge_file(&mut self, path: &Path) -> Result<(), KeymapError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| KeymapError {
+            file: file.clone(),
+            line: None,
+            table: None,
+            key: None,
+            problem: format!("cannot read the file: {e}"),
+        })?;
+        self.merge_str(&file, &text)
+    }
+
+    /// Merges the keymap text `text` over this keymap, key by key: each binding replaces the
+    /// binding of the same keys in the same table, and `"none"` removes it. `file` names the text
+    /// in error messages. On error this keymap is left unchanged.
+    pub fn merge_str(&mut self, file: &str, text: &str) -> Result<(), KeymapError> {
+        let at =
+            |offset: usize, table: Option<&str>, key: Option<&str>, problem: String| KeymapError {
+                file: file.to_owned(),
+                line: Some(line_col(text, offset).0),
+                table: table.map(str::to_owned),
+                key: key.map(str::to_owned),
+                problem,
+            };
+        let document = DeTable::parse(text).map_err(|e| {
+            let offset = e.span().map_or(0, |s| s.start);
+            let column = line_col(text, offset).1;
+            let message = e.message().trim();
+            at(
+                offset,
+                None,
+                None,
+                format!("column {column}: invalid TOML: {message}"),
+            )
+        })?;
+        let mut merged = self.clone();
+        // Bindings this file adds, checked against sequences once the whole file is applied.
+        let mut added: Vec<(TableId, KeySpec, &str, usize)> = Vec::new();
+        for (table_name, entries) in document.get_ref() {
+            let name: &str = table_name.get_ref();
+            let offset = table_name.span().start;
+            let Some(id) = TableId::parse(name) else {
+                let tables = Mode::ALL.map(Mode::table).join(", ");
+                let problem = format!("unknown table; the tables are common, {tables}");
+                return Err(at(offset, Some(name), None, problem));
+            };
+            let DeValue::Table(entries) = entries.get_ref() else {
+                let found = type_name(entries.get_ref());
+                let problem =
+                    format!("expected a table of \"KEY\" = \"command\" entries, found {found}");
+                return Err(at(offset, Some(name), None, problem));
+            };
+            let mut seen: BTreeMap<KeySpec, &str> = BTreeMap::new();
+            for (key, value) in entries {
+                let key_text: &str = key.get_ref();
+                let offset = key.span().start;
+                let fail = |problem: String| at(offset, Some(name), Some(key_text), problem);
+                let spec: KeySpec = key_text.parse().map_err(fail)?;
+                if let Some(other) = seen.insert(spec.clone(), key_text) {
+                    return Err(fail(format!("the same key as {other:?} in this table")));
+                }
+                let DeValue::String(command) = value.get_ref() else {
+                    let found = type_name(value.get_ref());
+                    return Err(fail(format!(
+                        "expected a command name in quotes, found {found}"
+                    )));
+                };
+                let table = &mut merged.tables[id.index()];
+                if command == UNBIND {
+                    table.remove(&spec);
+                    continue;
+                }
+                let command =
+                    Command::from_name(command).ok_or_else(|| fail(unknown_command(command)))?;
+                table.insert(spec.clone(), command);
+                added.push((id, spec, key_text, offset));
+            }
+        }
+        for (id, spec, key_text, offset) in added {
+            let table = &merged.tables[id.index()];
+            if let Some(problem) = table
+                .contains_key(&spec)
+                .then(|| sequence_conflict(table, &spec))
+                .flatten()
+            {
+                return Err(at(offset, Some(id.name()), Some(key_text), problem));
+            }
+        }
+        *self = merged;
+        Ok(())
+    }
+
+    /// Resolves a terminal key event in `mode`, continuing the sequence `state` holds; the same
+    /// as [`KeyResolver::resolve`].
+    pub fn resolve(&self, state: &mut KeyResolver, mode: Mode, event: &KeyEvent) -> Resolution {
+        state.resolve(self, mode, event)
+    }
+
+    /// The bindings in effect in `mode`, for the help overlay: the mode's table and the `common`
+    /// bindings it does not shadow, ordered by command (as in [`Command::ALL`]) then by key.
+    pub fn bindings(&self, mode: Mode) -> Vec<(String, Command)> {
+        let own = self.table(TableId::Mode(mode));
+        let inherited = self
+            .table(TableId::Common)
+            .iter()
+            .filter(|(keys, _)| self.inherits(mode, keys));
+        let mut all: Vec<(&KeySpec, Command)> =
+            own.iter().chain(inherited).map(|(k, c)| (k, *c)).collect();
+        all.sort_by(|(a, ca), (b, cb)| {
+            ca.cmp(cb)
+                .then_with(|| a.display_order().cmp(&b.display_order()))
+        });
+        all.into_iter()
+            .map(|(keys, c)| (keys.to_string(), c))
+            .collect()
+    }
+
+    /// The first key [`Keymap::bindings`] lists for `command` in `mode`, for footer hints.
+    pub fn hint(&self, mode: Mode, command: Command) -> Option<String> {
+        self.bindings(mode)
+            .into_iter()
+            .find(|(_, c)| *c == command)
+            .map(|(keys, _)| keys)
+    }
+
+    /// The command `keys` run in `mode` when typed from the start, if any: `None` when they are
+    /// unbound, only start a sequence, or an earlier key already runs a command.
+    pub fn get(&self, mode: Mode, keys: &KeySpec) -> Option<Command> {
+        let mut resolver = KeyResolver::new();
+        let (last, first) = keys.keys().split_last()?;
+        for press in first {
+            if resolver.resolve_press(self, mode, *press) != Resolution::Pending {
+                return None;
+            }
+        }
+        match resolver.resolve_press(self, mode, *last) {
+            Resolution::Command(command) => Some(command),
+            Resolution::Pending | Resolution::Unbound => None,
+        }
+    }
+
+    fn table(&self, id: TableId) -> &Table {
+        &self.tables[id.index()]
+    }
+
+    fn lookup(&self, mode: Mode, keys: &[KeyPress]) -> Lookup {
+        let own = self.table(TableId::Mode(mode));
+        let common = self.table(TableId::Common);
+        let skip_common = mode.takes_text() && keys.first().is_some_and(KeyPress::is_text);
+        for table in [Some(own), (!skip_common).then_some(common)]
+            .into_iter()
+            .flatten()
+        {
+            // Sequences starting with `keys` sort right after `keys` itself.
+            let mut from = table.range::<[KeyPress], _>((Bound::Included(keys), Bound::Unbounded));
+            match from.next() {
+                Some((found, command)) if found.keys() == keys => return Lookup::Bound(*command),
+                Some((found, _)) if found.keys().starts_with(keys) => return Lookup::Prefix,
+                _ => {}
+            }
+        }
+        Lookup::Nothing
+    }
+
+    /// Whether the `common` binding `keys` can be reached in `mode` (see the module docs).
+    fn inherits(&self, mode: Mode, keys: &KeySpec) -> bool {
+        let keys = keys.keys();
+        if mode.takes_text() && keys.first().is_some_and(KeyPress::is_text) {
+            return false;
+        }
+        let own = self.table(TableId::Mode(mode));
+        let shadowed_by_prefix = (1..=keys.len()).any(|n| own.contains_key(&keys[..n]));
+        !shadowed_by_prefix && !own.keys().any(|k| k.keys().starts_with(keys))
+    }
+}
+
+impl std::borrow::Borrow<[KeyPress]> for KeySpec {
+    fn borrow(&self) -> &[KeyPress] {
+        &self.0
+    }
+}
+
+/// A message if `spec`, just bound in `table`, starts a longer sequence or is started by one.
+fn sequence_conflict(table: &Table, spec: &KeySpec) -> Option<String> {
+    let keys = spec.keys();
+    if let Some(n) = (1..keys.len()).find(|n| table.contains_key(&keys[..*n])) {
+        let prefix = KeySpec(keys[..n].to_vec());
+        let command = table[&prefix];
+        return Some(format!(
+            "its first keys {:?} are bound on their own (to {}); unbind them with \"{prefix}\" = \"none\"",
+            prefix.to_string(),
+            command.name()
+        ));
+    }
+    let (longer, command) = table
+        .iter()
+        .find(|(k, _)| k.keys().len() > keys.len() && k.keys().starts_with(keys))?;
+    Some(format!(
+        "it starts the sequence \"{longer}\" (bound to {}), so it cannot be bound on its own; \
+         unbind that with \"{longer}\" = \"none\"",
+        command.name()
+    ))
+}
+
+fn unknown_command(name: &str) -> String {
+    let closest = Command::ALL
+        .into_iter()
+        .map(|c| (edit_distance(name, c.name()), c.name()))
+        .min();
+    match closest {
+        Some((d, suggestion)) if d <= name.chars().count() / 2 => {
+            format!("unknown command {name:?}; did you mean {suggestion:?}? (\"none\" unbinds)")
+        }
+        _ => format!(
+            "unknown command {name:?}; the commands are {} (and \"none\" unbinds)",
+            Command::ALL.map(Command::name).join(", ")
+        ),
+    }
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let next = (row[j + 1] + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
+fn type_name(value: &DeValue<'_>) -> &'static str {
+    match value {
+        DeValue::String(_) => "a string",
+        DeValue::Integer(_) => "an integer",
+        DeValue::Float(_) => "a float",
+        DeValue::Boolean(_) => "a boolean",
+        DeValue::Datetime(_) => "a date",
+        DeValue::Array(_) => "an array",
+        DeValue::Table(_) => "a table (quote keys that contain '.')",
+    }
+}
+
+/// The 1-based line and column of byte `offset` in `text`.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (
+        before.matches('\n').count() + 1,
+        before[line_start..].chars().count() + 1,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+
+    #[test]
+    fn every_table_name_round_trips() {
+        for id in [TableId::Common]
+            .into_iter()
+            .chain(Mode::ALL.map(TableId::Mode))
+        {
+            assert_eq!(TableId::parse(id.name()), Some(id));
+        }
+        let indexes: BTreeSet<usize> = Mode::ALL.map(|m| TableId::Mode(m).index()).into();
+        assert_eq!(indexes.len(), Mode::ALL.len());
+        assert!(!indexes.contains(&TableId::Common.index()));
+    }
+
+    #[test]
+    fn line_col_counts_from_one() {
+        let text = "a\nbc\nd";
+        assert_eq!(line_col(text, 0), (1, 1));
+        assert_eq!(line_col(text, 3), (2, 2));
+        assert_eq!(line_col(text, 5), (3, 1));
+        assert_eq!(line_col(text, 99), (3, 2));
+    }
+
+    #[test]
+    fn edit_distance_counts_edits() {
+        assert_eq!(edit_distance("quit", "quit"), 0);
+        assert_eq!(edit_distance("qiut", "quit"), 2);
+        assert_eq!(edit_distance("pag_down", "page_down"), 1);
+        assert_eq!(edit_distance("", "up"), 2);
+    }
+}

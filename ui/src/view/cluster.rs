@@ -1,0 +1,160 @@
+//! Cluster (shown when there is more than one node): each node's health, version, route peers,
+//! supervisor state and restarts, and which node is the JetStream meta leader.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
+
+use super::{Ctx, format};
+use crate::command::Pane;
+use crate::model::NodeRow;
+use crate::theme::Role;
+
+/// The meta leader as the nodes report it, or as JetStream does.
+fn meta_leader(ctx: &Ctx) -> Option<String> {
+    let app = ctx.app;
+    app.cluster
+        .value
+        .iter()
+        .flatten()
+        .find_map(|n| n.meta_leader.clone())
+        .or_else(|| app.jetstream.value.as_ref()?.meta_leader.clone())
+}
+
+fn title_extra(ctx: &Ctx) -> Vec<Span<'static>> {
+    let Some(nodes) = &ctx.app.cluster.value else {
+        return Vec::new();
+    };
+    let up = nodes.iter().filter(|n| n.up).count();
+    let role = if up == nodes.len() {
+        Role::Ok
+    } else {
+        Role::Warn
+    };
+    let mut spans = vec![
+        ctx.span(format!(" {} nodes · ", nodes.len()), Role::Muted),
+        ctx.span(format!("{up} up"), role),
+    ];
+    if let Some(leader) = meta_leader(ctx) {
+        spans.push(ctx.span(" · meta leader ", Role::Muted));
+        spans.push(ctx.span(leader, Role::Accent));
+    }
+    spans
+}
+
+pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
+    let app = ctx.app;
+    let block = ctx.pane_block(Pane::Cluster, title_extra(ctx), focused);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let inner = ctx.note_on_top(frame, inner, &app.cluster);
+    let Some(nodes) = &app.cluster.value else {
+        if app.cluster.error.is_none() {
+            frame.render_widget(Paragraph::new(ctx.waiting()), inner);
+        }
+        return;
+    };
+    if nodes.is_empty() {
+        frame.render_widget(Paragraph::new(ctx.span("no nodes", Role::Muted)), inner);
+        return;
+    }
+    let leader = meta_leader(ctx);
+    let stale = app.cluster.stale();
+    let header = Row::new(
+        [
+            "Node",
+            "Health",
+            "Version",
+            "Routes",
+            "Supervisor",
+            "Problem",
+        ]
+        .map(|title| Cell::from(ctx.span(title, Role::Header))),
+    );
+    let rows = nodes.iter().map(|node| {
+        row(
+            ctx,
+            node,
+            leader.as_deref() == Some(node.name.as_str()),
+            stale,
+        )
+    });
+    let widths = [
+        Constraint::Fill(1),
+        Constraint::Length(6),
+        Constraint::Length(8),
+        Constraint::Fill(1),
+        Constraint::Length(12),
+        Constraint::Fill(2),
+    ];
+    frame.render_widget(
+        Table::new(rows, widths).header(header).column_spacing(1),
+        inner,
+    );
+}
+
+fn row(ctx: &Ctx, node: &NodeRow, leader: bool, stale: bool) -> Row<'static> {
+    let text = ctx.figure(stale, Role::Text);
+    let muted = ctx.figure(stale, Role::Muted);
+    let mut name = vec![Span::styled(node.name.clone(), text)];
+    if leader {
+        name.push(Span::styled(" ★", ctx.figure(stale, Role::Accent)));
+    }
+    let health = if node.up {
+        Span::styled("up", ctx.figure(stale, Role::Ok))
+    } else {
+        Span::styled("down", ctx.figure(stale, Role::Error))
+    };
+    let routes = if node.peers.is_empty() {
+        "-".to_owned()
+    } else {
+        format!("{} {}", node.peers.len(), node.peers.join(","))
+    };
+    let supervisor = match (&node.supervisor_state, node.restarts) {
+        (Some(state), Some(n)) if n > 0 => format!("{state} ↻{n}"),
+        (Some(state), _) => state.clone(),
+        (None, _) => "-".to_owned(),
+    };
+    let problem = node.error.clone().unwrap_or_default();
+    Row::new(vec![
+        Cell::from(Line::from(name)),
+        Cell::from(health),
+        Cell::from(Span::styled(
+            node.version.clone().unwrap_or_else(|| "-".into()),
+            muted,
+        )),
+        Cell::from(Span::styled(routes, muted)),
+        Cell::from(Span::styled(supervisor, muted)),
+        Cell::from(Span::styled(problem, ctx.figure(stale, Role::Error))),
+    ])
+}
+
+/// For the compact layout's summary line: `cluster 2/3 up · leader n1`.
+pub fn summary(ctx: &Ctx) -> Vec<Span<'static>> {
+    let app = ctx.app;
+    let mut spans = vec![ctx.span("cluster ", Role::Title)];
+    if let Some(nodes) = &app.cluster.value {
+        let up = nodes.iter().filter(|n| n.up).count();
+        let role = if up == nodes.len() {
+            Role::Ok
+        } else {
+            Role::Warn
+        };
+        spans.push(Span::styled(
+            format!("{up}/{} up", nodes.len()),
+            ctx.figure(app.cluster.stale(), role),
+        ));
+        if let Some(leader) = meta_leader(ctx) {
+            spans.push(ctx.span(format!(" · leader {leader}"), Role::Muted));
+        }
+    }
+    if let Some(error) = &app.cluster.error {
+        let age = app
+            .cluster
+            .age(app.now)
+            .map_or_else(String::new, |a| format!(" ({})", format::ago(a)));
+        spans.push(ctx.span(format!(" ⚠ {error}{age}"), Role::Error));
+    }
+    spans
+}

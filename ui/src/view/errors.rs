@@ -1,0 +1,182 @@
+//! Errors: rates of client reconnects, JetStream API errors, slow consumers and API errors (with
+//! the API's errors by code), then the recent events, newest first.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::{Ctx, format};
+use crate::command::Pane;
+use crate::model::{EventLevel, EventRecord};
+use crate::state::Sourced;
+use crate::state::history::Series;
+use crate::theme::Role;
+
+const LABEL_WIDTH: usize = 16;
+
+struct Rate<'a> {
+    label: &'static str,
+    short: &'static str,
+    series: &'a Series,
+    total: Option<u64>,
+    stale: bool,
+}
+
+fn rates<'a>(ctx: &Ctx<'a>) -> Vec<Rate<'a>> {
+    let app = ctx.app;
+    let e = &app.errors;
+    let mut rates = vec![
+        Rate {
+            label: "reconnects",
+            short: "reconnects",
+            series: &e.reconnects,
+            total: app.connection.as_ref().map(|c| c.reconnects),
+            stale: false,
+        },
+        Rate {
+            label: "JetStream API",
+            short: "js api",
+            series: &e.jetstream_api_errors,
+            total: app.jetstream.value.as_ref().map(|j| j.api_errors),
+            stale: app.jetstream.stale(),
+        },
+        Rate {
+            label: "slow consumers",
+            short: "slow",
+            series: &e.slow_consumers,
+            total: app.server.value.as_ref().map(|s| s.slow_consumers),
+            stale: app.server.stale(),
+        },
+    ];
+    let api_known =
+        app.session.api_addr.is_some() || app.api.value.is_some() || app.api.error.is_some();
+    if api_known {
+        rates.push(Rate {
+            label: "API errors",
+            short: "api",
+            series: &e.api_errors,
+            total: app.api.value.as_ref().map(|a| a.errors),
+            stale: app.api.stale(),
+        });
+    }
+    rates
+}
+
+fn rate_role(series: &Series) -> Role {
+    if series.current().is_some_and(|v| v > 0.0) {
+        Role::Warn
+    } else {
+        Role::Text
+    }
+}
+
+fn note<T>(ctx: &Ctx, what: &'static str, source: &Sourced<T>) -> Option<Line<'static>> {
+    let note = ctx.source_note(source)?;
+    let mut spans = vec![ctx.span(format!("{what}: "), Role::Muted)];
+    spans.extend(note.spans);
+    Some(Line::from(spans))
+}
+
+pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
+    let app = ctx.app;
+    let block = ctx.pane_block(Pane::Errors, Vec::new(), focused);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let mut lines = Vec::new();
+    for rate in rates(ctx) {
+        let value = match rate.series.current() {
+            Some(v) => format::per_second(v),
+            None if rate.total.is_some() => "-".to_owned(),
+            None => "waiting…".to_owned(),
+        };
+        let mut spans = vec![
+            ctx.span(format!("{:<LABEL_WIDTH$}", rate.label), Role::Muted),
+            Span::styled(
+                format!("{value:>8}"),
+                ctx.figure(rate.stale, rate_role(rate.series)),
+            ),
+        ];
+        if let Some(total) = rate.total {
+            spans.push(ctx.span("  total ", Role::Muted));
+            spans.push(Span::styled(
+                format::int(total),
+                ctx.figure(rate.stale, Role::Text),
+            ));
+        }
+        lines.push(Line::from(spans));
+    }
+    if let Some(api) = &app.api.value
+        && !api.errors_by_code.is_empty()
+    {
+        let mut spans = vec![ctx.span(
+            format!("{:<LABEL_WIDTH$}", "API errors by code"),
+            Role::Muted,
+        )];
+        for (code, count) in &api.errors_by_code {
+            spans.push(Span::styled(
+                format!(" {code} ×{count}"),
+                ctx.figure(app.api.stale(), Role::Error),
+            ));
+        }
+        lines.push(Line::from(spans));
+    }
+    lines.extend(
+        [
+            note(ctx, "/varz", &app.server),
+            note(ctx, "jetstream", &app.jetstream),
+            note(ctx, "api", &app.api),
+        ]
+        .into_iter()
+        .flatten(),
+    );
+    lines.push(Line::from(ctx.span("recent events", Role::Title)));
+    if app.events.is_empty() {
+        lines.push(Line::from(ctx.span("none yet", Role::Muted)));
+    }
+    let room = (inner.height as usize).saturating_sub(lines.len());
+    lines.extend(
+        app.events
+            .iter()
+            .rev()
+            .take(room)
+            .map(|e| event_line(ctx, e)),
+    );
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+pub fn event_line(ctx: &Ctx, event: &EventRecord) -> Line<'static> {
+    let (tag, role) = match event.level {
+        EventLevel::Info => ("info ", Role::Text),
+        EventLevel::Warn => ("warn ", Role::Warn),
+        EventLevel::Error => ("error", Role::Error),
+    };
+    Line::from(vec![
+        ctx.span(format!("{} ", event.time), Role::Muted),
+        ctx.span(format!("{tag} "), role),
+        ctx.span(event.text.clone(), role),
+    ])
+}
+
+/// For the compact layout's summary line: `errors js api 0.2/s slow 0/s · last: …`.
+pub fn summary(ctx: &Ctx) -> Vec<Span<'static>> {
+    let mut spans = vec![ctx.span("errors", Role::Title)];
+    for rate in rates(ctx) {
+        spans.push(ctx.span(format!(" {} ", rate.short), Role::Muted));
+        let value = format::opt(rate.series.current(), format::per_second);
+        spans.push(Span::styled(
+            value,
+            ctx.figure(rate.stale, rate_role(rate.series)),
+        ));
+    }
+    if let Some(last) = ctx.app.events.last() {
+        let role = match last.level {
+            EventLevel::Info => Role::Muted,
+            EventLevel::Warn => Role::Warn,
+            EventLevel::Error => Role::Error,
+        };
+        spans.push(ctx.span(" · ", Role::Muted));
+        spans.push(ctx.span(last.text.clone(), role));
+    }
+    spans
+}

@@ -1,0 +1,206 @@
+//! Human units for the console: `1.2 KiB`, `3.4 MiB/s`, `12.3k msgs/s`, `2m05s`.
+
+use std::time::Duration;
+
+/// What a missing figure shows.
+pub const NONE: &str = "-";
+
+const BINARY_UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+const COUNT_UNITS: [&str; 7] = ["", "k", "M", "G", "T", "P", "E"];
+
+/// A byte count in binary units with one decimal: `512 B`, `1.2 KiB`, `3.4 MiB`.
+pub fn bytes(n: u64) -> String {
+    bytes_f64(n as f64)
+}
+
+fn bytes_f64(n: f64) -> String {
+    if !n.is_finite() || n < 0.0 {
+        return NONE.to_owned();
+    }
+    if n < 1024.0 {
+        return format!("{} B", n.round() as u64);
+    }
+    let mut value = n;
+    let mut unit = 0;
+    // Rounding to one decimal can reach the next unit (1023.96 KiB is 1.0 MiB).
+    while (value * 10.0).round() / 10.0 >= 1024.0 && unit < BINARY_UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", BINARY_UNITS[unit])
+}
+
+/// Bytes per second: `1.2 MiB/s`.
+pub fn bytes_rate(per_second: f64) -> String {
+    format!("{}/s", bytes_f64(per_second))
+}
+
+/// A count with a decimal SI suffix: `999`, `12.3k`, `4.5M`. Small fractional values keep one
+/// decimal (`0.5`, `2.5`) so low rates do not read as zero.
+pub fn count(n: f64) -> String {
+    if !n.is_finite() || n < 0.0 {
+        return NONE.to_owned();
+    }
+    if n < 10.0 && n.fract() != 0.0 {
+        return format!("{n:.1}");
+    }
+    if n.round() < 1000.0 {
+        return format!("{}", n.round() as u64);
+    }
+    let mut value = n;
+    let mut unit = 0;
+    while (value * 10.0).round() / 10.0 >= 1000.0 && unit < COUNT_UNITS.len() - 1 {
+        value /= 1000.0;
+        unit += 1;
+    }
+    format!("{value:.1}{}", COUNT_UNITS[unit])
+}
+
+/// A whole count: `42`, `12.3k`.
+pub fn int(n: u64) -> String {
+    count(n as f64)
+}
+
+/// Messages per second: `12.3k msgs/s`.
+pub fn msgs_rate(per_second: f64) -> String {
+    format!("{} msgs/s", count(per_second))
+}
+
+/// A per-second rate without a unit: `0.5/s`, `12/s`.
+pub fn per_second(per_second: f64) -> String {
+    format!("{}/s", count(per_second))
+}
+
+/// A ratio as a whole percentage: `45%`.
+pub fn percent(ratio: f64) -> String {
+    if !ratio.is_finite() {
+        return NONE.to_owned();
+    }
+    format!("{:.0}%", (ratio * 100.0).max(0.0))
+}
+
+/// A short duration: `800ms`, `5s`, `2m05s`, `1h02m`, `3d04h`.
+pub fn duration(d: Duration) -> String {
+    let secs = d.as_secs();
+    if secs == 0 && d.as_millis() > 0 {
+        return format!("{}ms", d.as_millis());
+    }
+    match secs {
+        0..60 => format!("{secs}s"),
+        60..3600 => format!("{}m{:02}s", secs / 60, secs % 60),
+        3600..86400 => format!("{}h{:02}m", secs / 3600, secs % 3600 / 60),
+        _ => format!("{}d{:02}h", secs / 86400, secs % 86400 / 3600),
+    }
+}
+
+/// How long ago something happened: `12s ago`.
+pub fn ago(d: Duration) -> String {
+    format!("{} ago", duration(Duration::from_secs(d.as_secs())))
+}
+
+/// A duration given in seconds (as the client reports it).
+pub fn seconds(secs: f64) -> String {
+    if !secs.is_finite() || secs < 0.0 {
+        return NONE.to_owned();
+    }
+    duration(Duration::from_secs_f64(secs))
+}
+
+/// Milliseconds: `0.4ms`, `12ms`.
+pub fn millis(ms: f64) -> String {
+    if !ms.is_finite() || ms < 0.0 {
+        NONE.to_owned()
+    } else if ms < 10.0 {
+        format!("{ms:.1}ms")
+    } else {
+        format!("{ms:.0}ms")
+    }
+}
+
+/// An optional figure through `f`, or [`NONE`].
+pub fn opt<T>(value: Option<T>, f: impl FnOnce(T) -> String) -> String {
+    value.map_or_else(|| NONE.to_owned(), f)
+}
+
+/// `text` cut to `width` characters, with `…` marking the cut.
+pub fn truncate(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_owned();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut cut: String = text.chars().take(width - 1).collect();
+    cut.push('…');
+    cut
+}
+
+/// The time of day in an RFC 3339 timestamp (`2024-05-01T12:00:01.5Z` → `12:00:01`).
+pub fn clock(rfc3339: &str) -> Option<&str> {
+    let time = rfc3339.split_once('T')?.1;
+    let end = time
+        .find(|c: char| !(c.is_ascii_digit() || c == ':'))
+        .unwrap_or(time.len());
+    Some(&time[..end]).filter(|t| !t.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_in_binary_units() {
+        assert_eq!(bytes(0), "0 B");
+        assert_eq!(bytes(1023), "1023 B");
+        assert_eq!(bytes(1024), "1.0 KiB");
+        assert_eq!(bytes(1229), "1.2 KiB");
+        assert_eq!(bytes(3_565_158), "3.4 MiB");
+        assert_eq!(bytes(1024 * 1024 - 1), "1.0 MiB");
+        assert_eq!(bytes(5 * 1024 * 1024 * 1024), "5.0 GiB");
+        assert_eq!(bytes(u64::MAX), "16.0 EiB");
+        assert_eq!(bytes_rate(1536.0), "1.5 KiB/s");
+        assert_eq!(bytes_rate(f64::NAN), "-/s");
+    }
+
+    #[test]
+    fn counts_and_rates() {
+        assert_eq!(count(0.0), "0");
+        assert_eq!(count(0.5), "0.5");
+        assert_eq!(count(7.0), "7");
+        assert_eq!(count(999.4), "999");
+        assert_eq!(count(999.6), "1.0k");
+        assert_eq!(count(12_345.0), "12.3k");
+        assert_eq!(count(4_500_000.0), "4.5M");
+        assert_eq!(count(-1.0), "-");
+        assert_eq!(int(1_200), "1.2k");
+        assert_eq!(msgs_rate(12_300.0), "12.3k msgs/s");
+        assert_eq!(per_second(0.3), "0.3/s");
+        assert_eq!(percent(0.456), "46%");
+        assert_eq!(opt(None::<f64>, count), "-");
+        assert_eq!(opt(Some(2000.0), count), "2.0k");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(duration(Duration::from_millis(250)), "250ms");
+        assert_eq!(duration(Duration::ZERO), "0s");
+        assert_eq!(duration(Duration::from_secs(5)), "5s");
+        assert_eq!(duration(Duration::from_secs(125)), "2m05s");
+        assert_eq!(duration(Duration::from_secs(3720)), "1h02m");
+        assert_eq!(duration(Duration::from_secs(3 * 86400 + 4 * 3600)), "3d04h");
+        assert_eq!(ago(Duration::from_millis(12_700)), "12s ago");
+        assert_eq!(seconds(61.0), "1m01s");
+        assert_eq!(millis(0.42), "0.4ms");
+        assert_eq!(millis(12.4), "12ms");
+    }
+
+    #[test]
+    fn text_helpers() {
+        assert_eq!(truncate("orders", 10), "orders");
+        assert_eq!(truncate("orders", 4), "ord…");
+        assert_eq!(truncate("orders", 0), "");
+        assert_eq!(clock("2024-05-01T12:00:01.5Z"), Some("12:00:01"));
+        assert_eq!(clock("2024-05-01T12:00:01+02:00"), Some("12:00:01"));
+        assert_eq!(clock("garbage"), None);
+    }
+}

@@ -1,0 +1,196 @@
+//! Drawing the console. Every function here is a pure function of the [`App`] state, the
+//! [`Theme`] and the [`Keymap`]: no I/O and no clock (ages are measured against `app.now`), so a
+//! frame can be rendered on a `TestBackend` and checked cell by cell.
+//!
+//! [`draw`] lays the screen out ([`layout`]), draws the header, the panes (or a stream's
+//! detail), the footer with its key hints, status and prompt, then whatever overlay is open
+//! (help, form, confirmation).
+
+mod cluster;
+mod connections;
+mod detail;
+mod errors;
+mod footer;
+pub mod format;
+mod header;
+pub mod layout;
+mod overlays;
+mod streams;
+mod throughput;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Paragraph};
+
+use crate::command::{Mode, Pane};
+use crate::keymap::Keymap;
+use crate::state::{App, Sourced};
+use crate::theme::{Role, Theme};
+use layout::Slot;
+
+/// Draws the whole console for the current state.
+pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, keymap: &Keymap) {
+    let ctx = Ctx { app, theme, keymap };
+    let screen = layout::screen(frame.area(), app);
+    header::render(frame, screen.header, &ctx);
+    match &app.detail {
+        Some(open) => detail::render(frame, screen.body, &ctx, open),
+        None => {
+            for slot in layout::body(screen.body, app, screen.compact) {
+                draw_slot(frame, &ctx, slot);
+            }
+        }
+    }
+    footer::render(frame, screen.footer, &ctx);
+    if let Some(form) = &app.form {
+        overlays::form(frame, frame.area(), &ctx, form);
+    }
+    if let Some(confirm) = &app.confirm {
+        overlays::confirm(frame, frame.area(), &ctx, confirm);
+    }
+    if app.help && app.prompt.is_none() && app.confirm.is_none() && app.form.is_none() {
+        overlays::help(frame, frame.area(), &ctx);
+    }
+}
+
+fn draw_slot(frame: &mut Frame, ctx: &Ctx, slot: Slot) {
+    match slot {
+        Slot::Pane(pane, area) => {
+            let focused = ctx.app.focus == pane;
+            match pane {
+                Pane::Throughput => throughput::render(frame, area, ctx, focused),
+                Pane::Streams => streams::render(frame, area, ctx, focused),
+                Pane::Connections => connections::render(frame, area, ctx, focused),
+                Pane::Errors => errors::render(frame, area, ctx, focused),
+                Pane::Cluster => cluster::render(frame, area, ctx, focused),
+            }
+        }
+        Slot::ThroughputStrip(area) => throughput::strip(frame, area, ctx),
+        Slot::StreamsLine(area) => {
+            frame.render_widget(Paragraph::new(streams::summary(ctx)), area);
+        }
+        Slot::Summary(panes, area) => {
+            let mut spans = Vec::new();
+            for pane in panes {
+                let part = match pane {
+                    Pane::Connections => connections::summary(ctx),
+                    Pane::Errors => errors::summary(ctx),
+                    Pane::Cluster => cluster::summary(ctx),
+                    Pane::Throughput | Pane::Streams => continue,
+                };
+                if !spans.is_empty() {
+                    spans.push(ctx.span("  │  ", Role::Border));
+                }
+                spans.extend(part);
+            }
+            frame.render_widget(Paragraph::new(Line::from(spans)), area);
+        }
+    }
+}
+
+/// What every pane draws with.
+pub(crate) struct Ctx<'a> {
+    pub app: &'a App,
+    pub theme: &'a Theme,
+    pub keymap: &'a Keymap,
+}
+
+impl Ctx<'_> {
+    pub fn style(&self, role: Role) -> Style {
+        self.theme.style(role)
+    }
+
+    pub fn span<'t>(&self, text: impl Into<std::borrow::Cow<'t, str>>, role: Role) -> Span<'t> {
+        Span::styled(text, self.style(role))
+    }
+
+    /// `role`, or the stale role when the figure is old news.
+    pub fn figure(&self, stale: bool, role: Role) -> Style {
+        if stale {
+            self.style(Role::Stale)
+        } else {
+            self.style(role)
+        }
+    }
+
+    /// A pane's frame: its title with the key that focuses it, then `extra` title spans.
+    pub fn pane_block(
+        &self,
+        pane: Pane,
+        extra: Vec<Span<'static>>,
+        focused: bool,
+    ) -> Block<'static> {
+        let mut title = vec![Span::raw(" ")];
+        if let Some(key) = self.keymap.hint(Mode::Normal, focus_command(pane)) {
+            title.push(self.span(format!("{key} "), Role::Key));
+        }
+        title.push(self.span(pane.title(), Role::Title));
+        title.extend(extra);
+        title.push(Span::raw(" "));
+        self.block(Line::from(title), focused)
+    }
+
+    pub fn block(&self, title: Line<'static>, focused: bool) -> Block<'static> {
+        let (border, kind) = if focused {
+            (Role::BorderFocused, BorderType::Thick)
+        } else {
+            (Role::Border, BorderType::Rounded)
+        };
+        Block::bordered()
+            .border_type(kind)
+            .border_style(self.style(border))
+            .title(title)
+    }
+
+    /// Why a source could not be refreshed and how old the figures shown are, or `None` when it
+    /// is fine (or has not answered yet).
+    pub fn source_note<T>(&self, source: &Sourced<T>) -> Option<Line<'static>> {
+        let error = source.error.as_ref()?;
+        let mut spans = vec![self.span(format!("⚠ {error}"), Role::Error)];
+        if source.value.is_some() {
+            let age = source.age(self.app.now).map_or_else(String::new, |age| {
+                format!(" · showing data from {}", format::ago(age))
+            });
+            spans.push(self.span(age, Role::Stale));
+        }
+        Some(Line::from(spans))
+    }
+
+    /// The line a pane shows before its source has answered.
+    pub fn waiting(&self) -> Line<'static> {
+        Line::from(self.span("waiting for data…", Role::Muted))
+    }
+
+    /// The note (if any) on the first line of `area`; returns what is left below it.
+    pub fn note_on_top<T>(&self, frame: &mut Frame, area: Rect, source: &Sourced<T>) -> Rect {
+        match self.source_note(source) {
+            Some(note) if area.height > 0 => {
+                frame.render_widget(Paragraph::new(note), Rect { height: 1, ..area });
+                Rect {
+                    y: area.y + 1,
+                    height: area.height - 1,
+                    ..area
+                }
+            }
+            _ => area,
+        }
+    }
+}
+
+fn focus_command(pane: Pane) -> crate::command::Command {
+    use crate::command::Command;
+    match pane {
+        Pane::Throughput => Command::FocusThroughput,
+        Pane::Streams => Command::FocusStreams,
+        Pane::Connections => Command::FocusConnections,
+        Pane::Errors => Command::FocusErrors,
+        Pane::Cluster => Command::FocusCluster,
+    }
+}
+
+/// The sort arrow for a column: `▲` ascending, `▼` descending.
+pub(crate) fn arrow(ascending: bool) -> &'static str {
+    if ascending { "▲" } else { "▼" }
+}

@@ -1,0 +1,271 @@
+//! Boxes drawn over the dashboard: the help (built from the keymap's bindings for the mode under
+//! it), a form (create stream, publish) and the confirmation of a destructive action.
+
+use ratatui::Frame;
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+use super::{Ctx, format, layout::centered};
+use crate::command::{Command, Mode};
+use crate::state::Confirm;
+use crate::state::forms::Form;
+use crate::theme::Role;
+
+/// The mode the help describes: the one under the overlay.
+pub fn help_mode(ctx: &Ctx) -> Mode {
+    match ctx.app.mode() {
+        Mode::Help if ctx.app.detail.is_some() => Mode::Detail,
+        Mode::Help => Mode::Normal,
+        mode => mode,
+    }
+}
+
+/// Each command bound in `mode` with all its keys: `("up, k", "move up")`.
+pub fn help_entries(ctx: &Ctx, mode: Mode) -> Vec<(String, &'static str)> {
+    let mut entries: Vec<(Command, String)> = Vec::new();
+    for (keys, command) in ctx.keymap.bindings(mode) {
+        match entries.iter_mut().find(|(c, _)| *c == command) {
+            Some((_, all)) => {
+                all.push_str(", ");
+                all.push_str(&keys);
+            }
+            None => entries.push((command, keys)),
+        }
+    }
+    entries
+        .into_iter()
+        .filter(|(command, _)| !(ctx.app.session.read_only && command.writes()))
+        .map(|(command, keys)| (keys, command.description()))
+        .collect()
+}
+
+pub fn help(frame: &mut Frame, area: Rect, ctx: &Ctx) {
+    let mode = help_mode(ctx);
+    let entries = help_entries(ctx, mode);
+    let max_rows = area.height.saturating_sub(2).max(1) as usize;
+    let columns = entries.len().div_ceil(max_rows).clamp(1, 3);
+    let rows = entries.len().div_ceil(columns).max(1);
+    let key_width = entries
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(16);
+    let column_width = key_width + 2 + 30;
+    let width = (column_width * columns + 3 * (columns - 1) + 2) as u16;
+    let box_area = centered(area, width.max(30), rows as u16 + 2);
+    let what = match mode {
+        Mode::Detail => "stream detail",
+        _ => "dashboard",
+    };
+    let mut title = vec![ctx.span(format!(" Help · {what} "), Role::Title)];
+    if let Some(key) = ctx.keymap.hint(Mode::Help, Command::Back) {
+        title.push(ctx.span(key, Role::Key));
+        title.push(ctx.span(" close ", Role::Muted));
+    }
+    let block = ctx.block(Line::from(title), true);
+    let inner = block.inner(box_area);
+    frame.render_widget(Clear, box_area);
+    frame.render_widget(block, box_area);
+    if entries.is_empty() {
+        frame.render_widget(
+            Paragraph::new(ctx.span("no keys are bound", Role::Muted)),
+            inner,
+        );
+        return;
+    }
+    let column_width = (inner.width as usize + 3) / columns - 3;
+    let lines: Vec<Line> = (0..rows)
+        .map(|row| {
+            let mut spans = Vec::new();
+            for column in 0..columns {
+                let Some((keys, description)) = entries.get(column * rows + row) else {
+                    continue;
+                };
+                if column > 0 {
+                    spans.push(Span::raw("   "));
+                }
+                let keys = format::truncate(keys, key_width);
+                let room = column_width.saturating_sub(key_width + 2);
+                spans.push(ctx.span(format!("{keys:<key_width$}  "), Role::Key));
+                let description = format::truncate(description, room);
+                spans.push(ctx.span(format!("{description:<room$}"), Role::Text));
+            }
+            Line::from(spans)
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+pub fn confirm(frame: &mut Frame, area: Rect, ctx: &Ctx, confirm: &Confirm) {
+    let width = 60.min(area.width.saturating_sub(4)).max(20);
+    let text_width = width.saturating_sub(4) as usize;
+    let question_lines = confirm
+        .question
+        .chars()
+        .count()
+        .div_ceil(text_width.max(1))
+        .max(1);
+    let box_area = centered(area, width, question_lines as u16 + 4);
+    let block = ctx.block(Line::from(ctx.span(" Confirm ", Role::Title)), true);
+    let inner = block.inner(box_area);
+    frame.render_widget(Clear, box_area);
+    frame.render_widget(block, box_area);
+    let mut answer = Vec::new();
+    for (command, label, role) in [
+        (Command::Confirm, "yes", Role::Error),
+        (Command::Cancel, "no", Role::Muted),
+    ] {
+        if let Some(key) = ctx.keymap.hint(Mode::Confirm, command) {
+            if !answer.is_empty() {
+                answer.push(Span::raw("   "));
+            }
+            answer.push(ctx.span(key, Role::Key));
+            answer.push(ctx.span(format!(" {label}"), role));
+        }
+    }
+    let lines = vec![
+        Line::from(ctx.span(confirm.question.clone(), Role::Warn)),
+        Line::default(),
+        Line::from(answer).centered(),
+    ];
+    let padded = Rect {
+        x: inner.x + 1,
+        width: inner.width.saturating_sub(2),
+        ..inner
+    };
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), padded);
+}
+
+/// A form: one line per field (label, value, hint), the field's validation message under it,
+/// the form's own error and the keys at the bottom. The focused field is highlighted and gets
+/// the terminal cursor.
+pub fn form(frame: &mut Frame, area: Rect, ctx: &Ctx, form: &Form) {
+    let label_width = form
+        .fields
+        .iter()
+        .map(|f| f.label.chars().count())
+        .max()
+        .unwrap_or(0)
+        + 2;
+    let errors = form.fields.iter().filter(|f| f.error.is_some()).count();
+    let height = form.fields.len() + errors + 2 + 2 + usize::from(form.error.is_some());
+    let box_area = centered(area, 76.min(area.width), height as u16);
+    let block = ctx.block(
+        Line::from(ctx.span(format!(" {} ", form.title()), Role::Title)),
+        true,
+    );
+    let inner = block.inner(box_area);
+    frame.render_widget(Clear, box_area);
+    frame.render_widget(block, box_area);
+    let input_width = (inner.width as usize)
+        .saturating_sub(label_width + 2)
+        .clamp(1, 30);
+    let focus = form.focus.min(form.fields.len().saturating_sub(1));
+    let mut y = inner.y;
+    let bottom = inner.y + inner.height;
+    let mut cursor = None;
+    for (i, field) in form.fields.iter().enumerate() {
+        if y >= bottom {
+            break;
+        }
+        let focused = i == focus;
+        let (marker, label_role) = if focused {
+            ("›", Role::Selection)
+        } else {
+            (" ", Role::Text)
+        };
+        let scroll = field.input.visual_scroll(input_width);
+        let value: String = field
+            .input
+            .value()
+            .chars()
+            .skip(scroll)
+            .take(input_width)
+            .collect();
+        let input_role = if field.error.is_some() {
+            Role::InputInvalid
+        } else {
+            Role::Input
+        };
+        let line = Line::from(vec![
+            ctx.span(marker, Role::Accent),
+            ctx.span(
+                format!("{:<w$}", field.label, w = label_width - 1),
+                label_role,
+            ),
+            ctx.span(format!("{value:<input_width$}"), input_role),
+            ctx.span(format!("  {}", field.hint), Role::Muted),
+        ]);
+        let row = Rect {
+            y,
+            height: 1,
+            ..inner
+        };
+        frame.render_widget(Paragraph::new(line), row);
+        if focused {
+            let offset = field.input.visual_cursor().saturating_sub(scroll) as u16;
+            let x = inner.x + label_width as u16 + offset;
+            cursor = Some(Position::new(
+                x.min(inner.x + inner.width.saturating_sub(1)),
+                y,
+            ));
+        }
+        y += 1;
+        if let Some(error) = &field.error
+            && y < bottom
+        {
+            let indent = " ".repeat(label_width);
+            let line = Line::from(vec![
+                Span::raw(indent),
+                ctx.span(format!("↳ {error}"), Role::Error),
+            ]);
+            frame.render_widget(
+                Paragraph::new(line),
+                Rect {
+                    y,
+                    height: 1,
+                    ..inner
+                },
+            );
+            y += 1;
+        }
+    }
+    let mut tail = vec![Line::default()];
+    if let Some(error) = &form.error {
+        tail.push(Line::from(ctx.span(format!("⚠ {error}"), Role::Error)));
+    }
+    tail.push(form_keys(ctx));
+    if y < bottom {
+        let rest = Rect {
+            y,
+            height: bottom - y,
+            ..inner
+        };
+        frame.render_widget(Paragraph::new(tail), rest);
+    }
+    if ctx.app.mode() == Mode::Form
+        && let Some(position) = cursor
+    {
+        frame.set_cursor_position(position);
+    }
+}
+
+fn form_keys(ctx: &Ctx) -> Line<'static> {
+    let mut spans = Vec::new();
+    for (command, label) in [
+        (Command::NextField, "next field"),
+        (Command::Submit, "submit"),
+        (Command::Cancel, "cancel"),
+    ] {
+        if let Some(key) = ctx.keymap.hint(Mode::Form, command) {
+            if !spans.is_empty() {
+                spans.push(Span::raw("  "));
+            }
+            spans.push(ctx.span(key, Role::Key));
+            spans.push(ctx.span(format!(" {label}"), Role::Muted));
+        }
+    }
+    Line::from(spans)
+}

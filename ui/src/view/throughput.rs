@@ -1,0 +1,245 @@
+//! Throughput: msgs/s and bytes/s in and out over time, each with current / average / peak.
+//! Full size: two time charts side by side. Compact: two sparkline lines.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph, Sparkline};
+
+use super::{Ctx, format};
+use crate::command::Pane;
+use crate::state::history::Series;
+use crate::theme::Role;
+
+/// What a pair of series measures.
+#[derive(Clone, Copy)]
+enum Unit {
+    Msgs,
+    Bytes,
+}
+
+impl Unit {
+    fn rate(self, value: f64) -> String {
+        match self {
+            Unit::Msgs => format::msgs_rate(value),
+            Unit::Bytes => format::bytes_rate(value),
+        }
+    }
+
+    fn short(self, value: f64) -> String {
+        match self {
+            Unit::Msgs => format::count(value),
+            Unit::Bytes => format::bytes_rate(value),
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Unit::Msgs => "msgs/s",
+            Unit::Bytes => "bytes/s",
+        }
+    }
+}
+
+fn has_data(ctx: &Ctx) -> bool {
+    let t = &ctx.app.throughput;
+    !(t.in_msgs.is_empty() && t.out_msgs.is_empty())
+}
+
+pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
+    let block = ctx.pane_block(Pane::Throughput, Vec::new(), focused);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let inner = ctx.note_on_top(frame, inner, &ctx.app.server);
+    if !has_data(ctx) {
+        if ctx.app.server.error.is_none() {
+            let text = Line::from(vec![
+                ctx.span("waiting for data… ", Role::Muted),
+                ctx.span("(rates need two samples)", Role::Muted),
+            ]);
+            frame.render_widget(Paragraph::new(text), inner);
+        }
+        return;
+    }
+    let t = &ctx.app.throughput;
+    let [left, right] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)])
+        .spacing(1)
+        .areas(inner);
+    half(frame, left, ctx, Unit::Msgs, &t.in_msgs, &t.out_msgs);
+    half(frame, right, ctx, Unit::Bytes, &t.in_bytes, &t.out_bytes);
+}
+
+/// One unit: a legend line per direction, then a chart of both (or sparklines when short).
+fn half(frame: &mut Frame, area: Rect, ctx: &Ctx, unit: Unit, inbound: &Series, outbound: &Series) {
+    let stale = ctx.app.server.stale();
+    let legend = vec![
+        legend_line(ctx, unit, "in ", Role::ChartIn, inbound),
+        legend_line(ctx, unit, "out", Role::ChartOut, outbound),
+    ];
+    let [top, rest] = Layout::vertical([Constraint::Length(2), Constraint::Fill(1)]).areas(area);
+    frame.render_widget(Paragraph::new(legend), top);
+    if rest.height < 3 || rest.width < 10 {
+        return;
+    }
+    let in_points = inbound.points();
+    let out_points = outbound.points();
+    let all = in_points.iter().chain(&out_points);
+    let x_max = all.clone().map(|p| p.0).fold(f64::MIN, f64::max);
+    let x_min = all.clone().map(|p| p.0).fold(f64::MAX, f64::min);
+    let x_min = if x_min < x_max { x_min } else { x_max - 1.0 };
+    let y_max = all.map(|p| p.1).fold(0.0, f64::max);
+    let y_top = if y_max > 0.0 { y_max * 1.1 } else { 1.0 };
+    let line_style = |role| ctx.figure(stale, role);
+    let datasets = vec![
+        Dataset::default()
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Line)
+            .style(line_style(Role::ChartIn))
+            .data(&in_points),
+        Dataset::default()
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Line)
+            .style(line_style(Role::ChartOut))
+            .data(&out_points),
+    ];
+    let axis = ctx.style(Role::ChartAxis);
+    let span_secs = std::time::Duration::from_secs_f64((x_max - x_min).max(0.0));
+    let chart = Chart::new(datasets)
+        .legend_position(None)
+        .x_axis(Axis::default().style(axis).bounds([x_min, x_max]).labels([
+            Span::styled(format!("-{}", format::duration(span_secs)), axis),
+            Span::styled("last", axis),
+        ]))
+        .y_axis(
+            Axis::default()
+                .style(axis)
+                .bounds([0.0, y_top])
+                .title(Span::styled(unit.title(), axis))
+                .labels([
+                    Span::styled("0", axis),
+                    Span::styled(unit.short(y_top), axis),
+                ]),
+        );
+    frame.render_widget(chart, rest);
+}
+
+fn legend_line(
+    ctx: &Ctx,
+    unit: Unit,
+    label: &'static str,
+    role: Role,
+    series: &Series,
+) -> Line<'static> {
+    let stale = ctx.app.server.stale();
+    let value = ctx.figure(stale, Role::Text);
+    let muted = ctx.style(Role::Muted);
+    Line::from(vec![
+        ctx.span(format!("{label} "), role),
+        Span::styled(format::opt(series.current(), |v| unit.rate(v)), value),
+        Span::styled("  avg ", muted),
+        Span::styled(format::opt(series.average(), |v| unit.short(v)), value),
+        Span::styled("  peak ", muted),
+        Span::styled(format::opt(series.peak(), |v| unit.short(v)), value),
+    ])
+}
+
+/// The compact form: `in ▁▂▅▇ 12.3k msgs/s 1.2 MiB/s peak 15.0k`, then the same for out (or the
+/// reason the figures are stale).
+pub fn strip(frame: &mut Frame, area: Rect, ctx: &Ctx) {
+    let server = &ctx.app.server;
+    if !has_data(ctx) {
+        let line = match ctx.source_note(server) {
+            Some(note) => {
+                let mut spans = vec![ctx.span("throughput ", Role::Title)];
+                spans.extend(note.spans);
+                Line::from(spans)
+            }
+            None => Line::from(vec![
+                ctx.span("throughput ", Role::Title),
+                ctx.span("waiting for data…", Role::Muted),
+            ]),
+        };
+        frame.render_widget(Paragraph::new(line), area);
+        return;
+    }
+    let t = &ctx.app.throughput;
+    let rows = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).split(area);
+    strip_line(
+        frame,
+        rows[0],
+        ctx,
+        "in ",
+        Role::ChartIn,
+        &t.in_msgs,
+        &t.in_bytes,
+    );
+    match ctx.source_note(server) {
+        Some(note) => frame.render_widget(Paragraph::new(note), rows[1]),
+        None => strip_line(
+            frame,
+            rows[1],
+            ctx,
+            "out",
+            Role::ChartOut,
+            &t.out_msgs,
+            &t.out_bytes,
+        ),
+    }
+}
+
+fn strip_line(
+    frame: &mut Frame,
+    area: Rect,
+    ctx: &Ctx,
+    label: &'static str,
+    role: Role,
+    msgs: &Series,
+    bytes: &Series,
+) {
+    let stale = ctx.app.server.stale();
+    let value = ctx.figure(stale, Role::Text);
+    let muted = ctx.style(Role::Muted);
+    let stats = Line::from(vec![
+        Span::styled(
+            format!(" {}", format::opt(msgs.current(), format::msgs_rate)),
+            value,
+        ),
+        Span::styled(
+            format!("  {}", format::opt(bytes.current(), format::bytes_rate)),
+            value,
+        ),
+        Span::styled("  peak ", muted),
+        Span::styled(format::opt(msgs.peak(), format::count), value),
+    ]);
+    let label = Span::styled(format!("{label} "), ctx.style(role));
+    let [label_area, spark_area, stats_area] = Layout::horizontal([
+        Constraint::Length(label.width() as u16),
+        Constraint::Fill(1),
+        Constraint::Length(stats.width() as u16),
+    ])
+    .areas(area);
+    frame.render_widget(Paragraph::new(Line::from(label)), label_area);
+    frame.render_widget(Paragraph::new(stats), stats_area);
+    let width = spark_area.width as usize;
+    let points = msgs.points();
+    let recent = &points[points.len().saturating_sub(width)..];
+    let peak = recent.iter().map(|p| p.1).fold(0.0, f64::max);
+    // Scaled to 0..=1000 so fractional rates still draw.
+    let data: Vec<u64> = recent
+        .iter()
+        .map(|p| {
+            if peak > 0.0 {
+                (p.1 / peak * 1000.0).round() as u64
+            } else {
+                0
+            }
+        })
+        .collect();
+    let style: Style = ctx.figure(stale, role);
+    frame.render_widget(
+        Sparkline::default().data(&data).max(1000).style(style),
+        spark_area,
+    );
+}
