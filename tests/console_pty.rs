@@ -1,0 +1,223 @@
+//! The real console binary in a pseudo-terminal against a real nats-server: keys are sent, the
+//! screen is read back.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::NatsServer;
+use common::pty::Console;
+use serde_json::json;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+fn console_on(server: &NatsServer, cols: u16, rows: u16, extra: &[&str]) -> Console {
+    let mut args = vec!["--no-supervise"];
+    if !extra.contains(&"--refresh") {
+        args.extend(["--refresh", "0.5"]);
+    }
+    args.extend_from_slice(extra);
+    Console::start(
+        cols,
+        rows,
+        &args,
+        &[
+            ("NATS_URL", &server.url()),
+            ("NATS_MONITOR_URL", &server.monitor_url()),
+            ("NATS_TIMEOUT", "2"),
+        ],
+    )
+}
+
+#[test]
+fn stdout_not_a_terminal_is_a_clear_error() {
+    let output = std::process::Command::new(common::service::BIN)
+        .env("HOME", std::env::temp_dir())
+        .env_remove("NATS_URL")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--serve"), "{stderr}");
+    assert!(stderr.contains("not a terminal") || stderr.contains("terminal"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn streams_and_traffic_from_outside_appear_live() {
+    let server = NatsServer::start();
+    let console = console_on(&server, 140, 40, &[]);
+    console.wait_text("connected", WAIT);
+
+    let client = async_nats::connect(server.url()).await.unwrap();
+    let js = async_nats::jetstream::new(client);
+    js.create_stream(async_nats::jetstream::stream::Config {
+        name: "orders".into(),
+        subjects: vec!["orders.>".into()],
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    // Bounded publisher: 1,500 messages over about three seconds.
+    for i in 0..1500u32 {
+        js.publish("orders.new", format!("{{\"id\":{i}}}").into())
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+        if i % 50 == 0 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    let screen = console.wait_for("the stream with 1500 messages", WAIT, |s| {
+        s.lines().any(|l| l.contains("orders.>") && (l.contains("1500") || l.contains("1.5k")))
+    });
+    let line = screen.lines().find(|l| l.contains("orders.>")).unwrap();
+    let columns: Vec<&str> = line.trim_matches(['┃', '│', ' ']).split_whitespace().collect();
+    // … Msg/s, Cons, Lag: the stream's own rate is measured and not zero.
+    let rate: f64 = columns[columns.len() - 3].parse().unwrap_or(0.0);
+    assert!(rate > 0.0, "no rate in: {line}");
+    assert!(screen.contains("stream 'orders' created"), "{screen}");
+}
+
+#[test]
+fn killing_the_server_shows_disconnected_and_recovery() {
+    let mut server = NatsServer::start();
+    let console = console_on(&server, 120, 36, &[]);
+    console.wait_text("connected", WAIT);
+    server.stop();
+    let screen = console.wait_for("a lost connection", WAIT, |s| {
+        s.contains("reconnecting") || s.contains("disconnected")
+    });
+    assert!(screen.contains("refused") || screen.contains("unreachable"), "{screen}");
+    server.restart();
+    console.wait_for("recovery", WAIT, |s| {
+        let header = s.lines().next().unwrap_or_default();
+        header.contains("● connected")
+    });
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_created_and_a_message_published_through_the_forms() {
+    let server = NatsServer::start();
+    let mut console = console_on(&server, 120, 40, &[]);
+    console.wait_text("connected", WAIT);
+    // Create: the form opens on `c`; the name is typed, Enter submits.
+    console.send("c");
+    console.wait_text("Create stream", WAIT);
+    console.send("bad.name\r");
+    console.wait_text("'.'", WAIT);
+    // Clear the field and type a good name.
+    console.send(&"\x7f".repeat(8));
+    console.send("tickets\t");
+    console.send("tickets.>\r");
+    console.wait_text("stream 'tickets' created", WAIT);
+
+    let client = async_nats::connect(server.url()).await.unwrap();
+    let js = async_nats::jetstream::new(client);
+    let mut stream = js.get_stream("tickets").await.unwrap();
+    assert_eq!(stream.info().await.unwrap().config.subjects, vec!["tickets.>"]);
+
+    // Publish through the form: P opens it with a subject of the selected stream.
+    console.wait_text("tickets.>", WAIT);
+    console.send("P");
+    console.wait_text("Publish", WAIT);
+    console.send(&"\x7f".repeat(20));
+    console.send("tickets.one\t{\"n\":1}\r");
+    console.wait_text("seq 1", WAIT);
+    let info = stream.info().await.unwrap();
+    assert_eq!(info.state.messages, 1);
+    let _ = json!({});
+}
+
+#[test]
+fn help_lists_the_active_keymap_and_q_quits_restoring_the_terminal() {
+    let server = NatsServer::start();
+    let mut console = console_on(&server, 100, 30, &["--keymap", "vim"]);
+    console.wait_text("connected", WAIT);
+    console.send("?");
+    let screen = console.wait_text("quit", WAIT);
+    assert!(screen.contains("g g"), "vim bindings in help: {screen}");
+    console.send("\x1b");
+    console.send("q");
+    assert_eq!(console.wait_exit(WAIT), Some(0));
+    let bytes = console.bytes();
+    let tail = String::from_utf8_lossy(&bytes[bytes.len().saturating_sub(200)..]).into_owned();
+    assert!(tail.contains("\x1b[?1049l"), "alternate screen left: {tail:?}");
+}
+
+#[test]
+fn compact_layout_at_80x24_and_sigterm_restores_the_terminal() {
+    let server = NatsServer::start();
+    let mut console = console_on(&server, 80, 24, &[]);
+    let screen = console.wait_text("connected", WAIT);
+    assert_eq!(screen.lines().count() <= 24, true);
+    let pid = console.pid().unwrap();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert_eq!(console.wait_exit(WAIT), Some(0));
+    let bytes = console.bytes();
+    let tail = String::from_utf8_lossy(&bytes[bytes.len().saturating_sub(200)..]).into_owned();
+    assert!(tail.contains("\x1b[?1049l"), "alternate screen left: {tail:?}");
+}
+
+/// Reports how many bytes the console writes per second when nothing changes (for SSH use).
+#[test]
+fn steady_state_output_is_small() {
+    let server = NatsServer::start();
+    let console = console_on(&server, 120, 40, &["--refresh", "1"]);
+    console.wait_text("connected", WAIT);
+    std::thread::sleep(Duration::from_secs(2));
+    let before = console.byte_count();
+    let started = Instant::now();
+    std::thread::sleep(Duration::from_secs(5));
+    let rate = (console.byte_count() - before) as f64 / started.elapsed().as_secs_f64();
+    eprintln!("steady state at 120x40, 1 s refresh: {rate:.0} bytes/s written to the terminal");
+    // A full repaint of 120x40 every second would be ~5-10 KB/s; diffs must stay well below.
+    assert!(rate < 4000.0, "{rate} bytes/s");
+}
+
+#[test]
+fn with_nothing_listening_locally_it_starts_an_embedded_server() {
+    let port = common::free_port();
+    let http = common::free_port();
+    let url = format!("nats://127.0.0.1:{port}");
+    let home_data = tempfile::tempdir().unwrap();
+    let config = home_data.path().join("mb.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "services:\n  message-broker:\n    nats_server:\n      http_port: {http}\n      cluster_port: {}\n      data_dir: {}\n",
+            common::free_port(),
+            home_data.path().join("nats").display()
+        ),
+    )
+    .unwrap();
+    let mut env = vec![("NATS_URL", url.as_str()), ("NATS_TIMEOUT", "2")];
+    let bin = std::env::var("NATS_SERVER_BIN").unwrap_or_default();
+    if !bin.is_empty() {
+        env.push(("NATS_SERVER_BIN", bin.as_str()));
+    }
+    let mut console = Console::start(
+        120,
+        36,
+        &["--refresh", "0.5", "--config", config.to_str().unwrap()],
+        &env,
+    );
+    let screen = console.wait_text("embedded", WAIT);
+    assert!(screen.contains(&format!("127.0.0.1:{port}")), "{screen}");
+    console.wait_text("● connected", WAIT);
+    assert_eq!(
+        common::http_status(http, "/healthz?js-enabled-only=true"),
+        Some(200)
+    );
+    console.send("q");
+    assert_eq!(console.wait_exit(WAIT), Some(0));
+    // Quitting stops the embedded server.
+    let deadline = Instant::now() + WAIT;
+    while common::http_status(http, "/healthz").is_some() {
+        assert!(Instant::now() < deadline, "embedded server still running");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
