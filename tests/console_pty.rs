@@ -39,7 +39,10 @@ fn stdout_not_a_terminal_is_a_clear_error() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("--serve"), "{stderr}");
-    assert!(stderr.contains("not a terminal") || stderr.contains("terminal"), "{stderr}");
+    assert!(
+        stderr.contains("not a terminal") || stderr.contains("terminal"),
+        "{stderr}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -69,10 +72,14 @@ async fn streams_and_traffic_from_outside_appear_live() {
         }
     }
     let screen = console.wait_for("the stream with 1500 messages", WAIT, |s| {
-        s.lines().any(|l| l.contains("orders.>") && (l.contains("1500") || l.contains("1.5k")))
+        s.lines()
+            .any(|l| l.contains("orders.>") && (l.contains("1500") || l.contains("1.5k")))
     });
     let line = screen.lines().find(|l| l.contains("orders.>")).unwrap();
-    let columns: Vec<&str> = line.trim_matches(['┃', '│', ' ']).split_whitespace().collect();
+    let columns: Vec<&str> = line
+        .trim_matches(['┃', '│', ' '])
+        .split_whitespace()
+        .collect();
     // … Msg/s, Cons, Lag: the stream's own rate is measured and not zero.
     let rate: f64 = columns[columns.len() - 3].parse().unwrap_or(0.0);
     assert!(rate > 0.0, "no rate in: {line}");
@@ -88,7 +95,10 @@ fn killing_the_server_shows_disconnected_and_recovery() {
     let screen = console.wait_for("a lost connection", WAIT, |s| {
         s.contains("reconnecting") || s.contains("disconnected")
     });
-    assert!(screen.contains("refused") || screen.contains("unreachable"), "{screen}");
+    assert!(
+        screen.contains("refused") || screen.contains("unreachable"),
+        "{screen}"
+    );
     server.restart();
     console.wait_for("recovery", WAIT, |s| {
         let header = s.lines().next().unwrap_or_default();
@@ -115,7 +125,10 @@ async fn a_stream_created_and_a_message_published_through_the_forms() {
     let client = async_nats::connect(server.url()).await.unwrap();
     let js = async_nats::jetstream::new(client);
     let mut stream = js.get_stream("tickets").await.unwrap();
-    assert_eq!(stream.info().await.unwrap().config.subjects, vec!["tickets.>"]);
+    assert_eq!(
+        stream.info().await.unwrap().config.subjects,
+        vec!["tickets.>"]
+    );
 
     // Publish through the form: P opens it with a subject of the selected stream.
     console.wait_text("tickets.>", WAIT);
@@ -142,7 +155,10 @@ fn help_lists_the_active_keymap_and_q_quits_restoring_the_terminal() {
     assert_eq!(console.wait_exit(WAIT), Some(0));
     let bytes = console.bytes();
     let tail = String::from_utf8_lossy(&bytes[bytes.len().saturating_sub(200)..]).into_owned();
-    assert!(tail.contains("\x1b[?1049l"), "alternate screen left: {tail:?}");
+    assert!(
+        tail.contains("\x1b[?1049l"),
+        "alternate screen left: {tail:?}"
+    );
 }
 
 #[test]
@@ -159,7 +175,10 @@ fn compact_layout_at_80x24_and_sigterm_restores_the_terminal() {
     assert_eq!(console.wait_exit(WAIT), Some(0));
     let bytes = console.bytes();
     let tail = String::from_utf8_lossy(&bytes[bytes.len().saturating_sub(200)..]).into_owned();
-    assert!(tail.contains("\x1b[?1049l"), "alternate screen left: {tail:?}");
+    assert!(
+        tail.contains("\x1b[?1049l"),
+        "alternate screen left: {tail:?}"
+    );
 }
 
 /// Reports how many bytes the console writes per second when nothing changes (for SSH use).

@@ -3,7 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::text::{Line, Span};
+use ratatui::text::Span;
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use super::{Ctx, format};
@@ -61,46 +61,89 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
     }
     let leader = meta_leader(ctx);
     let stale = app.cluster.stale();
+    let cells: Vec<[Span<'static>; 6]> = nodes
+        .iter()
+        .map(|node| {
+            cells(
+                ctx,
+                node,
+                leader.as_deref() == Some(node.name.as_str()),
+                stale,
+            )
+        })
+        .collect();
+    // Content-sized columns; the problem takes the rest. The least useful go first when narrow.
+    let content = |i: usize, title: &str| {
+        cells
+            .iter()
+            .map(|row| row[i].width())
+            .chain([title.chars().count()])
+            .max()
+            .unwrap_or(0) as u16
+    };
+    let mut columns: Vec<usize> = (0..TITLES.len()).collect();
+    let needed = |columns: &[usize]| -> u16 {
+        columns
+            .iter()
+            .map(|i| content(*i, TITLES[*i]).min(if *i == PROBLEM { 30 } else { u16::MAX }) + 1)
+            .sum()
+    };
+    for drop in [VERSION, SUPERVISOR, ROUTES] {
+        if needed(&columns) <= inner.width {
+            break;
+        }
+        columns.retain(|c| *c != drop);
+    }
+    let widths: Vec<Constraint> = columns
+        .iter()
+        .map(|i| {
+            if *i == PROBLEM {
+                Constraint::Fill(1)
+            } else {
+                Constraint::Length(content(*i, TITLES[*i]))
+            }
+        })
+        .collect();
     let header = Row::new(
-        [
-            "Node",
-            "Health",
-            "Version",
-            "Routes",
-            "Supervisor",
-            "Problem",
-        ]
-        .map(|title| Cell::from(ctx.span(title, Role::Header))),
+        columns
+            .iter()
+            .map(|i| Cell::from(ctx.span(TITLES[*i], Role::Header))),
     );
-    let rows = nodes.iter().map(|node| {
-        row(
-            ctx,
-            node,
-            leader.as_deref() == Some(node.name.as_str()),
-            stale,
+    let rows = cells.into_iter().map(|row| {
+        Row::new(
+            columns
+                .iter()
+                .map(|i| Cell::from(row[*i].clone()))
+                .collect::<Vec<_>>(),
         )
     });
-    let widths = [
-        Constraint::Fill(1),
-        Constraint::Length(6),
-        Constraint::Length(8),
-        Constraint::Fill(1),
-        Constraint::Length(12),
-        Constraint::Fill(2),
-    ];
     frame.render_widget(
         Table::new(rows, widths).header(header).column_spacing(1),
         inner,
     );
 }
 
-fn row(ctx: &Ctx, node: &NodeRow, leader: bool, stale: bool) -> Row<'static> {
+const TITLES: [&str; 6] = [
+    "Node",
+    "Health",
+    "Version",
+    "Routes",
+    "Supervisor",
+    "Problem",
+];
+const VERSION: usize = 2;
+const ROUTES: usize = 3;
+const SUPERVISOR: usize = 4;
+const PROBLEM: usize = 5;
+
+fn cells(ctx: &Ctx, node: &NodeRow, leader: bool, stale: bool) -> [Span<'static>; 6] {
     let text = ctx.figure(stale, Role::Text);
     let muted = ctx.figure(stale, Role::Muted);
-    let mut name = vec![Span::styled(node.name.clone(), text)];
-    if leader {
-        name.push(Span::styled(" ★", ctx.figure(stale, Role::Accent)));
-    }
+    let name = if leader {
+        format!("{} ★", node.name)
+    } else {
+        node.name.clone()
+    };
     let health = if node.up {
         Span::styled("up", ctx.figure(stale, Role::Ok))
     } else {
@@ -116,18 +159,24 @@ fn row(ctx: &Ctx, node: &NodeRow, leader: bool, stale: bool) -> Row<'static> {
         (Some(state), _) => state.clone(),
         (None, _) => "-".to_owned(),
     };
-    let problem = node.error.clone().unwrap_or_default();
-    Row::new(vec![
-        Cell::from(Line::from(name)),
-        Cell::from(health),
-        Cell::from(Span::styled(
-            node.version.clone().unwrap_or_else(|| "-".into()),
-            muted,
-        )),
-        Cell::from(Span::styled(routes, muted)),
-        Cell::from(Span::styled(supervisor, muted)),
-        Cell::from(Span::styled(problem, ctx.figure(stale, Role::Error))),
-    ])
+    [
+        Span::styled(
+            name,
+            if leader {
+                ctx.figure(stale, Role::Accent)
+            } else {
+                text
+            },
+        ),
+        health,
+        Span::styled(node.version.clone().unwrap_or_else(|| "-".into()), muted),
+        Span::styled(routes, muted),
+        Span::styled(supervisor, muted),
+        Span::styled(
+            node.error.clone().unwrap_or_default(),
+            ctx.figure(stale, Role::Error),
+        ),
+    ]
 }
 
 /// For the compact layout's summary line: `cluster 2/3 up · leader n1`.

@@ -70,39 +70,22 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
         frame.render_widget(Paragraph::new(ctx.span(text, Role::Muted)), rest);
         return;
     }
+    let columns = fitting_columns(rest.width);
     let sort = app.client_sort();
     let ascending = (sort == ClientColumn::Name) != app.client_table.reverse;
-    let sort_title = |column: ClientColumn| {
-        if column == sort {
-            ctx.span(
+    let header = Row::new(columns.iter().map(|column| {
+        let span = match column.sorts_by() {
+            Some(by) if by == sort => ctx.span(
                 format!("{}{}", column.title(), arrow(ascending)),
                 Role::Accent,
-            )
-        } else {
-            ctx.span(column.title(), Role::Header)
-        }
-    };
-    let right = |span: Span<'static>| Cell::from(Line::from(span).right_aligned());
-    let header = Row::new(vec![
-        Cell::from(sort_title(ClientColumn::Name)),
-        Cell::from(ctx.span("IP", Role::Header)),
-        Cell::from(ctx.span("Lang", Role::Header)),
-        right(sort_title(ClientColumn::Subscriptions)),
-        right(ctx.span("RTT", Role::Header)),
-        right(sort_title(ClientColumn::Pending)),
-        right(sort_title(ClientColumn::Rate)),
-    ]);
+            ),
+            _ => ctx.span(column.title(), Role::Header),
+        };
+        align(*column, Line::from(span))
+    }));
     let stale = app.connections.stale();
-    let widths = [
-        Constraint::Fill(1),
-        Constraint::Length(15),
-        Constraint::Length(6),
-        Constraint::Length(5),
-        Constraint::Length(7),
-        Constraint::Length(10),
-        Constraint::Length(7),
-    ];
-    let rows = lines.iter().map(|line| row(ctx, line, stale));
+    let widths = columns.iter().map(|c| c.width());
+    let rows = lines.iter().map(|line| row(ctx, line, &columns, stale));
     let mut table = Table::new(rows, widths).header(header).column_spacing(1);
     if focused {
         table = table.row_highlight_style(ctx.style(Role::Selection));
@@ -111,41 +94,173 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
     frame.render_stateful_widget(table, rest, &mut state);
 }
 
-fn row(ctx: &Ctx, line: &ClientLine, stale: bool) -> Row<'static> {
+/// The client table's columns, in display order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Column {
+    Name,
+    Ip,
+    Lang,
+    Subs,
+    Rtt,
+    Pending,
+    Rate,
+}
+
+impl Column {
+    const ALL: [Column; 7] = [
+        Column::Name,
+        Column::Ip,
+        Column::Lang,
+        Column::Subs,
+        Column::Rtt,
+        Column::Pending,
+        Column::Rate,
+    ];
+
+    fn title(self) -> &'static str {
+        match self {
+            Column::Name => ClientColumn::Name.title(),
+            Column::Ip => "IP",
+            Column::Lang => "Lang",
+            Column::Subs => ClientColumn::Subscriptions.title(),
+            Column::Rtt => "RTT",
+            Column::Pending => ClientColumn::Pending.title(),
+            Column::Rate => ClientColumn::Rate.title(),
+        }
+    }
+
+    fn sorts_by(self) -> Option<ClientColumn> {
+        match self {
+            Column::Name => Some(ClientColumn::Name),
+            Column::Subs => Some(ClientColumn::Subscriptions),
+            Column::Pending => Some(ClientColumn::Pending),
+            Column::Rate => Some(ClientColumn::Rate),
+            Column::Ip | Column::Lang | Column::Rtt => None,
+        }
+    }
+
+    /// Cells wide; the name takes what is left, at least this.
+    fn cells(self) -> u16 {
+        match self {
+            Column::Name => 8,
+            Column::Ip => 15,
+            Column::Lang => 6,
+            Column::Subs => 5,
+            Column::Rtt => 7,
+            Column::Pending => 10,
+            Column::Rate => 7,
+        }
+    }
+
+    fn width(self) -> Constraint {
+        match self {
+            Column::Name => Constraint::Fill(1),
+            other => Constraint::Length(other.cells()),
+        }
+    }
+
+    /// Lower stays longer in a narrow pane.
+    fn priority(self) -> u8 {
+        match self {
+            Column::Name | Column::Rate => 0,
+            Column::Pending => 1,
+            Column::Subs => 2,
+            Column::Ip => 3,
+            Column::Rtt => 4,
+            Column::Lang => 5,
+        }
+    }
+
+    fn numeric(self) -> bool {
+        matches!(
+            self,
+            Column::Subs | Column::Rtt | Column::Pending | Column::Rate
+        )
+    }
+}
+
+/// The columns that fit in `width`, dropping the least useful first.
+fn fitting_columns(width: u16) -> Vec<Column> {
+    let mut columns = Column::ALL.to_vec();
+    let needed = |columns: &[Column]| -> u16 {
+        columns
+            .iter()
+            .map(|c| c.cells() + 1)
+            .sum::<u16>()
+            .saturating_sub(1)
+    };
+    while needed(&columns) > width && columns.len() > 2 {
+        let drop = columns
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, c)| c.priority())
+            .map(|(i, _)| i);
+        if let Some(i) = drop {
+            columns.remove(i);
+        }
+    }
+    columns
+}
+
+fn align(column: Column, line: Line<'static>) -> Cell<'static> {
+    Cell::from(if column.numeric() {
+        line.right_aligned()
+    } else {
+        line
+    })
+}
+
+fn row(ctx: &Ctx, line: &ClientLine, columns: &[Column], stale: bool) -> Row<'static> {
     let text = ctx.figure(stale, Role::Text);
     let muted = ctx.figure(stale, Role::Muted);
     let r = &line.row;
-    let number = |s: String, style| Cell::from(Line::from(Span::styled(s, style)).right_aligned());
-    let name = if r.name.is_empty() {
-        format!("cid {}", r.cid)
-    } else {
-        r.name.clone()
-    };
-    let pending = if r.pending_bytes > 0 {
-        ctx.figure(stale, Role::Warn)
-    } else {
-        text
-    };
-    Row::new(vec![
-        Cell::from(Span::styled(name, text)),
-        Cell::from(Span::styled(r.ip.clone(), muted)),
-        Cell::from(Span::styled(r.lang.clone(), muted)),
-        number(r.subscriptions.to_string(), text),
-        number(r.rtt.clone(), muted),
-        number(format::bytes(r.pending_bytes), pending),
-        number(format::opt(line.rate, format::count), text),
-    ])
+    let cells = columns.iter().map(|column| {
+        let span = match column {
+            Column::Name if r.name.is_empty() => Span::styled(format!("cid {}", r.cid), muted),
+            Column::Name => Span::styled(r.name.clone(), text),
+            Column::Ip => Span::styled(r.ip.clone(), muted),
+            Column::Lang => Span::styled(r.lang.clone(), muted),
+            Column::Subs => Span::styled(r.subscriptions.to_string(), text),
+            Column::Rtt => Span::styled(r.rtt.clone(), muted),
+            Column::Pending => {
+                let role = if r.pending_bytes > 0 {
+                    Role::Warn
+                } else {
+                    Role::Text
+                };
+                Span::styled(format::bytes(r.pending_bytes), ctx.figure(stale, role))
+            }
+            Column::Rate => Span::styled(format::opt(line.rate, format::count), text),
+        };
+        align(*column, Line::from(span))
+    });
+    Row::new(cells)
 }
 
-/// For the compact layout's summary line.
+/// For the compact layout's summary line: `conns 3/40 · slow 2`.
 pub fn summary(ctx: &Ctx) -> Vec<Span<'static>> {
     let app = ctx.app;
     let mut spans = vec![ctx.span("conns ", Role::Title)];
-    let figures = totals(ctx);
-    if figures.is_empty() && app.connections.error.is_none() {
-        spans.push(ctx.span("waiting…", Role::Muted));
+    match &app.connections.value {
+        Some(view) => spans.push(Span::styled(
+            format!("{}/{}", view.current, format::int(view.total)),
+            ctx.figure(app.connections.stale(), Role::Text),
+        )),
+        None if app.connections.error.is_none() => spans.push(ctx.span("waiting…", Role::Muted)),
+        None => {}
     }
-    spans.extend(figures);
+    if let Some(server) = &app.server.value {
+        let role = if server.slow_consumers > 0 {
+            Role::Warn
+        } else {
+            Role::Text
+        };
+        spans.push(ctx.span(" · slow ", Role::Muted));
+        spans.push(Span::styled(
+            server.slow_consumers.to_string(),
+            ctx.figure(app.server.stale(), role),
+        ));
+    }
     if let Some(error) = &app.connections.error {
         spans.push(ctx.span(format!(" ⚠ {error}"), Role::Error));
     }

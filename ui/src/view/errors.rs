@@ -14,6 +14,8 @@ use crate::state::history::Series;
 use crate::theme::Role;
 
 const LABEL_WIDTH: usize = 16;
+/// API error codes listed one per line; the rest are summed.
+const CODES_SHOWN: usize = 3;
 
 struct Rate<'a> {
     label: &'static str,
@@ -109,17 +111,27 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
     if let Some(api) = &app.api.value
         && !api.errors_by_code.is_empty()
     {
-        let mut spans = vec![ctx.span(
-            format!("{:<LABEL_WIDTH$}", "API errors by code"),
-            Role::Muted,
-        )];
-        for (code, count) in &api.errors_by_code {
-            spans.push(Span::styled(
-                format!(" {code} ×{count}"),
-                ctx.figure(app.api.stale(), Role::Error),
-            ));
+        // Most frequent first; the rest are summed up on the last line.
+        let codes = &api.errors_by_code;
+        let style = ctx.figure(app.api.stale(), Role::Error);
+        for (i, (code, count)) in codes.iter().take(CODES_SHOWN).enumerate() {
+            let label = if i == 0 { "  by code" } else { "" };
+            lines.push(Line::from(vec![
+                ctx.span(format!("{label:<LABEL_WIDTH$}"), Role::Muted),
+                Span::styled(format!("{:>8}", format!("×{count}")), style),
+                Span::styled(format!("  {code}"), style),
+            ]));
         }
-        lines.push(Line::from(spans));
+        if codes.len() > CODES_SHOWN {
+            let more: u64 = codes[CODES_SHOWN..].iter().map(|(_, n)| n).sum();
+            let text = format!(
+                "{:LABEL_WIDTH$}{:>8}  {} more codes",
+                "",
+                format!("×{more}"),
+                codes.len() - CODES_SHOWN
+            );
+            lines.push(Line::from(ctx.span(text, Role::Muted)));
+        }
     }
     lines.extend(
         [
@@ -158,16 +170,24 @@ pub fn event_line(ctx: &Ctx, event: &EventRecord) -> Line<'static> {
     ])
 }
 
-/// For the compact layout's summary line: `errors js api 0.2/s slow 0/s · last: …`.
+/// For the compact layout's summary line: the error rates that are not zero (or "none"), then
+/// the latest event: `errors js api 3/s api 4/s · slow consumer ingest`.
 pub fn summary(ctx: &Ctx) -> Vec<Span<'static>> {
     let mut spans = vec![ctx.span("errors", Role::Title)];
+    let mut any = false;
     for rate in rates(ctx) {
+        let Some(value) = rate.series.current().filter(|v| *v > 0.0) else {
+            continue;
+        };
+        any = true;
         spans.push(ctx.span(format!(" {} ", rate.short), Role::Muted));
-        let value = format::opt(rate.series.current(), format::per_second);
         spans.push(Span::styled(
-            value,
-            ctx.figure(rate.stale, rate_role(rate.series)),
+            format::per_second(value),
+            ctx.figure(rate.stale, Role::Warn),
         ));
+    }
+    if !any {
+        spans.push(ctx.span(" none", Role::Muted));
     }
     if let Some(last) = ctx.app.events.last() {
         let role = match last.level {

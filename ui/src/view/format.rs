@@ -47,8 +47,8 @@ pub fn count(n: f64) -> String {
     if n.round() < 1000.0 {
         return format!("{}", n.round() as u64);
     }
-    let mut value = n;
-    let mut unit = 0;
+    let mut value = n / 1000.0;
+    let mut unit = 1;
     while (value * 10.0).round() / 10.0 >= 1000.0 && unit < COUNT_UNITS.len() - 1 {
         value /= 1000.0;
         unit += 1;
@@ -135,6 +135,39 @@ pub fn truncate(text: &str, width: usize) -> String {
     cut
 }
 
+/// `text` broken into lines of at most `width` characters, at spaces where possible.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let mut word: Vec<char> = word.chars().collect();
+        loop {
+            let used = line.chars().count();
+            let gap = usize::from(used > 0);
+            if used + gap + word.len() <= width {
+                if gap == 1 {
+                    line.push(' ');
+                }
+                line.extend(word.iter());
+                break;
+            }
+            if used > 0 {
+                lines.push(std::mem::take(&mut line));
+                continue;
+            }
+            // A word longer than a line is cut.
+            let rest = word.split_off(width);
+            lines.push(word.iter().collect());
+            word = rest;
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// The time of day in an RFC 3339 timestamp (`2024-05-01T12:00:01.5Z` → `12:00:01`).
 pub fn clock(rfc3339: &str) -> Option<&str> {
     let time = rfc3339.split_once('T')?.1;
@@ -202,5 +235,8 @@ mod tests {
         assert_eq!(clock("2024-05-01T12:00:01.5Z"), Some("12:00:01"));
         assert_eq!(clock("2024-05-01T12:00:01+02:00"), Some("12:00:01"));
         assert_eq!(clock("garbage"), None);
+        assert_eq!(wrap("a bb ccc dddd", 6), ["a bb", "ccc", "dddd"]);
+        assert_eq!(wrap("abcdefgh ij", 3), ["abc", "def", "gh", "ij"]);
+        assert_eq!(wrap("", 5), [""]);
     }
 }

@@ -34,7 +34,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     };
     frame.render_widget(Paragraph::new(connection_line(ctx, area.width)), left);
     frame.render_widget(Paragraph::new(flags), right);
-    let mut lines = vec![server_line(ctx)];
+    let mut lines = vec![server_line(ctx, area.width)];
     if area.height >= 3 {
         lines.push(jetstream_line(ctx));
     }
@@ -95,7 +95,7 @@ fn connection_line(ctx: &Ctx, width: u16) -> Line<'static> {
                 since.push_str(&format!(" (since {clock})"));
             }
             spans.push(ctx.span(since, Role::Muted));
-            if let Some(rtt) = conn.rtt_ms {
+            if let Some(rtt) = conn.rtt_ms.filter(|_| width >= 100) {
                 spans.push(ctx.span(format!(" rtt {}", format::millis(rtt)), Role::Muted));
             }
         }
@@ -103,7 +103,7 @@ fn connection_line(ctx: &Ctx, width: u16) -> Line<'static> {
     Line::from(spans)
 }
 
-fn server_line(ctx: &Ctx) -> Line<'static> {
+fn server_line(ctx: &Ctx, width: u16) -> Line<'static> {
     let app = ctx.app;
     let mut spans = Vec::new();
     let stale = app.server.stale();
@@ -130,9 +130,18 @@ fn server_line(ctx: &Ctx) -> Line<'static> {
         spans.push(ctx.span(format!("{SEP}cluster "), Role::Muted));
         spans.push(Span::styled(cluster, ctx.figure(stale, Role::Text)));
     }
-    if let Some(note) = ctx.source_note(&app.server) {
-        spans.push(Span::raw(SEP));
-        spans.extend(note.spans);
+    // The panes the server feeds give the reason; a narrow header only says the figures are old.
+    if width >= 120 {
+        if let Some(note) = ctx.source_note(&app.server) {
+            spans.push(Span::raw(SEP));
+            spans.extend(note.spans);
+        }
+    } else if app.server.stale() {
+        let age = app
+            .server
+            .age(app.now)
+            .map_or_else(String::new, |a| format!(" {}", format::ago(a)));
+        spans.push(ctx.span(format!(" ⚠ stale{age}"), Role::Error));
     }
     if let Some(sup) = &app.supervisor {
         let role = match sup.state.as_str() {
@@ -142,16 +151,17 @@ fn server_line(ctx: &Ctx) -> Line<'static> {
         };
         spans.push(ctx.span(format!("{SEP}supervisor "), Role::Muted));
         spans.push(ctx.span(sup.state.clone(), role));
-        let mut extra = format!(" ({} node{}", sup.nodes, plural(sup.nodes as u64));
-        if sup.restarts > 0 {
-            extra.push_str(&format!(
-                ", {} restart{}",
-                sup.restarts,
-                plural(sup.restarts)
-            ));
+        if width >= 100 {
+            let mut extra = format!(" ({} node{}", sup.nodes, plural(sup.nodes as u64));
+            if sup.restarts > 0 {
+                let restarts = plural(sup.restarts);
+                extra.push_str(&format!(", {} restart{restarts}", sup.restarts));
+            }
+            extra.push(')');
+            spans.push(ctx.span(extra, Role::Muted));
+        } else if sup.restarts > 0 {
+            spans.push(ctx.span(format!(" ↻{}", sup.restarts), Role::Muted));
         }
-        extra.push(')');
-        spans.push(ctx.span(extra, Role::Muted));
         if let Some(exit) = &sup.last_exit {
             spans.push(ctx.span(format!(" last exit: {exit}"), Role::Warn));
         }

@@ -79,8 +79,15 @@ pub fn body(area: Rect, app: &App, compact: bool) -> Vec<Slot> {
     if compact {
         compact_body(area, &panes, focus)
     } else {
-        full_body(area, &panes, focus)
+        full_body(area, &panes, focus, streams_wanted(app))
     }
+}
+
+/// Lines the streams pane can use: borders, the header row, the rows and the source's note.
+fn streams_wanted(app: &App) -> u16 {
+    let rows = app.stream_lines().len().max(1) as u16;
+    let note = u16::from(app.streams.error.is_some());
+    rows.saturating_add(3 + note)
 }
 
 fn compact_body(area: Rect, panes: &[Pane], focus: Pane) -> Vec<Slot> {
@@ -130,17 +137,27 @@ fn compact_body(area: Rect, panes: &[Pane], focus: Pane) -> Vec<Slot> {
         .collect()
 }
 
-fn full_body(area: Rect, panes: &[Pane], focus: Pane) -> Vec<Slot> {
+/// Three rows: throughput, streams, then connections, errors and cluster side by side. Each
+/// row's share grows when it holds the focus; the streams row takes no more than it can fill.
+fn full_body(area: Rect, panes: &[Pane], focus: Pane, streams_wanted: u16) -> Vec<Slot> {
     let bottom: Vec<Pane> = panes
         .iter()
         .copied()
         .filter(|p| matches!(p, Pane::Connections | Pane::Errors | Pane::Cluster))
         .collect();
-    let weight = |base: u16, focused: bool| if focused { base + 2 } else { base };
+    let weight = |base: u32, focused: bool| if focused { base + 2 } else { base };
+    let weights = [
+        weight(2, focus == Pane::Throughput),
+        weight(3, focus == Pane::Streams),
+        weight(3, bottom.contains(&focus)),
+    ];
+    let total: u32 = weights.iter().sum();
+    let share = (u32::from(area.height) * weights[1] / total) as u16;
+    let streams = share.min(streams_wanted.max(5));
     let [top, middle, low] = Layout::vertical([
-        Constraint::Fill(weight(2, focus == Pane::Throughput)),
-        Constraint::Fill(weight(3, focus == Pane::Streams)),
-        Constraint::Fill(weight(3, bottom.contains(&focus))),
+        Constraint::Fill(weights[0] as u16),
+        Constraint::Length(streams),
+        Constraint::Fill(weights[2] as u16),
     ])
     .areas(area);
     let mut slots = vec![
@@ -206,7 +223,7 @@ mod tests {
     fn full_shows_every_visible_pane_focus_larger() {
         let area = Rect::new(0, 0, 160, 40);
         let panes = Pane::ALL;
-        let slots = full_body(area, &panes, Pane::Connections);
+        let slots = full_body(area, &panes, Pane::Connections, 100);
         assert_eq!(slots.len(), 5);
         let width = |pane| {
             slots.iter().find_map(|s| match s {

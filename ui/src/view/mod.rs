@@ -73,6 +73,9 @@ fn draw_slot(frame: &mut Frame, ctx: &Ctx, slot: Slot) {
         }
         Slot::Summary(panes, area) => {
             let mut spans = Vec::new();
+            // The errors go last: their line is the one to cut when the terminal is narrow.
+            let mut panes = panes;
+            panes.sort_by_key(|p| *p == Pane::Errors);
             for pane in panes {
                 let part = match pane {
                     Pane::Connections => connections::summary(ctx),
@@ -81,7 +84,7 @@ fn draw_slot(frame: &mut Frame, ctx: &Ctx, slot: Slot) {
                     Pane::Throughput | Pane::Streams => continue,
                 };
                 if !spans.is_empty() {
-                    spans.push(ctx.span("  │  ", Role::Border));
+                    spans.push(ctx.span(" │ ", Role::Border));
                 }
                 spans.extend(part);
             }

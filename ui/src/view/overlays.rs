@@ -4,7 +4,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph};
 
 use super::{Ctx, format, layout::centered};
 use crate::command::{Command, Mode};
@@ -75,7 +75,7 @@ pub fn help(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         );
         return;
     }
-    let column_width = (inner.width as usize + 3) / columns - 3;
+    let column_width = ((inner.width as usize + 3) / columns).saturating_sub(3);
     let lines: Vec<Line> = (0..rows)
         .map(|row| {
             let mut spans = Vec::new();
@@ -100,14 +100,8 @@ pub fn help(frame: &mut Frame, area: Rect, ctx: &Ctx) {
 
 pub fn confirm(frame: &mut Frame, area: Rect, ctx: &Ctx, confirm: &Confirm) {
     let width = 60.min(area.width.saturating_sub(4)).max(20);
-    let text_width = width.saturating_sub(4) as usize;
-    let question_lines = confirm
-        .question
-        .chars()
-        .count()
-        .div_ceil(text_width.max(1))
-        .max(1);
-    let box_area = centered(area, width, question_lines as u16 + 4);
+    let question = format::wrap(&confirm.question, width.saturating_sub(4) as usize);
+    let box_area = centered(area, width, question.len() as u16 + 4);
     let block = ctx.block(Line::from(ctx.span(" Confirm ", Role::Title)), true);
     let inner = block.inner(box_area);
     frame.render_widget(Clear, box_area);
@@ -125,17 +119,18 @@ pub fn confirm(frame: &mut Frame, area: Rect, ctx: &Ctx, confirm: &Confirm) {
             answer.push(ctx.span(format!(" {label}"), role));
         }
     }
-    let lines = vec![
-        Line::from(ctx.span(confirm.question.clone(), Role::Warn)),
-        Line::default(),
-        Line::from(answer).centered(),
-    ];
+    let mut lines: Vec<Line> = question
+        .into_iter()
+        .map(|text| Line::from(ctx.span(text, Role::Warn)))
+        .collect();
+    lines.push(Line::default());
+    lines.push(Line::from(answer).centered());
     let padded = Rect {
         x: inner.x + 1,
         width: inner.width.saturating_sub(2),
         ..inner
     };
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), padded);
+    frame.render_widget(Paragraph::new(lines), padded);
 }
 
 /// A form: one line per field (label, value, hint), the field's validation message under it,
@@ -149,9 +144,31 @@ pub fn form(frame: &mut Frame, area: Rect, ctx: &Ctx, form: &Form) {
         .max()
         .unwrap_or(0)
         + 2;
-    let errors = form.fields.iter().filter(|f| f.error.is_some()).count();
-    let height = form.fields.len() + errors + 2 + 2 + usize::from(form.error.is_some());
-    let box_area = centered(area, 76.min(area.width), height as u16);
+    let width = 76.min(area.width);
+    let inner_width = width.saturating_sub(2) as usize;
+    let error_width = inner_width.saturating_sub(label_width).max(10);
+    // Validation messages wrap under their field; the hints are cut.
+    let field_errors: Vec<Vec<String>> = form
+        .fields
+        .iter()
+        .map(|f| {
+            f.error
+                .as_ref()
+                .map(|e| format::wrap(&format!("↳ {e}"), error_width))
+                .unwrap_or_default()
+        })
+        .collect();
+    let form_error: Vec<String> = form
+        .error
+        .as_ref()
+        .map(|e| format::wrap(&format!("⚠ {e}"), inner_width))
+        .unwrap_or_default();
+    let height = form.fields.len()
+        + field_errors.iter().map(Vec::len).sum::<usize>()
+        + form_error.len()
+        + 2
+        + 2;
+    let box_area = centered(area, width, height as u16);
     let block = ctx.block(
         Line::from(ctx.span(format!(" {} ", form.title()), Role::Title)),
         true,
@@ -159,13 +176,25 @@ pub fn form(frame: &mut Frame, area: Rect, ctx: &Ctx, form: &Form) {
     let inner = block.inner(box_area);
     frame.render_widget(Clear, box_area);
     frame.render_widget(block, box_area);
-    let input_width = (inner.width as usize)
-        .saturating_sub(label_width + 2)
-        .clamp(1, 30);
+    let longest_hint = form
+        .fields
+        .iter()
+        .map(|f| f.hint.chars().count())
+        .max()
+        .unwrap_or(0);
+    let input_width = inner_width
+        .saturating_sub(label_width + 2 + longest_hint)
+        .clamp(16, 30)
+        .min(inner_width.saturating_sub(label_width).max(1));
     let focus = form.focus.min(form.fields.len().saturating_sub(1));
     let mut y = inner.y;
     let bottom = inner.y + inner.height;
     let mut cursor = None;
+    let row = |y: u16| Rect {
+        y,
+        height: 1,
+        ..inner
+    };
     for (i, field) in form.fields.iter().enumerate() {
         if y >= bottom {
             break;
@@ -198,12 +227,7 @@ pub fn form(frame: &mut Frame, area: Rect, ctx: &Ctx, form: &Form) {
             ctx.span(format!("{value:<input_width$}"), input_role),
             ctx.span(format!("  {}", field.hint), Role::Muted),
         ]);
-        let row = Rect {
-            y,
-            height: 1,
-            ..inner
-        };
-        frame.render_widget(Paragraph::new(line), row);
+        frame.render_widget(Paragraph::new(line), row(y));
         if focused {
             let offset = field.input.visual_cursor().saturating_sub(scroll) as u16;
             let x = inner.x + label_width as u16 + offset;
@@ -213,29 +237,24 @@ pub fn form(frame: &mut Frame, area: Rect, ctx: &Ctx, form: &Form) {
             ));
         }
         y += 1;
-        if let Some(error) = &field.error
-            && y < bottom
-        {
-            let indent = " ".repeat(label_width);
+        for text in &field_errors[i] {
+            if y >= bottom {
+                break;
+            }
             let line = Line::from(vec![
-                Span::raw(indent),
-                ctx.span(format!("↳ {error}"), Role::Error),
+                Span::raw(" ".repeat(label_width)),
+                ctx.span(text.clone(), Role::Error),
             ]);
-            frame.render_widget(
-                Paragraph::new(line),
-                Rect {
-                    y,
-                    height: 1,
-                    ..inner
-                },
-            );
+            frame.render_widget(Paragraph::new(line), row(y));
             y += 1;
         }
     }
     let mut tail = vec![Line::default()];
-    if let Some(error) = &form.error {
-        tail.push(Line::from(ctx.span(format!("⚠ {error}"), Role::Error)));
-    }
+    tail.extend(
+        form_error
+            .into_iter()
+            .map(|text| Line::from(ctx.span(text, Role::Error))),
+    );
     tail.push(form_keys(ctx));
     if y < bottom {
         let rest = Rect {

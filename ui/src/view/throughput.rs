@@ -34,13 +34,6 @@ impl Unit {
             Unit::Bytes => format::bytes_rate(value),
         }
     }
-
-    fn title(self) -> &'static str {
-        match self {
-            Unit::Msgs => "msgs/s",
-            Unit::Bytes => "bytes/s",
-        }
-    }
 }
 
 fn has_data(ctx: &Ctx) -> bool {
@@ -64,25 +57,66 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
         return;
     }
     let t = &ctx.app.throughput;
-    let [left, right] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)])
-        .spacing(1)
-        .areas(inner);
-    half(frame, left, ctx, Unit::Msgs, &t.in_msgs, &t.out_msgs);
-    half(frame, right, ctx, Unit::Bytes, &t.in_bytes, &t.out_bytes);
+    let halves = [Constraint::Fill(1), Constraint::Fill(1)];
+    if inner.width >= 110 {
+        // Side by side: each unit's legend over its chart.
+        let [left, right] = Layout::horizontal(halves).spacing(1).areas(inner);
+        half(frame, left, ctx, Unit::Msgs, &t.in_msgs, &t.out_msgs);
+        half(frame, right, ctx, Unit::Bytes, &t.in_bytes, &t.out_bytes);
+    } else if inner.height >= 12 {
+        // Stacked.
+        let [top, bottom] = Layout::vertical(halves).areas(inner);
+        half(frame, top, ctx, Unit::Msgs, &t.in_msgs, &t.out_msgs);
+        half(frame, bottom, ctx, Unit::Bytes, &t.in_bytes, &t.out_bytes);
+    } else {
+        // Short and narrow: the four legends, then the messages chart.
+        let mut legend = legends(ctx, Unit::Msgs, &t.in_msgs, &t.out_msgs);
+        legend.extend(legends(ctx, Unit::Bytes, &t.in_bytes, &t.out_bytes));
+        let [top, rest] =
+            Layout::vertical([Constraint::Length(4), Constraint::Fill(1)]).areas(inner);
+        frame.render_widget(Paragraph::new(legend), top);
+        chart(frame, rest, ctx, Unit::Msgs, &t.in_msgs, &t.out_msgs);
+    }
 }
 
-/// One unit: a legend line per direction, then a chart of both (or sparklines when short).
-fn half(frame: &mut Frame, area: Rect, ctx: &Ctx, unit: Unit, inbound: &Series, outbound: &Series) {
-    let stale = ctx.app.server.stale();
-    let legend = vec![
+fn legends(ctx: &Ctx, unit: Unit, inbound: &Series, outbound: &Series) -> Vec<Line<'static>> {
+    vec![
         legend_line(ctx, unit, "in ", Role::ChartIn, inbound),
         legend_line(ctx, unit, "out", Role::ChartOut, outbound),
-    ];
+    ]
+}
+
+/// One unit: a legend line per direction, then a chart of both.
+fn half(frame: &mut Frame, area: Rect, ctx: &Ctx, unit: Unit, inbound: &Series, outbound: &Series) {
     let [top, rest] = Layout::vertical([Constraint::Length(2), Constraint::Fill(1)]).areas(area);
-    frame.render_widget(Paragraph::new(legend), top);
-    if rest.height < 3 || rest.width < 10 {
+    frame.render_widget(Paragraph::new(legends(ctx, unit, inbound, outbound)), top);
+    chart(frame, rest, ctx, unit, inbound, outbound);
+}
+
+/// Both directions of one unit over the kept history; nothing when the area is too small.
+fn chart(
+    frame: &mut Frame,
+    area: Rect,
+    ctx: &Ctx,
+    unit: Unit,
+    inbound: &Series,
+    outbound: &Series,
+) {
+    if area.height < 5 || area.width < 20 {
+        // Too small for axes: a sparkline per direction.
+        let rows = Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).split(area);
+        for (row, (label, role, series)) in rows.iter().zip([
+            ("in  ", Role::ChartIn, inbound),
+            ("out ", Role::ChartOut, outbound),
+        ]) {
+            let [label_area, spark_area] =
+                Layout::horizontal([Constraint::Length(4), Constraint::Fill(1)]).areas(*row);
+            frame.render_widget(Paragraph::new(ctx.span(label, role)), label_area);
+            spark(frame, spark_area, ctx, role, series);
+        }
         return;
     }
+    let stale = ctx.app.server.stale();
     let in_points = inbound.points();
     let out_points = outbound.points();
     let all = in_points.iter().chain(&out_points);
@@ -112,17 +146,11 @@ fn half(frame: &mut Frame, area: Rect, ctx: &Ctx, unit: Unit, inbound: &Series, 
             Span::styled(format!("-{}", format::duration(span_secs)), axis),
             Span::styled("last", axis),
         ]))
-        .y_axis(
-            Axis::default()
-                .style(axis)
-                .bounds([0.0, y_top])
-                .title(Span::styled(unit.title(), axis))
-                .labels([
-                    Span::styled("0", axis),
-                    Span::styled(unit.short(y_top), axis),
-                ]),
-        );
-    frame.render_widget(chart, rest);
+        .y_axis(Axis::default().style(axis).bounds([0.0, y_top]).labels([
+            Span::styled("0", axis),
+            Span::styled(unit.short(y_top), axis),
+        ]));
+    frame.render_widget(chart, area);
 }
 
 fn legend_line(
@@ -222,8 +250,13 @@ fn strip_line(
     .areas(area);
     frame.render_widget(Paragraph::new(Line::from(label)), label_area);
     frame.render_widget(Paragraph::new(stats), stats_area);
-    let width = spark_area.width as usize;
-    let points = msgs.points();
+    spark(frame, spark_area, ctx, role, msgs);
+}
+
+/// The newest rates of `series` that fit, as a one-line sparkline.
+fn spark(frame: &mut Frame, area: Rect, ctx: &Ctx, role: Role, series: &Series) {
+    let width = area.width as usize;
+    let points = series.points();
     let recent = &points[points.len().saturating_sub(width)..];
     let peak = recent.iter().map(|p| p.1).fold(0.0, f64::max);
     // Scaled to 0..=1000 so fractional rates still draw.
@@ -237,9 +270,9 @@ fn strip_line(
             }
         })
         .collect();
-    let style: Style = ctx.figure(stale, role);
+    let style: Style = ctx.figure(ctx.app.server.stale(), role);
     frame.render_widget(
         Sparkline::default().data(&data).max(1000).style(style),
-        spark_area,
+        area,
     );
 }
