@@ -119,6 +119,11 @@ pub struct ConsoleArgs {
     #[arg(long, env = "MESSAGE_BROKER_KEYMAP", value_name = "NAME")]
     pub keymap: Option<String>,
 
+    /// A NATS URL with system-account credentials (nats://user:pass@host:4222): every node of
+    /// the cluster is then seen through `$SYS` pings over this one connection
+    #[arg(long, env = "NATS_SYSTEM_URL", value_name = "URL")]
+    pub system_url: Option<String>,
+
     /// Seconds between samples [default: 1]
     #[arg(long, value_name = "SECONDS")]
     pub refresh: Option<f64>,

@@ -6,7 +6,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::api::{self, Shared};
 use crate::config::Settings;
-use crate::nats::{Nats, NatsOptions, provision_on_connect};
+use crate::nats::{Nats, NatsOptions, provision_on_connect, redact};
 use crate::supervisor::Supervisor;
 
 pub fn nats_options(settings: &Settings) -> NatsOptions {
@@ -43,12 +43,12 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     };
     let nats = Nats::connect(&nats_options(&settings))
         .await
-        .with_context(|| format!("cannot use NATS URL '{}'", settings.nats_url))?;
+        .with_context(|| format!("cannot use NATS URL '{}'", redact(&settings.nats_url)))?;
     let cancel = CancellationToken::new();
     provision_on_connect(nats.clone(), settings.streams.clone(), cancel.clone());
     tracing::info!(
         api = %listener.local_addr().map(|a| a.to_string()).unwrap_or(addr),
-        nats_url = %settings.nats_url,
+        nats_url = %redact(&settings.nats_url),
         monitor_url = %settings.monitor_url,
         environment = %settings.environment,
         configured_streams = settings.streams.len(),

@@ -6,8 +6,8 @@
 //! sampler and action tasks.
 
 mod actions;
-mod samplers;
-mod setup;
+pub mod samplers;
+pub mod setup;
 
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
@@ -26,7 +26,7 @@ use tokio_util::sync::CancellationToken;
 use crate::cli::ConsoleArgs;
 use crate::config::Settings;
 use crate::monitor::Monitor;
-use crate::nats::{Nats, provision_on_connect};
+use crate::nats::{Nats, provision_on_connect, redact};
 use crate::serve::nats_options;
 
 /// Minutes of chart history kept, whatever the refresh interval.
@@ -50,7 +50,7 @@ pub async fn run(settings: Settings, args: ConsoleArgs) -> anyhow::Result<()> {
     let (settings, mut supervisor, embedded) = setup::server(settings, args.no_supervise).await?;
     let nats = Nats::connect(&nats_options(&settings))
         .await
-        .with_context(|| format!("cannot use NATS URL '{}'", settings.nats_url))?;
+        .with_context(|| format!("cannot use NATS URL '{}'", redact(&settings.nats_url)))?;
     let cancel = CancellationToken::new();
     provision_on_connect(nats.clone(), settings.streams.clone(), cancel.clone());
     let api_addr = if args.with_api {
@@ -59,6 +59,10 @@ pub async fn run(settings: Settings, args: ConsoleArgs) -> anyhow::Result<()> {
         None
     };
 
+    let system = match &args.system_url {
+        Some(url) => Some(setup::system_client(url).await?),
+        None => None,
+    };
     let (tx, mut rx) = mpsc::channel::<Stamped>(256);
     let (refresh_tx, refresh_rx) = mpsc::channel::<()>(1);
     samplers::spawn(
@@ -67,6 +71,7 @@ pub async fn run(settings: Settings, args: ConsoleArgs) -> anyhow::Result<()> {
             monitor: Monitor::new(&settings.monitor_url, refresh.max(Duration::from_secs(1))),
             supervisor: supervisor.as_ref().map(|s| s.handle()),
             api: args.api.clone(),
+            system,
             interval: refresh,
         },
         tx.clone(),
@@ -82,7 +87,7 @@ pub async fn run(settings: Settings, args: ConsoleArgs) -> anyhow::Result<()> {
         } else {
             settings.environment.clone()
         },
-        url: settings.nats_url.clone(),
+        url: redact(&settings.nats_url),
         api_addr,
         refresh,
         read_only: args.read_only,

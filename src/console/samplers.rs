@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::monitor::{Monitor, probe_node};
-use crate::nats::{LinkState, Nats};
+use crate::nats::{LinkState, Nats, system};
 use crate::supervisor::{NodeState, SupervisorHandle};
 
 /// Connections listed in the connections pane.
@@ -24,6 +24,8 @@ pub struct Sources {
     pub supervisor: Option<SupervisorHandle>,
     /// Base URL of a `--serve` instance whose API statistics to show.
     pub api: Option<String>,
+    /// A system-account connection: every cluster node is seen through `$SYS` pings.
+    pub system: Option<async_nats::Client>,
     pub interval: Duration,
 }
 
@@ -82,6 +84,8 @@ struct Memory {
     streams: Option<BTreeSet<String>>,
     restarts: Option<u64>,
     supervisor_state: Option<NodeState>,
+    /// Servers that answered `$SYS` pings before, so one that stops answering shows as down.
+    sys_seen: BTreeSet<String>,
 }
 
 async fn sample(sources: &Sources, memory: &mut Memory) -> Vec<Update> {
@@ -93,7 +97,7 @@ async fn sample(sources: &Sources, memory: &mut Memory) -> Vec<Update> {
         monitor.jsz(),
         monitor.connz(TOP_CLIENTS),
         stream_rows(nats),
-        cluster_rows(sources),
+        cluster_rows(sources, &mut memory.sys_seen),
         api_view(sources),
     );
     let mut updates = Vec::new();
@@ -291,10 +295,17 @@ async fn stream_rows(nats: &Nats) -> Result<Vec<StreamRow>, String> {
     Ok(rows)
 }
 
-/// Every node: the supervised ones probed on their own monitoring ports; otherwise the monitored
-/// server and the peers its routes reach.
-async fn cluster_rows(sources: &Sources) -> Result<Vec<NodeRow>, String> {
+/// Every node: through `$SYS` pings when a system-account connection is given; else the
+/// supervised ones probed on their own monitoring ports; else the monitored server and the peers
+/// its routes reach.
+async fn cluster_rows(
+    sources: &Sources,
+    seen: &mut BTreeSet<String>,
+) -> Result<Vec<NodeRow>, String> {
     let timeout = sources.interval.min(Duration::from_secs(2));
+    if let Some(system) = &sources.system {
+        return sys_rows(system, timeout.min(Duration::from_secs(1)), seen).await;
+    }
     if let Some(supervisor) = &sources.supervisor {
         let status = supervisor.status();
         let probes = futures::future::join_all(
@@ -341,6 +352,71 @@ async fn cluster_rows(sources: &Sources) -> Result<Vec<NodeRow>, String> {
         error: Some("seen through a route; not probed".to_owned()),
         ..NodeRow::default()
     }));
+    Ok(rows)
+}
+
+/// The cluster as the servers themselves report it over `$SYS`.
+pub async fn sys_rows(
+    system: &async_nats::Client,
+    wait: Duration,
+    seen: &mut BTreeSet<String>,
+) -> Result<Vec<NodeRow>, String> {
+    let (varz, routez, jsz) = tokio::join!(
+        system::ping_all(system, "VARZ", wait),
+        system::ping_all(system, "ROUTEZ", wait),
+        system::ping_all(system, "JSZ", wait),
+    );
+    let varz = varz?;
+    let routez = routez.unwrap_or_default();
+    let jsz = jsz.unwrap_or_default();
+    let mut rows: Vec<NodeRow> = varz
+        .iter()
+        .map(|reply| {
+            let id = &reply.server.id;
+            let mut peers: Vec<String> = routez
+                .iter()
+                .filter(|r| &r.server.id == id)
+                .flat_map(|r| r.data["routes"].as_array().cloned().unwrap_or_default())
+                .filter_map(|route| {
+                    route["remote_name"]
+                        .as_str()
+                        .filter(|n| !n.is_empty())
+                        .or(route["remote_id"].as_str())
+                        .map(str::to_owned)
+                })
+                .collect();
+            peers.sort();
+            peers.dedup();
+            let meta_leader = jsz
+                .iter()
+                .find(|r| &r.server.id == id)
+                .and_then(|r| r.data["meta_cluster"]["leader"].as_str())
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned);
+            NodeRow {
+                name: reply.server.name.clone(),
+                up: true,
+                peers,
+                meta_leader,
+                version: Some(reply.server.ver.clone()),
+                ..NodeRow::default()
+            }
+        })
+        .collect();
+    for row in &rows {
+        seen.insert(row.name.clone());
+    }
+    for name in seen.iter() {
+        if !rows.iter().any(|r| &r.name == name) {
+            rows.push(NodeRow {
+                name: name.clone(),
+                up: false,
+                error: Some("did not answer the $SYS ping".to_owned()),
+                ..NodeRow::default()
+            });
+        }
+    }
+    rows.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(rows)
 }
 

@@ -170,3 +170,17 @@ pub async fn host_api(
     });
     Ok(local)
 }
+
+/// The system-account connection for `$SYS` pings; reconnects forever like the main one.
+pub async fn system_client(url: &str) -> anyhow::Result<async_nats::Client> {
+    let servers = crate::nats::parse_servers(url)?;
+    crate::nats::with_url_credentials(async_nats::ConnectOptions::new(), &servers)
+        .name("message-broker (system account)")
+        .retry_on_initial_connect()
+        .max_reconnects(None)
+        .connect(servers)
+        .await
+        .with_context(|| {
+            "cannot use the system-account URL (--system-url / NATS_SYSTEM_URL)".to_owned()
+        })
+}

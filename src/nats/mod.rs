@@ -5,6 +5,7 @@ pub mod connection;
 pub mod messages;
 mod provision;
 pub mod streams;
+pub mod system;
 pub mod wire;
 
 use std::sync::Arc;
@@ -70,6 +71,50 @@ impl From<JsError> for ApiError {
     }
 }
 
+/// Credentials written into a URL (`nats://user:pass@host`, or `nats://token@host`), which the
+/// client does not pick up by itself.
+pub fn with_url_credentials(
+    options: async_nats::ConnectOptions,
+    servers: &[async_nats::ServerAddr],
+) -> async_nats::ConnectOptions {
+    match servers.iter().find(|s| s.has_user_pass()) {
+        Some(server) => match (server.username(), server.password()) {
+            (Some(user), Some(password)) => {
+                options.user_and_password(user.to_owned(), password.to_owned())
+            }
+            (Some(token), None) => options.token(token.to_owned()),
+            _ => options,
+        },
+        None => options,
+    }
+}
+
+/// Parses a comma-separated list of NATS URLs.
+pub fn parse_servers(urls: &str) -> Result<Vec<async_nats::ServerAddr>, ConnectFailure> {
+    urls.split(',')
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(|u| {
+            u.parse::<async_nats::ServerAddr>()
+                .map_err(|e| ConnectFailure(format!("'{}': {e}", redact(u))))
+        })
+        .collect()
+}
+
+/// A URL with any password replaced, for logs and screens.
+pub fn redact(urls: &str) -> String {
+    urls.split(',')
+        .map(|url| match reqwest::Url::parse(url.trim()) {
+            Ok(mut parsed) if parsed.password().is_some() => {
+                let _ = parsed.set_password(Some("***"));
+                parsed.to_string().trim_end_matches('/').to_owned()
+            }
+            _ => url.trim().to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// A NATS URL the client cannot use.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("invalid NATS URL {0}")]
@@ -98,20 +143,11 @@ impl Nats {
     /// so the caller can serve (answering 503) while NATS is still down. Fails only on a URL the
     /// client cannot parse. `url` may list several servers, comma-separated.
     pub async fn connect(options: &NatsOptions) -> Result<Nats, ConnectFailure> {
-        let servers = options
-            .url
-            .split(',')
-            .map(str::trim)
-            .filter(|u| !u.is_empty())
-            .map(|u| {
-                u.parse::<async_nats::ServerAddr>()
-                    .map_err(|e| ConnectFailure(format!("'{u}': {e}")))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let tracker = Arc::new(ConnectionTracker::new(options.url.clone()));
+        let servers = parse_servers(&options.url)?;
+        let tracker = Arc::new(ConnectionTracker::new(redact(&options.url)));
         let events = Arc::clone(&tracker);
         let attempts = Arc::clone(&tracker);
-        let client = async_nats::ConnectOptions::new()
+        let client = with_url_credentials(async_nats::ConnectOptions::new(), &servers)
             .name(&options.client_name)
             .retry_on_initial_connect()
             .max_reconnects(None)

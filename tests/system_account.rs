@@ -1,0 +1,202 @@
+//! Cluster-wide monitoring over `$SYS` pings: three real servers with a system account, every
+//! one of them seen through one connection to one of them.
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{free_port, http_status, nats_server_binary};
+use message_broker::console::samplers::sys_rows;
+use message_broker::nats::system::ping_all;
+
+struct Node {
+    child: Child,
+    client_port: u16,
+    http_port: u16,
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+const ACCOUNTS: &str = r#"
+accounts {
+  SYS { users: [ { user: sys, password: sys } ] }
+  APP { jetstream: enabled, users: [ { user: app, password: app } ] }
+}
+system_account: SYS
+"#;
+
+/// `count` servers; with more than one, a cluster routed to each other.
+fn start_cluster(dir: &std::path::Path, count: usize) -> Vec<Node> {
+    let routes: Vec<u16> = (0..count).map(|_| free_port()).collect();
+    let mut nodes = Vec::new();
+    for i in 0..count {
+        let client_port = free_port();
+        let http_port = free_port();
+        let peers: Vec<String> = routes
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != i)
+            .map(|(_, p)| format!("\"nats-route://127.0.0.1:{p}\""))
+            .collect();
+        let cluster = if count > 1 {
+            format!(
+                "cluster {{ name: c, listen: 127.0.0.1:{}, routes: [{}] }}\n",
+                routes[i],
+                peers.join(", ")
+            )
+        } else {
+            String::new()
+        };
+        let conf = dir.join(format!("n{i}.conf"));
+        std::fs::write(
+            &conf,
+            format!(
+                "server_name: n{i}\nlisten: 127.0.0.1:{client_port}\nhttp: 127.0.0.1:{http_port}\n\
+                 jetstream {{ store_dir: \"{}\" }}\n{cluster}{ACCOUNTS}",
+                dir.join(format!("n{i}")).display(),
+            ),
+        )
+        .unwrap();
+        let child = Command::new(nats_server_binary())
+            .arg("-c")
+            .arg(&conf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start nats-server");
+        nodes.push(Node {
+            child,
+            client_port,
+            http_port,
+        });
+    }
+    let deadline = Instant::now() + Duration::from_secs(30);
+    for node in &nodes {
+        while http_status(node.http_port, "/healthz?js-enabled-only=true") != Some(200) {
+            assert!(Instant::now() < deadline, "cluster did not become ready");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    nodes
+}
+
+#[tokio::test]
+async fn every_node_answers_through_one_system_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut nodes = start_cluster(dir.path(), 3);
+    let url = format!("nats://sys:sys@127.0.0.1:{}", nodes[0].client_port);
+    let system = message_broker::console::setup::system_client(&url)
+        .await
+        .unwrap();
+    common::wait_until("system connection", Duration::from_secs(10), || {
+        system.connection_state() == async_nats::connection::State::Connected
+    })
+    .await;
+
+    // All three, through node 0 alone, once the routes are up.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let replies = loop {
+        let replies = ping_all(&system, "VARZ", Duration::from_millis(500))
+            .await
+            .unwrap();
+        if replies.len() == 3 {
+            break replies;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "only {} servers answered",
+            replies.len()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let names: Vec<&str> = replies.iter().map(|r| r.server.name.as_str()).collect();
+    assert_eq!(names, ["n0", "n1", "n2"]);
+
+    let mut seen = BTreeSet::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let rows = loop {
+        let rows = sys_rows(&system, Duration::from_millis(500), &mut seen)
+            .await
+            .unwrap();
+        if rows
+            .iter()
+            .all(|r| r.peers.len() == 2 && r.meta_leader.is_some())
+        {
+            break rows;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "routes or meta leader missing: {rows:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(rows.iter().all(|r| r.up));
+    assert!(
+        rows.iter()
+            .all(|r| r.version.as_deref().is_some_and(|v| !v.is_empty()))
+    );
+
+    // A node that stops answering is shown as down, not forgotten.
+    drop(nodes.remove(2));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let rows = sys_rows(&system, Duration::from_millis(500), &mut seen)
+            .await
+            .unwrap();
+        if let Some(n2) = rows.iter().find(|r| r.name == "n2")
+            && !n2.up
+        {
+            assert!(n2.error.as_deref().unwrap().contains("$SYS"));
+            break;
+        }
+        assert!(Instant::now() < deadline, "n2 still shown as up");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_non_system_user_gets_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let nodes = start_cluster(dir.path(), 1);
+    let url = format!("nats://app:app@127.0.0.1:{}", nodes[0].client_port);
+    let app = message_broker::console::setup::system_client(&url)
+        .await
+        .unwrap();
+    common::wait_until("app connection", Duration::from_secs(10), || {
+        app.connection_state() == async_nats::connection::State::Connected
+    })
+    .await;
+    let err = ping_all(&app, "VARZ", Duration::from_millis(300))
+        .await
+        .unwrap_err();
+    assert!(err.contains("system-account"), "{err}");
+}
+
+#[tokio::test]
+async fn credentials_in_the_nats_url_are_used_and_never_shown() {
+    let dir = tempfile::tempdir().unwrap();
+    let nodes = start_cluster(dir.path(), 1);
+    let url = format!("nats://app:app@127.0.0.1:{}", nodes[0].client_port);
+    let settings = common::settings_for(&url, "http://127.0.0.1:1", "");
+    let nats = message_broker::nats::Nats::connect(&message_broker::serve::nats_options(&settings))
+        .await
+        .unwrap();
+    common::wait_until(
+        "connected with credentials",
+        Duration::from_secs(10),
+        || nats.is_connected(),
+    )
+    .await;
+    // The APP account has JetStream; the answer proves we are in it.
+    assert!(nats.account_info().await.is_ok());
+    let shown = nats.connection().url;
+    assert!(!shown.contains(":app@"), "{shown}");
+    assert!(shown.contains("***"), "{shown}");
+}
