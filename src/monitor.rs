@@ -88,6 +88,17 @@ pub struct MetaCluster {
     pub name: String,
     pub leader: String,
     pub cluster_size: u64,
+    /// The leader's view of the other nodes; empty on followers.
+    pub replicas: Vec<MetaReplica>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MetaReplica {
+    pub name: String,
+    pub current: bool,
+    pub offline: bool,
+    pub lag: u64,
 }
 
 /// `/routez`: the routes to other cluster nodes.
@@ -211,6 +222,8 @@ pub struct NodeProbe {
     /// The distinct servers this one has routes to.
     pub peers: Option<Vec<String>>,
     pub meta_leader: Option<String>,
+    /// On the meta leader: how far behind each other node is.
+    pub meta_replicas: Vec<MetaReplica>,
     pub error: Option<String>,
 }
 
@@ -250,6 +263,12 @@ pub async fn probe_node(base: &str, timeout: Duration) -> NodeProbe {
             .and_then(|j| j.meta_cluster.as_ref())
             .map(|m| m.leader.clone())
             .filter(|l| !l.is_empty()),
+        meta_replicas: jsz
+            .as_ref()
+            .ok()
+            .and_then(|j| j.meta_cluster.as_ref())
+            .map(|m| m.replicas.clone())
+            .unwrap_or_default(),
         error: health.err().map(|e| e.to_string()),
     }
 }

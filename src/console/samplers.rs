@@ -11,7 +11,7 @@ use message_broker_ui::model::{
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::monitor::{Monitor, probe_node};
+use crate::monitor::{MetaReplica, Monitor, probe_node};
 use crate::nats::{LinkState, Nats, system};
 use crate::supervisor::{NodeState, SupervisorHandle};
 
@@ -315,7 +315,11 @@ async fn cluster_rows(
                 .map(|plan| async move { probe_node(&plan.monitor_url(), timeout).await }),
         )
         .await;
-        return Ok(probes
+        let replicas: Vec<MetaReplica> = probes
+            .iter()
+            .flat_map(|p| p.meta_replicas.iter().cloned())
+            .collect();
+        let mut rows: Vec<NodeRow> = probes
             .into_iter()
             .zip(status.nodes)
             .map(|(probe, node)| NodeRow {
@@ -327,8 +331,11 @@ async fn cluster_rows(
                 error: probe.error,
                 supervisor_state: Some(node.state.to_string()),
                 restarts: Some(node.restarts),
+                ..NodeRow::default()
             })
-            .collect());
+            .collect();
+        with_meta_lag(&mut rows, &replicas);
+        return Ok(rows);
     }
     let probe = probe_node(sources.monitor.base(), timeout).await;
     if let Some(error) = probe.error.clone() {
@@ -353,6 +360,22 @@ async fn cluster_rows(
         ..NodeRow::default()
     }));
     Ok(rows)
+}
+
+#[derive(serde::Deserialize)]
+struct MetaReplicas {
+    #[serde(default)]
+    replicas: Vec<MetaReplica>,
+}
+
+/// Each node's meta-log lag as the leader reports it.
+fn with_meta_lag(rows: &mut [NodeRow], replicas: &[MetaReplica]) {
+    for row in rows {
+        if let Some(replica) = replicas.iter().find(|r| r.name == row.name) {
+            row.lag = Some(replica.lag);
+            row.current = Some(replica.current && !replica.offline);
+        }
+    }
 }
 
 /// The cluster as the servers themselves report it over `$SYS`.
@@ -403,6 +426,12 @@ pub async fn sys_rows(
             }
         })
         .collect();
+    let replicas: Vec<MetaReplica> = jsz
+        .iter()
+        .filter_map(|r| serde_json::from_value::<MetaReplicas>(r.data["meta_cluster"].clone()).ok())
+        .flat_map(|m| m.replicas)
+        .collect();
+    with_meta_lag(&mut rows, &replicas);
     for row in &rows {
         seen.insert(row.name.clone());
     }

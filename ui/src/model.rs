@@ -156,6 +156,10 @@ pub struct NodeRow {
     /// Supervisor state and restarts, when supervised.
     pub supervisor_state: Option<String>,
     pub restarts: Option<u64>,
+    /// Entries of the JetStream meta log this node is behind the leader, and whether the leader
+    /// counts it as current (from the leader's view of its replicas).
+    pub lag: Option<u64>,
+    pub current: Option<bool>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -61,7 +61,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
     }
     let leader = meta_leader(ctx);
     let stale = app.cluster.stale();
-    let cells: Vec<[Span<'static>; 6]> = nodes
+    let cells: Vec<[Span<'static>; 7]> = nodes
         .iter()
         .map(|node| {
             cells(
@@ -123,20 +123,21 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
     );
 }
 
-const TITLES: [&str; 6] = [
+const TITLES: [&str; 7] = [
     "Node",
     "Health",
     "Version",
     "Routes",
+    "Meta lag",
     "Supervisor",
     "Problem",
 ];
 const VERSION: usize = 2;
 const ROUTES: usize = 3;
-const SUPERVISOR: usize = 4;
-const PROBLEM: usize = 5;
+const SUPERVISOR: usize = 5;
+const PROBLEM: usize = 6;
 
-fn cells(ctx: &Ctx, node: &NodeRow, leader: bool, stale: bool) -> [Span<'static>; 6] {
+fn cells(ctx: &Ctx, node: &NodeRow, leader: bool, stale: bool) -> [Span<'static>; 7] {
     let text = ctx.figure(stale, Role::Text);
     let muted = ctx.figure(stale, Role::Muted);
     let name = if leader {
@@ -153,6 +154,15 @@ fn cells(ctx: &Ctx, node: &NodeRow, leader: bool, stale: bool) -> [Span<'static>
         "-".to_owned()
     } else {
         format!("{} {}", node.peers.len(), node.peers.join(","))
+    };
+    // How far this node's copy of the JetStream meta log is behind the leader's.
+    let lag = match (leader, node.lag, node.current) {
+        (true, _, _) => Span::styled("leader", muted),
+        (false, Some(lag), Some(false)) => {
+            Span::styled(format!("{lag} behind"), ctx.figure(stale, Role::Warn))
+        }
+        (false, Some(lag), _) => Span::styled(format!("{lag} current"), muted),
+        (false, None, _) => Span::styled("-", muted),
     };
     let supervisor = match (&node.supervisor_state, node.restarts) {
         (Some(state), Some(n)) if n > 0 => format!("{state} ↻{n}"),
@@ -171,6 +181,7 @@ fn cells(ctx: &Ctx, node: &NodeRow, leader: bool, stale: bool) -> [Span<'static>
         health,
         Span::styled(node.version.clone().unwrap_or_else(|| "-".into()), muted),
         Span::styled(routes, muted),
+        lag,
         Span::styled(supervisor, muted),
         Span::styled(
             node.error.clone().unwrap_or_default(),
