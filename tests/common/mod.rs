@@ -2,8 +2,12 @@
 //! killed on drop, and helpers to drive the service's router or its binary.
 #![allow(dead_code)]
 
+pub mod config_run;
+pub mod messages;
 pub mod pty;
+pub mod serve_http;
 pub mod service;
+pub mod streams;
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -1,0 +1,328 @@
+//! Managing streams through the REST API against a real nats-server: list, detail with consumer
+//! lag, delete and purge.
+
+mod common;
+
+use std::time::Duration;
+
+use async_nats::jetstream;
+use async_nats::jetstream::AckKind;
+use async_nats::jetstream::consumer::{PullConsumer, pull};
+use common::streams::{STREAMS, create, detail, publish, stream_names};
+use common::{NatsServer, assert_error, call};
+use futures::StreamExt;
+use serde_json::json;
+
+#[tokio::test]
+async fn list_returns_every_stream_sorted_with_config_and_state() {
+    let server = NatsServer::start();
+    let (_state, router) = common::app(&server).await;
+
+    let (status, json) = call(&router, "GET", STREAMS, None).await;
+    assert_eq!(status, 200, "{json}");
+    assert_eq!(json["data"]["count"], 0);
+    assert_eq!(json["data"]["streams"], json!([]));
+
+    for name in ["zeta", "alpha", "Mid", "beta"] {
+        create(
+            &router,
+            json!({ "name": name, "subjects": [format!("{name}.>")] }),
+        )
+        .await;
+    }
+    // A stream created outside the service is listed too.
+    let js = jetstream::new(async_nats::connect(server.url()).await.unwrap());
+    js.create_stream(jetstream::stream::Config {
+        name: "external".into(),
+        subjects: vec!["external.>".into()],
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    for i in 0..3 {
+        publish(&router, &format!("beta.{i}"), json!({ "i": i })).await;
+    }
+
+    let (status, json) = call(&router, "GET", STREAMS, None).await;
+    assert_eq!(status, 200, "{json}");
+    assert_eq!(json["data"]["count"], 5);
+    let streams = json["data"]["streams"].as_array().unwrap();
+    let names: Vec<&str> = streams
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["Mid", "alpha", "beta", "external", "zeta"]);
+    for stream in streams {
+        assert!(stream["config"]["subjects"].is_array(), "{stream}");
+        assert!(stream["config"]["retention"].is_string(), "{stream}");
+        assert!(stream["state"]["messages"].is_u64(), "{stream}");
+    }
+    let beta = &streams[2];
+    assert_eq!(beta["config"]["subjects"], json!(["beta.>"]));
+    assert_eq!(beta["state"]["messages"], 3);
+    assert_eq!(beta["state"]["first_seq"], 1);
+    assert_eq!(beta["state"]["last_seq"], 3);
+    assert!(beta["state"]["bytes"].as_u64().unwrap() > 0, "{beta}");
+    assert_eq!(streams[0]["state"]["messages"], 0);
+}
+
+#[tokio::test]
+async fn detail_reports_state_after_publishing() {
+    let server = NatsServer::start();
+    let (_state, router) = common::app(&server).await;
+    create(
+        &router,
+        json!({ "name": "events", "subjects": ["events.>"] }),
+    )
+    .await;
+    for i in 1..=3 {
+        let published = publish(&router, "events.created", json!({ "n": i })).await;
+        assert_eq!(published["seq"], i);
+        assert_eq!(published["stream"], "events");
+    }
+    let data = detail(&router, "events").await;
+    assert_eq!(data["name"], "events");
+    assert_eq!(data["config"]["subjects"], json!(["events.>"]));
+    let state = &data["state"];
+    assert_eq!(state["messages"], 3);
+    assert_eq!(state["first_seq"], 1);
+    assert_eq!(state["last_seq"], 3);
+    assert_eq!(state["subjects"], 1);
+    assert!(state["bytes"].as_u64().unwrap() > 0, "{state}");
+    assert!(state["first_ts"].is_string(), "{state}");
+    assert!(state["last_ts"].is_string(), "{state}");
+    assert_eq!(data["consumers"], json!([]));
+
+    // Cross-check with the server's own view.
+    let js = jetstream::new(async_nats::connect(server.url()).await.unwrap());
+    let mut stream = js.get_stream("events").await.unwrap();
+    let info = stream.info().await.unwrap();
+    assert_eq!(info.state.messages, 3);
+    assert_eq!(state["bytes"], info.state.bytes);
+}
+
+#[tokio::test]
+async fn detail_of_a_missing_or_invalid_stream() {
+    let server = NatsServer::start();
+    let (_state, router) = common::app(&server).await;
+    let result = call(&router, "GET", &format!("{STREAMS}/nope"), None).await;
+    assert_error(&result, 404, "STREAM_NOT_FOUND");
+    assert!(
+        result.1["message"].as_str().unwrap().contains("nope"),
+        "{}",
+        result.1
+    );
+    // A name that could never exist is a bad request, not a lookup.
+    let result = call(&router, "GET", &format!("{STREAMS}/a.b"), None).await;
+    assert_error(&result, 400, "INVALID_STREAM_DATA");
+    let result = call(&router, "GET", &format!("{STREAMS}/a*"), None).await;
+    assert_error(&result, 400, "INVALID_STREAM_DATA");
+}
+
+#[tokio::test]
+async fn detail_shows_consumers_and_their_lag() {
+    let server = NatsServer::start();
+    let (_state, router) = common::app(&server).await;
+    create(&router, json!({ "name": "jobs", "subjects": ["jobs.>"] })).await;
+    for i in 0..5 {
+        publish(&router, &format!("jobs.{i}"), json!({ "job": i })).await;
+    }
+
+    let js = jetstream::new(async_nats::connect(server.url()).await.unwrap());
+    let stream = js.get_stream("jobs").await.unwrap();
+    let consumer: PullConsumer = stream
+        .create_consumer(pull::Config {
+            durable_name: Some("worker".into()),
+            ack_wait: Duration::from_secs(30),
+            max_ack_pending: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    stream
+        .create_consumer(pull::Config {
+            durable_name: Some("auditor".into()),
+            filter_subject: "jobs.0".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+
+    let data = detail(&router, "jobs").await;
+    assert_eq!(data["state"]["consumer_count"], 2);
+    let consumers = data["consumers"].as_array().unwrap();
+    let names: Vec<&str> = consumers
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, vec!["auditor", "worker"]);
+    let auditor = &consumers[0];
+    assert_eq!(auditor["durable"], true);
+    assert_eq!(auditor["filter_subject"], "jobs.0");
+    assert_eq!(auditor["num_pending"], 1);
+    let worker = &consumers[1];
+    assert_eq!(worker["durable"], true);
+    assert_eq!(worker["ack_policy"], "explicit");
+    assert_eq!(worker["num_pending"], 5);
+    assert_eq!(worker["num_ack_pending"], 0);
+    assert_eq!(worker["num_redelivered"], 0);
+
+    // One at a time (max_ack_pending 1 makes the order deterministic): ack the first, nak the
+    // second, then take its redelivery.
+    let next = || async {
+        let mut batch = consumer
+            .fetch()
+            .max_messages(1)
+            .expires(Duration::from_secs(5))
+            .messages()
+            .await
+            .unwrap();
+        batch.next().await.expect("a message").unwrap()
+    };
+    let first = next().await;
+    assert_eq!(first.info().unwrap().stream_sequence, 1);
+    first.double_ack().await.unwrap();
+    let second = next().await;
+    assert_eq!(second.info().unwrap().stream_sequence, 2);
+    second.double_ack_with(AckKind::Nak(None)).await.unwrap();
+    let redelivered = next().await;
+    assert_eq!(redelivered.info().unwrap().stream_sequence, 2);
+    assert_eq!(redelivered.info().unwrap().delivered, 2);
+
+    let data = detail(&router, "jobs").await;
+    let worker = data["consumers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "worker")
+        .expect("worker listed")
+        .clone();
+    assert_eq!(worker["num_pending"], 3, "{worker}");
+    assert_eq!(worker["num_ack_pending"], 1, "{worker}");
+    assert_eq!(worker["num_redelivered"], 1, "{worker}");
+    assert_eq!(worker["delivered_stream_seq"], 2, "{worker}");
+    assert_eq!(worker["ack_floor_stream_seq"], 1, "{worker}");
+    // Reading messages through the API does not move any consumer.
+    let (status, _) = call(
+        &router,
+        "GET",
+        &format!("{STREAMS}/jobs/messages?last=5"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200);
+    let data = detail(&router, "jobs").await;
+    assert_eq!(data["consumers"][1]["num_pending"], 3);
+    assert_eq!(data["state"]["messages"], 5);
+}
+
+#[tokio::test]
+async fn delete_removes_the_stream_and_then_answers_404() {
+    let server = NatsServer::start();
+    let (_state, router) = common::app(&server).await;
+    create(&router, json!({ "name": "temp", "subjects": ["temp.>"] })).await;
+    create(&router, json!({ "name": "keep", "subjects": ["keep.>"] })).await;
+    publish(&router, "temp.a", json!("x")).await;
+
+    let (status, json) = call(&router, "DELETE", &format!("{STREAMS}/temp"), None).await;
+    assert_eq!(status, 200, "{json}");
+    assert_eq!(json["data"]["name"], "temp");
+    assert_eq!(json["data"]["deleted"], true);
+
+    assert_eq!(stream_names(&router).await, vec!["keep"]);
+    let js = jetstream::new(async_nats::connect(server.url()).await.unwrap());
+    assert!(js.get_stream("temp").await.is_err(), "stream still in NATS");
+
+    let result = call(&router, "GET", &format!("{STREAMS}/temp"), None).await;
+    assert_error(&result, 404, "STREAM_NOT_FOUND");
+    let result = call(&router, "DELETE", &format!("{STREAMS}/temp"), None).await;
+    assert_error(&result, 404, "STREAM_NOT_FOUND");
+    let result = call(&router, "POST", &format!("{STREAMS}/temp/purge"), None).await;
+    assert_error(&result, 404, "STREAM_NOT_FOUND");
+    let result = call(
+        &router,
+        "GET",
+        &format!("{STREAMS}/temp/messages?last=1"),
+        None,
+    )
+    .await;
+    assert_error(&result, 404, "STREAM_NOT_FOUND");
+    let result = call(
+        &router,
+        "POST",
+        "/api/v1/broker/publish",
+        Some(json!({ "subject": "temp.a", "message": "y" })),
+    )
+    .await;
+    assert_error(&result, 404, "STREAM_NOT_FOUND");
+
+    // The name and subjects are free again; the new stream starts empty.
+    let data = create(&router, json!({ "name": "temp", "subjects": ["temp.>"] })).await;
+    assert_eq!(data["state"]["messages"], 0);
+}
+
+#[tokio::test]
+async fn delete_of_a_missing_or_invalid_stream() {
+    let server = NatsServer::start();
+    let (_state, router) = common::app(&server).await;
+    let result = call(&router, "DELETE", &format!("{STREAMS}/ghost"), None).await;
+    assert_error(&result, 404, "STREAM_NOT_FOUND");
+    assert!(
+        result.1["message"].as_str().unwrap().contains("ghost"),
+        "{}",
+        result.1
+    );
+    let result = call(&router, "DELETE", &format!("{STREAMS}/a.b"), None).await;
+    assert_error(&result, 400, "INVALID_STREAM_DATA");
+}
+
+#[tokio::test]
+async fn purge_reports_the_number_removed_and_empties_the_stream() {
+    let server = NatsServer::start();
+    let (_state, router) = common::app(&server).await;
+    create(&router, json!({ "name": "logs", "subjects": ["logs.>"] })).await;
+    for i in 0..4 {
+        publish(&router, &format!("logs.{i}"), json!(format!("line {i}"))).await;
+    }
+    assert_eq!(detail(&router, "logs").await["state"]["messages"], 4);
+
+    let (status, json) = call(&router, "POST", &format!("{STREAMS}/logs/purge"), None).await;
+    assert_eq!(status, 200, "{json}");
+    assert_eq!(json["data"]["name"], "logs");
+    assert_eq!(json["data"]["purged"], 4);
+
+    let data = detail(&router, "logs").await;
+    assert_eq!(data["state"]["messages"], 0);
+    assert_eq!(data["state"]["bytes"], 0);
+    assert_eq!(data["state"]["last_seq"], 4);
+    let (status, json) = call(
+        &router,
+        "GET",
+        &format!("{STREAMS}/logs/messages?last=10"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{json}");
+    assert_eq!(json["data"]["count"], 0);
+
+    // Purging an empty stream removes nothing; the stream keeps working afterwards.
+    let (status, json) = call(&router, "POST", &format!("{STREAMS}/logs/purge"), None).await;
+    assert_eq!(status, 200, "{json}");
+    assert_eq!(json["data"]["purged"], 0);
+    let published = publish(&router, "logs.after", json!("again")).await;
+    assert_eq!(published["seq"], 5);
+    assert_eq!(detail(&router, "logs").await["state"]["messages"], 1);
+}
+
+#[tokio::test]
+async fn purge_of_a_missing_stream_is_404() {
+    let server = NatsServer::start();
+    let (_state, router) = common::app(&server).await;
+    let result = call(&router, "POST", &format!("{STREAMS}/nothing/purge"), None).await;
+    assert_error(&result, 404, "STREAM_NOT_FOUND");
+    assert!(
+        result.1["message"].as_str().unwrap().contains("nothing"),
+        "{}",
+        result.1
+    );
+}

@@ -1,0 +1,39 @@
+//! Helpers for the stream API tests: creating a stream, publishing to it, its detail, and the
+//! names of every stream.
+
+use axum::Router;
+use serde_json::{Value, json};
+
+use super::call;
+
+pub const STREAMS: &str = "/api/v1/broker/streams";
+
+pub async fn create(router: &Router, body: Value) -> Value {
+    let (status, json) = call(router, "POST", STREAMS, Some(body.clone())).await;
+    assert_eq!(status, 200, "creating {body}: {json}");
+    json["data"].clone()
+}
+
+pub async fn publish(router: &Router, subject: &str, message: Value) -> Value {
+    let body = json!({ "subject": subject, "message": message });
+    let (status, json) = call(router, "POST", "/api/v1/broker/publish", Some(body)).await;
+    assert_eq!(status, 200, "publishing to {subject}: {json}");
+    json["data"].clone()
+}
+
+pub async fn detail(router: &Router, name: &str) -> Value {
+    let (status, json) = call(router, "GET", &format!("{STREAMS}/{name}"), None).await;
+    assert_eq!(status, 200, "detail of {name}: {json}");
+    json["data"].clone()
+}
+
+pub async fn stream_names(router: &Router) -> Vec<String> {
+    let (status, json) = call(router, "GET", STREAMS, None).await;
+    assert_eq!(status, 200, "{json}");
+    json["data"]["streams"]
+        .as_array()
+        .expect("streams array")
+        .iter()
+        .map(|s| s["name"].as_str().expect("name").to_owned())
+        .collect()
+}

@@ -1,0 +1,210 @@
+//! The console's overlays and footer drawn on a `TestBackend`: help, forms, confirmations, the
+//! command line and status line, read-only hints, and overlays on tiny terminals.
+
+mod support;
+
+use std::time::Instant;
+
+use message_broker_ui::command::Command;
+use message_broker_ui::keymap::Keymap;
+use message_broker_ui::model::{ActionOutcome, Stamped, StreamDetailView, Update};
+use message_broker_ui::state::App;
+use message_broker_ui::theme::Role;
+use ratatui::layout::Position;
+use support::render::{at, full, render, render_with, role_fg, type_text};
+
+#[test]
+fn overlays_on_tiny_terminals_do_not_panic() {
+    let sizes = [(1, 1), (2, 2), (10, 3), (20, 5), (40, 10), (60, 12)];
+    let (mut app, t0) = full();
+    let states: [fn(&mut App, Instant); 5] = [
+        |app, _| {
+            app.command(Command::Help);
+        },
+        |app, _| {
+            app.command(Command::CreateStream);
+            type_text(app, "a.b");
+            app.command(Command::Submit);
+        },
+        |app, _| {
+            app.command(Command::DeleteStream);
+        },
+        |app, _| {
+            app.command(Command::CommandLine);
+            type_text(
+                app,
+                "a-very-long-command-line-that-does-not-fit-anywhere-at-all",
+            );
+        },
+        |app, t0| {
+            app.command(Command::Select);
+            app.apply(at(t0, 6, Update::Detail(Ok(StreamDetailView::default()))));
+        },
+    ];
+    for open in states {
+        open(&mut app, t0);
+        for (w, h) in sizes {
+            render(&app, w, h);
+        }
+        app.command(Command::Back);
+        app.command(Command::Back);
+    }
+}
+
+#[test]
+fn help_overlay_comes_from_the_keymap() {
+    let (mut app, _) = full();
+    app.command(Command::Help);
+    let shot = render(&app, 80, 24);
+    shot.assert_has(&[
+        "Help · dashboard",
+        "create a stream",
+        "sort by the next column",
+    ]);
+    assert!(shot.line_with("refresh now").contains("r  "));
+    assert!(shot.line_with("first row").contains("home"));
+
+    let mut keymap = Keymap::default();
+    keymap
+        .merge_str(
+            "user.toml",
+            "[normal]\n\"r\" = \"none\"\n\"F\" = \"refresh\"\n\"c\" = \"none\"\n\"n\" = \"create_stream\"\n",
+        )
+        .unwrap();
+    let shot = render_with(&app, &keymap, 160, 48);
+    let line = shot.line_with("refresh now");
+    assert!(line.contains("F  "), "{line}");
+    assert!(!line.contains("r  "), "{line}");
+    assert!(shot.line_with("create a stream").contains("n  "));
+
+    // The footer hints follow the same table.
+    app.command(Command::Back);
+    let shot = render_with(&app, &keymap, 160, 48);
+    shot.assert_has(&["n create"]);
+    shot.assert_lacks(&["c create"]);
+
+    // The vim keymap's extra keys show too, grouped with the defaults.
+    app.command(Command::Help);
+    let shot = render_with(&app, &Keymap::builtin("vim").unwrap(), 160, 48);
+    shot.assert_has(&["home, g g"]);
+}
+
+#[test]
+fn form_shows_fields_hints_and_inline_validation() {
+    let (mut app, _) = full();
+    app.command(Command::CreateStream);
+    type_text(&mut app, "bad.name");
+    assert!(app.command(Command::Submit).is_empty());
+    let shot = render(&app, 80, 24);
+    shot.assert_has(&[
+        "Create stream",
+        "Name",
+        "bad.name",
+        "letters, digits, - and _",
+        "Retention",
+        "limits",
+        "tab next field",
+    ]);
+    let (_, name_row) = shot.find("bad.name");
+    let error_line = &shot.lines()[name_row as usize + 1];
+    assert!(
+        error_line.contains("↳") && error_line.contains("'.'"),
+        "{}",
+        shot.text()
+    );
+    assert_eq!(shot.fg_of("↳"), role_fg(Role::Error));
+    assert_eq!(shot.fg_of("bad.name"), role_fg(Role::InputInvalid));
+    // The focused field is marked and has the cursor after its text.
+    assert!(shot.lines()[name_row as usize].contains("›"));
+    let (x, _) = shot.find("bad.name");
+    assert_eq!(shot.cursor, Some(Position::new(x + 8, name_row)));
+
+    // A refusal from the broker shows in the form.
+    app.command(Command::NextField);
+    app.apply(Stamped::now(Update::Done(ActionOutcome {
+        text: "insufficient resources".into(),
+        ok: false,
+    })));
+    let shot = render(&app, 80, 24);
+    shot.assert_has(&["⚠ insufficient resources"]);
+
+    // The publish form.
+    app.command(Command::Cancel);
+    app.command(Command::Publish);
+    render(&app, 80, 24).assert_has(&[
+        "Publish a test message",
+        "Subject",
+        "no wildcards",
+        "Message id",
+    ]);
+}
+
+#[test]
+fn confirm_dialog_asks_with_the_keymap_keys() {
+    let (mut app, _) = full();
+    app.command(Command::DeleteStream);
+    let shot = render(&app, 80, 24);
+    shot.assert_has(&[
+        "Confirm",
+        "Delete stream 'audit' (3000 messages) and all its data?",
+        "y yes",
+        "n no",
+    ]);
+    shot.assert_has(&["y yes"]);
+    let shot = render(&app, 160, 48);
+    shot.assert_has(&["y yes   n no"]);
+    let footer = shot.lines()[47].clone();
+    assert!(
+        footer.contains("y yes") && footer.contains("n no"),
+        "{footer}"
+    );
+}
+
+#[test]
+fn command_line_suggestions_and_errors() {
+    let (mut app, _) = full();
+    app.command(Command::CommandLine);
+    type_text(&mut app, "focus_c");
+    let shot = render(&app, 80, 24);
+    shot.assert_has(&[
+        ":focus_c",
+        "focus_connections  focus_cluster",
+        "enter run",
+        "tab complete",
+    ]);
+    assert_eq!(shot.cursor, Some(Position::new(8, 22)));
+    app.command(Command::Back);
+    app.command(Command::CommandLine);
+    type_text(&mut app, "bogus");
+    app.command(Command::Submit);
+    let shot = render(&app, 80, 24);
+    shot.assert_has(&["unknown command 'bogus' (Tab completes)"]);
+    assert_eq!(shot.fg_of("unknown command"), role_fg(Role::Error));
+}
+
+#[test]
+fn status_line_uses_ok_and_error_roles() {
+    let (mut app, _) = full();
+    app.apply(Stamped::now(Update::Done(ActionOutcome {
+        text: "stream 'x' created".into(),
+        ok: true,
+    })));
+    let shot = render(&app, 80, 24);
+    assert_eq!(shot.fg_of("stream 'x' created"), role_fg(Role::Ok));
+    app.apply(Stamped::now(Update::Done(ActionOutcome {
+        text: "purge failed: timeout".into(),
+        ok: false,
+    })));
+    let shot = render(&app, 80, 24);
+    assert_eq!(shot.lines()[22].trim_end(), "purge failed: timeout");
+    assert_eq!(shot.fg_of("purge failed"), role_fg(Role::Error));
+}
+
+#[test]
+fn read_only_hides_the_write_hints() {
+    let (mut app, _) = full();
+    app.session.read_only = true;
+    let shot = render(&app, 160, 48);
+    shot.assert_has(&["read-only"]);
+    shot.assert_lacks(&["c create", "P publish"]);
+}
