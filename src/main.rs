@@ -45,6 +45,11 @@ fn run_console(settings: Settings, args: ConsoleArgs) -> ExitCode {
             return ExitCode::from(EXIT_CONFIG);
         }
     };
+    block_on(console::run(settings, args), "console stopped")
+}
+
+/// Runs a mode to completion on a new runtime; an error is logged and printed, exit 1.
+fn block_on(mode: impl std::future::Future<Output = anyhow::Result<()>>, what: &str) -> ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(err) => {
@@ -52,10 +57,10 @@ fn run_console(settings: Settings, args: ConsoleArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(console::run(settings, args)) {
+    match runtime.block_on(mode) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            tracing::error!(error = format!("{err:#}"), "console stopped");
+            tracing::error!(error = format!("{err:#}"), "{what}");
             eprintln!("message-broker: {err:#}");
             ExitCode::FAILURE
         }
@@ -83,19 +88,5 @@ fn run_serve(settings: Settings) -> ExitCode {
             return ExitCode::from(EXIT_CONFIG);
         }
     };
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("message-broker: cannot start the async runtime: {err}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match runtime.block_on(serve::run(settings)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            tracing::error!(error = format!("{err:#}"), "message broker stopped");
-            eprintln!("message-broker: {err:#}");
-            ExitCode::FAILURE
-        }
-    }
+    block_on(serve::run(settings), "message broker stopped")
 }

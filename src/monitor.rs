@@ -147,17 +147,20 @@ impl Monitor {
         &self.base
     }
 
-    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, MonitorError> {
-        let url = format!("{}{path}", self.base);
-        let response = self
-            .http
-            .get(&url)
+    async fn send(&self, url: &str) -> Result<reqwest::Response, MonitorError> {
+        self.http
+            .get(url)
             .send()
             .await
             .map_err(|e| MonitorError::Unreachable {
                 reason: describe(&e),
-                url: url.clone(),
-            })?;
+                url: url.to_owned(),
+            })
+    }
+
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, MonitorError> {
+        let url = format!("{}{path}", self.base);
+        let response = self.send(&url).await?;
         if !response.status().is_success() {
             return Err(MonitorError::Status {
                 status: response.status().as_u16(),
@@ -185,16 +188,7 @@ impl Monitor {
     /// `/healthz?js-enabled-only=true`: true when the server is up with JetStream enabled.
     pub async fn healthz(&self) -> Result<bool, MonitorError> {
         let url = format!("{}/healthz?js-enabled-only=true", self.base);
-        let response = self
-            .http
-            .get(&url)
-            .send()
-            .await
-            .map_err(|e| MonitorError::Unreachable {
-                reason: describe(&e),
-                url: url.clone(),
-            })?;
-        Ok(response.status().is_success())
+        Ok(self.send(&url).await?.status().is_success())
     }
 }
 

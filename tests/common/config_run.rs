@@ -9,23 +9,16 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_message-broker");
+pub use super::service::BIN;
 
-/// Every variable the binary reads its settings from.
-pub const CONFIG_VARS: &[&str] = &[
-    "MESSAGE_BROKER_CONFIG",
-    "ENVIRONMENT",
-    "API_PORT",
-    "API_HOST",
-    "LOG_LEVEL",
-    "LOG_FILE",
-    "NATS_URL",
-    "NATS_CLUSTER_PORT",
-    "NATS_HTTP_PORT",
-    "NATS_MONITOR_URL",
-    "NATS_TIMEOUT",
-    "NATS_SERVER_BIN",
-];
+/// Every variable the binary reads its settings from: the service's, plus the server binary
+/// (which `message-broker config` reports).
+pub fn config_vars() -> impl Iterator<Item = &'static str> {
+    super::service::CONFIG_VARS
+        .iter()
+        .copied()
+        .chain(["NATS_SERVER_BIN"])
+}
 
 /// How long one `message-broker config` run may take before the test gives up on it.
 pub const RUN_LIMIT: Duration = Duration::from_secs(30);
@@ -103,7 +96,7 @@ impl Sandbox {
     /// XDG_CONFIG_HOME inside the sandbox.
     pub fn command(&self) -> Command {
         let mut command = Command::new(BIN);
-        for var in CONFIG_VARS {
+        for var in config_vars() {
             command.env_remove(var);
         }
         command
