@@ -303,3 +303,68 @@ async fn headers_round_trip() {
         Some("collector-7")
     );
 }
+
+/// A stream made elsewhere without direct get is read through the leader (`STREAM.MSG.GET`), and
+/// reads back exactly as a direct-get stream does.
+#[tokio::test]
+async fn streams_without_direct_get_read_the_same() {
+    let server = NatsServer::start();
+    let (_state, router) = common::app(&server).await;
+    create(&router, "direct", json!(["direct.>"])).await;
+    let js = jetstream::new(async_nats::connect(server.url()).await.unwrap());
+    js.create_stream(jetstream::stream::Config {
+        name: "leader".into(),
+        subjects: vec!["leader.>".into()],
+        allow_direct: false,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    for subject in ["direct.a", "leader.a"] {
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert("trace", "t-1");
+        js.publish_with_headers(subject, headers, Bytes::from_static(b"{\"n\":1}"))
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+    }
+    let mut views = Vec::new();
+    for name in ["direct", "leader"] {
+        let (status, body) = call(
+            &router,
+            "GET",
+            &format!("{STREAMS}/{name}/messages?seq=1"),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let message = body["data"]["messages"][0].clone();
+        assert_eq!(message["payload"], json!({"n": 1}), "{name}");
+        assert_eq!(message["encoding"], "json");
+        assert_eq!(
+            message["headers"],
+            json!({"trace": ["t-1"]}),
+            "{name}: {message}"
+        );
+        assert!(
+            message["time"].as_str().unwrap().ends_with('Z'),
+            "{message}"
+        );
+        views.push(message);
+        let missing = call(
+            &router,
+            "GET",
+            &format!("{STREAMS}/{name}/messages?seq=9"),
+            None,
+        )
+        .await;
+        assert_error(&missing, 404, "STREAM_NOT_FOUND");
+    }
+    let (_, detail) = call(&router, "GET", &format!("{STREAMS}/leader"), None).await;
+    assert_eq!(detail["data"]["config"]["allow_direct"], false);
+    // Same message, two paths: everything but the stream name and subject agrees.
+    for key in ["seq", "payload", "headers", "encoding", "size"] {
+        assert_eq!(views[0][key], views[1][key], "{key}");
+    }
+}

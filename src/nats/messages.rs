@@ -267,14 +267,52 @@ impl Nats {
         }
     }
 
-    async fn stored_message(&self, stream: &str, seq: u64) -> Result<StoredMessage, JsError> {
+    /// One stored message: by direct get when the stream allows it (any replica answers, no
+    /// consumer involved), otherwise through the stream leader's `STREAM.MSG.GET`.
+    async fn stored_message(
+        &self,
+        stream: &str,
+        seq: u64,
+        direct: bool,
+    ) -> Result<StoredMessageView, JsError> {
+        if direct {
+            return self.direct_message(stream, seq).await;
+        }
         let response: StoredMessageResponse = self
             .js_request(
                 &format!("STREAM.MSG.GET.{stream}"),
                 Some(&json!({ "seq": seq })),
             )
             .await?;
-        Ok(response.message)
+        Ok(decode(stream, response.message))
+    }
+
+    async fn direct_message(&self, stream: &str, seq: u64) -> Result<StoredMessageView, JsError> {
+        use async_nats::jetstream::stream::DirectGetErrorKind;
+        let handle = self
+            .jetstream
+            .get_stream_no_info(stream)
+            .await
+            .map_err(|e| JsError::Other(e.to_string()))?;
+        let lost = self.connection_lost();
+        let answer = tokio::select! {
+            answer = tokio::time::timeout(self.timeout, handle.direct_get(seq)) => answer,
+            _ = lost => return Err(JsError::NotConnected),
+        };
+        match answer {
+            Err(_) => Err(self.timed_out()),
+            Ok(Ok(message)) => Ok(direct_view(stream, message)),
+            Ok(Err(err)) => Err(match err.kind() {
+                DirectGetErrorKind::NotFound => JsError::Api(super::wire::ApiErrorBody {
+                    code: 404,
+                    err_code: codes::NO_MESSAGE_FOUND,
+                    description: "no message found".to_owned(),
+                }),
+                DirectGetErrorKind::TimedOut => self.timed_out(),
+                _ if !self.is_connected() => JsError::NotConnected,
+                _ => JsError::Other(err.to_string()),
+            }),
+        }
     }
 
     /// Reads stored messages without consuming them, oldest first.
@@ -284,6 +322,7 @@ impl Nats {
         selector: MessageSelector,
     ) -> Result<Vec<StoredMessageView>, ApiError> {
         let info = self.stream_info(stream).await?;
+        let direct = info.config.allow_direct;
         let missing = |seq: u64| {
             ApiError::new(
                 ErrorCode::StreamNotFound,
@@ -291,11 +330,15 @@ impl Nats {
             )
         };
         match selector {
-            MessageSelector::Sequence(seq) => match self.stored_message(stream, seq).await {
-                Ok(message) => Ok(vec![decode(stream, message)]),
-                Err(err) if err.err_code() == Some(codes::NO_MESSAGE_FOUND) => Err(missing(seq)),
-                Err(err) => Err(err.into()),
-            },
+            MessageSelector::Sequence(seq) => {
+                match self.stored_message(stream, seq, direct).await {
+                    Ok(message) => Ok(vec![message]),
+                    Err(err) if err.err_code() == Some(codes::NO_MESSAGE_FOUND) => {
+                        Err(missing(seq))
+                    }
+                    Err(err) => Err(err.into()),
+                }
+            }
             MessageSelector::Last(count) => {
                 let state = info.state;
                 let mut found = Vec::new();
@@ -309,8 +352,8 @@ impl Nats {
                     && lookups < 10 * MAX_LAST
                 {
                     lookups += 1;
-                    match self.stored_message(stream, seq).await {
-                        Ok(message) => found.push(decode(stream, message)),
+                    match self.stored_message(stream, seq, direct).await {
+                        Ok(message) => found.push(message),
                         Err(err) if err.err_code() == Some(codes::NO_MESSAGE_FOUND) => {}
                         Err(err) => return Err(err.into()),
                     }
@@ -345,6 +388,45 @@ fn decode(stream: &str, message: StoredMessage) -> StoredMessageView {
         encoding,
         payload,
         size: data.len(),
+    }
+}
+
+/// Headers the server adds to a direct-get answer to describe the message; not the message's own.
+const DIRECT_GET_HEADERS: [&str; 4] = [
+    "Nats-Stream",
+    "Nats-Sequence",
+    "Nats-Time-Stamp",
+    "Nats-Subject",
+];
+
+fn direct_view(
+    stream: &str,
+    message: async_nats::jetstream::message::StreamMessage,
+) -> StoredMessageView {
+    let mut headers: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (name, values) in message.headers.iter() {
+        let name: &str = name.as_ref();
+        if DIRECT_GET_HEADERS.contains(&name) {
+            continue;
+        }
+        headers
+            .entry(name.to_owned())
+            .or_default()
+            .extend(values.iter().map(|v| v.as_str().to_owned()));
+    }
+    let (encoding, payload) = decode_payload(&message.payload);
+    StoredMessageView {
+        stream: stream.to_owned(),
+        subject: message.subject.to_string(),
+        seq: message.sequence,
+        time: message
+            .time
+            .format(&time::format_description::well_known::Rfc3339)
+            .ok(),
+        headers,
+        encoding,
+        payload,
+        size: message.payload.len(),
     }
 }
 
