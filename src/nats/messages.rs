@@ -136,7 +136,7 @@ impl Nats {
         let payload = request.payload()?;
         let headers = request.header_map()?;
         self.require_connected()?;
-        let limit = self.client().server_info().max_payload;
+        let limit = self.client().max_payload();
         let size = payload.len() + header_bytes(&headers);
         if limit > 0 && size > limit {
             return Err(ApiError::invalid_message(format!(
