@@ -242,3 +242,33 @@ fn with_nothing_listening_locally_it_starts_an_embedded_server() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+#[test]
+fn with_api_the_console_also_serves_the_rest_api() {
+    let server = NatsServer::start();
+    let port = common::free_port();
+    let port_text = port.to_string();
+    let mut console = console_on(
+        &server,
+        140,
+        36,
+        &["--with-api", "--host", "127.0.0.1", "--port", &port_text],
+    );
+    let screen = console.wait_text("connected", WAIT);
+    assert!(
+        screen.contains(&format!("127.0.0.1:{port}")),
+        "API address in the header: {screen}"
+    );
+    assert_eq!(common::http_status(port, "/health"), Some(200));
+    assert_eq!(
+        common::http_status(port, "/api/v1/broker/health"),
+        Some(200)
+    );
+    console.send("q");
+    assert_eq!(console.wait_exit(WAIT), Some(0));
+    assert_eq!(
+        common::http_status(port, "/health"),
+        None,
+        "API stopped with the console"
+    );
+}
