@@ -27,7 +27,7 @@ fn main() -> ExitCode {
 }
 
 fn run_console(settings: Settings, args: ConsoleArgs) -> ExitCode {
-    if let Err(err) = console::preflight() {
+    if let Err(err) = console::preflight(&args) {
         eprintln!("message-broker: {err}");
         return ExitCode::from(EXIT_CONFIG);
     }

@@ -272,3 +272,44 @@ fn with_api_the_console_also_serves_the_rest_api() {
         "API stopped with the console"
     );
 }
+
+#[test]
+fn a_bad_refresh_interval_is_a_clear_error() {
+    for bad in ["0", "nan", "-1", "99999"] {
+        let output = std::process::Command::new(common::service::BIN)
+            .arg(format!("--refresh={bad}"))
+            .env("HOME", std::env::temp_dir())
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{bad}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("--refresh"), "{bad}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{bad}: {stderr}");
+    }
+}
+
+#[test]
+fn a_bad_user_keymap_or_theme_names_the_file_and_the_key() {
+    let server = NatsServer::start();
+    for (file, text, expected) in [
+        ("keymap.toml", "[normal]\n\"q\" = \"qiut\"\n", "qiut"),
+        ("themes/dark.toml", "[roles]\ntitle = \"blod\"\n", "blod"),
+    ] {
+        let home = tempfile::tempdir().unwrap();
+        let path = home.path().join("config/message-broker").join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, text).unwrap();
+        let mut console = Console::start_in(
+            home,
+            100,
+            30,
+            &["--no-supervise"],
+            &[("NATS_URL", &server.url())],
+        );
+        assert_eq!(console.wait_exit(WAIT), Some(1), "{file}");
+        let screen = console.screen();
+        assert!(screen.contains(file), "{file}: {screen}");
+        assert!(screen.contains(expected), "{file}: {screen}");
+        assert!(!screen.contains("panicked"), "{file}: {screen}");
+    }
+}

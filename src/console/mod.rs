@@ -32,8 +32,18 @@ use crate::serve::nats_options;
 /// Minutes of chart history kept, whatever the refresh interval.
 const HISTORY: Duration = Duration::from_secs(15 * 60);
 
+fn refresh_interval(args: &ConsoleArgs) -> anyhow::Result<Duration> {
+    match args.refresh.unwrap_or(1.0) {
+        seconds if seconds.is_finite() && (0.1..=3600.0).contains(&seconds) => {
+            Ok(Duration::from_secs_f64(seconds))
+        }
+        seconds => bail!("--refresh: expected seconds from 0.1 to 3600, got {seconds}"),
+    }
+}
+
 /// Checks that can fail before the terminal is taken over, so their message is readable.
-pub fn preflight() -> anyhow::Result<()> {
+pub fn preflight(args: &ConsoleArgs) -> anyhow::Result<()> {
+    refresh_interval(args)?;
     if !std::io::stdout().is_terminal() {
         bail!(
             "the console needs a terminal, and standard output is not one; run the REST service \
@@ -44,7 +54,7 @@ pub fn preflight() -> anyhow::Result<()> {
 }
 
 pub async fn run(settings: Settings, args: ConsoleArgs) -> anyhow::Result<()> {
-    let refresh = Duration::from_secs_f64(args.refresh.unwrap_or(1.0).clamp(0.1, 3600.0));
+    let refresh = refresh_interval(&args)?;
     let keymap = setup::keymap(args.keymap.as_deref())?;
     let themes = setup::themes(args.theme.as_deref())?;
     let (settings, mut supervisor, embedded) = setup::server(settings, args.no_supervise).await?;

@@ -21,6 +21,18 @@ pub struct Console {
 impl Console {
     /// Starts `message-broker ARGS` in a `cols`x`rows` terminal with `env`, and a fresh HOME.
     pub fn start(cols: u16, rows: u16, args: &[&str], env: &[(&str, &str)]) -> Console {
+        let home = tempfile::tempdir().expect("temp home");
+        Console::start_in(home, cols, rows, args, env)
+    }
+
+    /// The same with a prepared HOME (its `config/` is XDG_CONFIG_HOME).
+    pub fn start_in(
+        home: tempfile::TempDir,
+        cols: u16,
+        rows: u16,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Console {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows,
@@ -29,7 +41,6 @@ impl Console {
                 pixel_height: 0,
             })
             .expect("open a pty");
-        let home = tempfile::tempdir().expect("temp home");
         let mut command = CommandBuilder::new(BIN);
         command.args(args);
         for var in CONFIG_VARS {
