@@ -68,7 +68,10 @@ fn block_on(mode: impl std::future::Future<Output = anyhow::Result<()>>, what: &
 }
 
 fn print_config(settings: &Settings) -> ExitCode {
-    match serde_json::to_string_pretty(settings) {
+    // Passwords written into URLs are not printed.
+    let mut shown = settings.clone();
+    shown.nats_url = message_broker::nats::redact(&shown.nats_url);
+    match serde_json::to_string_pretty(&shown) {
         Ok(text) => {
             println!("{text}");
             ExitCode::SUCCESS

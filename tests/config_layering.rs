@@ -291,6 +291,15 @@ fn monitor_url_defaults_to_the_nats_host_with_the_http_port() {
     assert_eq!(json["monitor_url"], "http://env-a:8333");
     assert_eq!(json["nats_url"], "nats://env-a:4222,nats://env-b:4222");
 
+    // A password in the URL is used but never printed.
+    let run = sandbox.run(
+        &["config"],
+        &[("NATS_URL", "nats://app:s3cret@db-host:4222")],
+    );
+    let json = run.json();
+    assert_eq!(json["nats_url"], "nats://app:***@db-host:4222");
+    assert_eq!(json["monitor_url"], "http://db-host:8222");
+
     // IPv6 hosts are bracketed.
     let run = sandbox.run(&["config"], &[("NATS_URL", "nats://[::1]:4222")]);
     assert_eq!(run.json()["monitor_url"], "http://[::1]:8222");
