@@ -208,3 +208,23 @@ fn read_only_hides_the_write_hints() {
     shot.assert_has(&["read-only"]);
     shot.assert_lacks(&["c create", "P publish"]);
 }
+
+#[test]
+fn a_help_taller_than_the_screen_scrolls() {
+    let (mut app, _) = full();
+    let vim = Keymap::builtin("vim").unwrap();
+    app.command(Command::Help);
+    let top = render_with(&app, &vim, 70, 14);
+    top.assert_has(&["↓ more"]);
+    app.command(Command::Bottom);
+    let bottom = render_with(&app, &vim, 70, 14);
+    bottom.assert_has(&["↑ more"]);
+    bottom.assert_lacks(&["↓ more"]);
+    assert_ne!(top.text(), bottom.text());
+    // Scrolling past the end stays on the last page; closing and reopening starts at the top.
+    app.command(Command::PageDown);
+    assert_eq!(render_with(&app, &vim, 70, 14).text(), bottom.text());
+    app.command(Command::Help);
+    app.command(Command::Help);
+    assert_eq!(render_with(&app, &vim, 70, 14).text(), top.text());
+}

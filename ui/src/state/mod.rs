@@ -142,6 +142,8 @@ pub struct App {
     pub form: Option<Form>,
     pub confirm: Option<Confirm>,
     pub help: bool,
+    /// First row of the help shown, when it is taller than the screen.
+    pub help_scroll: usize,
     pub prompt: Option<Prompt>,
     pub status: Option<StatusLine>,
     dirty: bool,
@@ -186,6 +188,7 @@ impl App {
             form: None,
             confirm: None,
             help: false,
+            help_scroll: 0,
             prompt: None,
             status: None,
             dirty: true,
@@ -376,6 +379,13 @@ impl App {
     }
 
     fn move_selection(&mut self, delta: isize) {
+        if self.help {
+            // Clamped to the content when drawn: the view knows how many rows fit.
+            self.help_scroll = (self.help_scroll as isize)
+                .saturating_add(delta)
+                .clamp(0, 10_000) as usize;
+            return;
+        }
         if let Some(detail) = &mut self.detail {
             detail.scroll = (detail.scroll as isize + delta).max(0) as usize;
             return;
@@ -402,7 +412,10 @@ impl App {
         }
         match command {
             Command::Quit => return vec![Effect::Quit],
-            Command::Help => self.help = !self.help,
+            Command::Help => {
+                self.help = !self.help;
+                self.help_scroll = 0;
+            }
             Command::Back | Command::Cancel => self.back(),
             Command::CommandLine => self.open_prompt(PromptKind::CommandLine),
             Command::Filter => self.open_prompt(PromptKind::Filter),

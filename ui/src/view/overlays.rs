@@ -44,17 +44,25 @@ pub fn help(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let mode = help_mode(ctx);
     let entries = help_entries(ctx, mode);
     let max_rows = area.height.saturating_sub(2).max(1) as usize;
-    let columns = entries.len().div_ceil(max_rows).clamp(1, 3);
-    let rows = entries.len().div_ceil(columns).max(1);
     let key_width = entries
         .iter()
         .map(|(k, _)| k.chars().count())
         .max()
         .unwrap_or(0)
         .min(16);
+    // As many columns as the rows need, but never so many that descriptions become unreadable;
+    // what does not fit then scrolls.
+    let readable = key_width + 2 + 18;
+    let fit = ((area.width as usize).saturating_sub(2) + 3) / (readable + 3);
+    let columns = entries.len().div_ceil(max_rows).clamp(1, 3).min(fit.max(1));
+    let rows = entries.len().div_ceil(columns).max(1);
     let column_width = key_width + 2 + 30;
     let width = (column_width * columns + 3 * (columns - 1) + 2) as u16;
     let box_area = centered(area, width.max(30), rows as u16 + 2);
+    // Taller than the screen: scroll (the keys move `help_scroll`), and say there is more.
+    let visible = box_area.height.saturating_sub(2) as usize;
+    let first = ctx.app.help_scroll.min(rows.saturating_sub(visible));
+    let more_below = first + visible < rows;
     let what = match mode {
         Mode::Detail => "stream detail",
         _ => "dashboard",
@@ -63,6 +71,14 @@ pub fn help(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     if let Some(key) = ctx.keymap.hint(Mode::Help, Command::Back) {
         title.push(ctx.span(key, Role::Key));
         title.push(ctx.span(" close ", Role::Muted));
+    }
+    if first > 0 || more_below {
+        let arrow = match (first > 0, more_below) {
+            (true, true) => "↑↓ more ",
+            (true, false) => "↑ more ",
+            _ => "↓ more ",
+        };
+        title.push(ctx.span(arrow, Role::Accent));
     }
     let block = ctx.block(Line::from(title), true);
     let inner = block.inner(box_area);
@@ -76,7 +92,7 @@ pub fn help(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         return;
     }
     let column_width = ((inner.width as usize + 3) / columns).saturating_sub(3);
-    let lines: Vec<Line> = (0..rows)
+    let lines: Vec<Line> = (first..rows)
         .map(|row| {
             let mut spans = Vec::new();
             for column in 0..columns {
