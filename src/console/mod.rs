@@ -135,6 +135,14 @@ async fn ui_loop(
     refresh_tx: mpsc::Sender<()>,
 ) -> anyhow::Result<()> {
     let mut terminal = ratatui::try_init().context("cannot set up the terminal")?;
+    // ratatui's hook restores the terminal on a panic; a panic in a background task would then
+    // leave a dashboard drawing over a normal screen. Stop instead, with the message readable
+    // (supervised servers die with us through their parent-death signal).
+    let restore_and_report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_and_report(info);
+        std::process::exit(101);
+    }));
     let mut events = EventStream::new();
     let mut resolver = KeyResolver::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
