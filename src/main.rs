@@ -11,7 +11,17 @@ use message_broker::{console, logging, serve};
 const EXIT_CONFIG: u8 = 2;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let note = env_source(&err);
+            let _ = err.print();
+            if let Some(note) = note {
+                eprintln!("{note}");
+            }
+            return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(EXIT_CONFIG));
+        }
+    };
     let settings = match Settings::load(&cli.settings) {
         Ok(settings) => settings,
         Err(err) => {
@@ -65,6 +75,26 @@ fn block_on(mode: impl std::future::Future<Output = anyhow::Result<()>>, what: &
             ExitCode::FAILURE
         }
     }
+}
+
+/// When a rejected value came from an environment variable rather than the command line, clap's
+/// message names only the flag; this says which variable to fix.
+fn env_source(err: &clap::Error) -> Option<String> {
+    use clap::CommandFactory;
+    use clap::error::{ContextKind, ContextValue};
+    let Some(ContextValue::String(arg)) = err.get(ContextKind::InvalidArg) else {
+        return None;
+    };
+    let long = arg.split_whitespace().next()?.trim_start_matches("--");
+    let command = Cli::command();
+    let flag = command
+        .get_arguments()
+        .find(|a| a.get_long() == Some(long))?;
+    let var = flag.get_env()?.to_string_lossy().into_owned();
+    let on_command_line =
+        std::env::args().any(|a| a == format!("--{long}") || a.starts_with(&format!("--{long}=")));
+    (!on_command_line && std::env::var_os(&var).is_some())
+        .then(|| format!("The value came from the environment variable {var}."))
 }
 
 fn print_config(settings: &Settings) -> ExitCode {

@@ -338,14 +338,22 @@ fn bad_environment_values_and_flags_are_reported_without_a_panic() {
         (
             &["config"],
             &[("NATS_TIMEOUT", "soon")],
-            &["soon", "--nats-timeout"],
+            &["soon", "--nats-timeout", "NATS_TIMEOUT"],
         ),
-        (&["config"], &[("API_PORT", "abc")], &["abc", "--port"]),
-        (&["config"], &[("API_PORT", "70000")], &["70000", "--port"]),
+        (
+            &["config"],
+            &[("API_PORT", "abc")],
+            &["abc", "--port", "environment variable API_PORT"],
+        ),
+        (
+            &["config"],
+            &[("API_PORT", "70000")],
+            &["70000", "--port", "API_PORT"],
+        ),
         (
             &["config"],
             &[("NATS_HTTP_PORT", "x")],
-            &["--nats-http-port"],
+            &["--nats-http-port", "NATS_HTTP_PORT"],
         ),
         (
             &["config"],
