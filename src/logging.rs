@@ -68,7 +68,13 @@ where
         let mut line = Map::new();
         line.insert("timestamp".into(), now_timestamp().into());
         line.insert("level".into(), metadata.level().as_str().into());
-        line.insert("logger".into(), metadata.target().into());
+        // The spec's logger is the service's name; the module is kept beside it. Events of other
+        // origins (the supervised server's output, libraries) keep their own target as logger.
+        let target = metadata.target();
+        let ours = target
+            .strip_prefix("message_broker")
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with("::"));
+        line.insert("logger".into(), if ours { SERVICE } else { target }.into());
         line.insert(
             "message".into(),
             fields
@@ -76,6 +82,9 @@ where
                 .unwrap_or(Value::String(String::new())),
         );
         line.insert("service".into(), SERVICE.into());
+        if ours {
+            line.insert("module".into(), target.into());
+        }
         line.extend(fields);
         writeln!(writer, "{}", Value::Object(line))
     }

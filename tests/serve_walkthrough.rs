@@ -161,6 +161,19 @@ async fn the_spec_walkthrough_against_a_real_nats_server() {
     let lines = parse_log_lines(&service.stdout());
     let listening = find_log(&lines, "message broker API listening").expect("listening line");
     assert_eq!(listening["level"], "INFO");
+    assert_eq!(listening["logger"], "message-broker");
+    assert_eq!(listening["service"], "message-broker");
+    assert_eq!(listening["module"], "message_broker::serve");
+    let keys: Vec<&str> = listening
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys[..5],
+        ["timestamp", "level", "logger", "message", "service"]
+    );
     assert_eq!(listening["api"], format!("127.0.0.1:{}", service.port));
     assert_eq!(listening["nats_url"], url);
     assert_eq!(listening["environment"], "production");
