@@ -19,31 +19,14 @@ use message_broker::supervisor::{
 };
 use serde_json::json;
 
-/// `count` consecutive free loopback ports.
-fn free_block(count: u16) -> u16 {
-    for _ in 0..200 {
-        let base = common::free_port();
-        if base > u16::MAX - count {
-            continue;
-        }
-        let held: Vec<_> = (0..count)
-            .map_while(|i| TcpListener::bind(("127.0.0.1", base + i)).ok())
-            .collect();
-        if held.len() == count as usize {
-            return base;
-        }
-    }
-    panic!("no block of {count} free ports");
-}
-
 fn settings(dir: &Path, nodes: usize) -> SupervisorSettings {
     let n = nodes as u16;
     SupervisorSettings {
         binary: Some(common::nats_server_binary()),
         host: "127.0.0.1".into(),
-        port: free_block(n),
-        cluster_port: free_block(n),
-        http_port: free_block(n),
+        port: common::free_block(n),
+        cluster_port: common::free_block(n),
+        http_port: common::free_block(n),
         data_dir: dir.to_owned(),
         max_memory: Some("256M".into()),
         max_storage: Some("1G".into()),

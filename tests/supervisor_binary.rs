@@ -18,7 +18,11 @@ fn supervised_config(dir: &Path, nodes: usize) -> std::path::PathBuf {
     let (port, cluster, http) = if nodes == 1 {
         (base(()), base(()), base(()))
     } else {
-        (block(nodes), block(nodes), block(nodes))
+        (
+            common::free_block(nodes as u16),
+            common::free_block(nodes as u16),
+            common::free_block(nodes as u16),
+        )
     };
     let path = dir.join("supervised.yaml");
     std::fs::write(
@@ -32,22 +36,6 @@ fn supervised_config(dir: &Path, nodes: usize) -> std::path::PathBuf {
     )
     .unwrap();
     path
-}
-
-fn block(count: usize) -> u16 {
-    for _ in 0..200 {
-        let base = free_port();
-        if usize::from(base) + count > usize::from(u16::MAX) {
-            continue;
-        }
-        let held: Vec<_> = (0..count as u16)
-            .map_while(|i| std::net::TcpListener::bind(("127.0.0.1", base + i)).ok())
-            .collect();
-        if held.len() == count {
-            return base;
-        }
-    }
-    panic!("no block of {count} free ports");
 }
 
 /// Pids of processes whose command line mentions `needle` (our data directory).

@@ -29,11 +29,34 @@ use tower::ServiceExt;
 
 /// A free TCP port on 127.0.0.1 (bound and released; a race with other processes is possible but
 /// unlikely on a test machine).
+/// First port of the range tests hand out: below Linux's ephemeral range (32768 and up), so an
+/// outgoing connection can never be given a port a test is about to let a server bind.
+const TEST_PORTS_START: u32 = 20_000;
+const TEST_PORTS_SPAN: u32 = 12_000;
+static NEXT_PORT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+
+/// A free TCP port on 127.0.0.1, never handed out twice by this process.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("no free loopback port")
+    free_block(1)
+}
+
+/// `count` consecutive free loopback ports (a local cluster's client, route or monitoring ports),
+/// never overlapping another block this process handed out.
+pub fn free_block(count: u16) -> u16 {
+    let seed = std::process::id().wrapping_mul(7_919) % TEST_PORTS_SPAN;
+    for _ in 0..1_000 {
+        let offset = NEXT_PORT.fetch_add(u32::from(count), std::sync::atomic::Ordering::Relaxed);
+        let base = TEST_PORTS_START + (seed + offset) % TEST_PORTS_SPAN;
+        if base + u32::from(count) > TEST_PORTS_START + TEST_PORTS_SPAN {
+            continue;
+        }
+        let base = base as u16;
+        let free = (0..count).all(|i| TcpListener::bind(("127.0.0.1", base + i)).is_ok());
+        if free {
+            return base;
+        }
+    }
+    panic!("no block of {count} free loopback ports");
 }
 
 pub fn nats_server_binary() -> PathBuf {
