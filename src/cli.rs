@@ -62,7 +62,13 @@ pub struct SettingsArgs {
     pub log_file: Option<PathBuf>,
 
     /// NATS server URL(s), comma-separated [default: nats://127.0.0.1:4222]
-    #[arg(long, env = "NATS_URL", value_name = "URL", global = true)]
+    #[arg(
+        long,
+        env = "NATS_URL",
+        value_name = "URL",
+        global = true,
+        hide_env_values = true
+    )]
     pub nats_url: Option<String>,
 
     /// Seconds to wait for NATS and JetStream before an API request fails [default: 10]
@@ -121,7 +127,12 @@ pub struct ConsoleArgs {
 
     /// A NATS URL with system-account credentials (nats://user:pass@host:4222): every node of
     /// the cluster is then seen through `$SYS` pings over this one connection
-    #[arg(long, env = "NATS_SYSTEM_URL", value_name = "URL")]
+    #[arg(
+        long,
+        env = "NATS_SYSTEM_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     pub system_url: Option<String>,
 
     /// Seconds between samples [default: 1]
