@@ -313,3 +313,31 @@ fn a_bad_user_keymap_or_theme_names_the_file_and_the_key() {
         assert!(!screen.contains("panicked"), "{file}: {screen}");
     }
 }
+
+#[test]
+fn api_errors_of_a_serve_instance_show_by_code() {
+    let server = NatsServer::start();
+    let service = common::service::Service::start(
+        &[
+            ("NATS_URL", &server.url()),
+            ("NATS_MONITOR_URL", &server.monitor_url()),
+        ],
+        &[],
+    );
+    // Three requests for a stream that does not exist: STREAM_NOT_FOUND three times.
+    for _ in 0..3 {
+        assert_eq!(
+            common::http_status(service.port, "/api/v1/broker/streams/nope"),
+            Some(404)
+        );
+    }
+    let api = service.url("");
+    let console = console_on(&server, 140, 40, &["--api", &api]);
+    let screen = console.wait_text("STREAM_NOT_FOUND", WAIT);
+    assert!(
+        screen
+            .lines()
+            .any(|l| l.contains("STREAM_NOT_FOUND") && l.contains('3')),
+        "{screen}"
+    );
+}
