@@ -341,3 +341,47 @@ fn api_errors_of_a_serve_instance_show_by_code() {
         "{screen}"
     );
 }
+
+#[test]
+fn a_supervised_local_cluster_shows_every_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("cluster.yaml");
+    std::fs::write(
+        &config,
+        format!(
+            "services:\n  message-broker:\n    nats_server:\n      port: {}\n      cluster_port: {}\n      http_port: {}\n      data_dir: {}\n",
+            common::free_block(3),
+            common::free_block(3),
+            common::free_block(3),
+            dir.path().join("nats").display()
+        ),
+    )
+    .unwrap();
+    let bin = std::env::var("NATS_SERVER_BIN").unwrap_or_default();
+    let mut env = vec![("NATS_TIMEOUT", "2")];
+    if !bin.is_empty() {
+        env.push(("NATS_SERVER_BIN", bin.as_str()));
+    }
+    let mut console = Console::start(
+        160,
+        48,
+        &[
+            "--cluster",
+            "3",
+            "--refresh",
+            "0.5",
+            "--config",
+            config.to_str().unwrap(),
+        ],
+        &env,
+    );
+    let screen = console.wait_for("three nodes up with a meta leader", WAIT, |s| {
+        s.contains("3 nodes · 3 up") && s.contains("meta leader")
+    });
+    for node in ["node-1", "node-2", "node-3"] {
+        assert!(screen.contains(node), "{node}: {screen}");
+    }
+    assert!(screen.contains("supervisor running"), "{screen}");
+    console.send("q");
+    assert_eq!(console.wait_exit(WAIT), Some(0));
+}
