@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 
 use common::NatsServer;
 use common::pty::Console;
-use serde_json::json;
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -139,7 +138,13 @@ async fn a_stream_created_and_a_message_published_through_the_forms() {
     console.wait_text("seq 1", WAIT);
     let info = stream.info().await.unwrap();
     assert_eq!(info.state.messages, 1);
-    let _ = json!({});
+
+    // Enter opens the stream: its newest messages are listed without being consumed.
+    console.send("\r");
+    let screen = console.wait_text("Recent messages (1", WAIT);
+    assert!(screen.contains("{\"n\":1}"), "{screen}");
+    assert!(screen.contains("tickets.one"), "{screen}");
+    assert_eq!(stream.info().await.unwrap().state.messages, 1);
 }
 
 #[test]

@@ -1,13 +1,13 @@
 //! Carries out what the user asked for, off the UI loop, and reports back as updates.
 
 use message_broker_ui::model::{
-    ActionOutcome, ConsumerRow, Effect, EventLevel, Stamped, StreamDetailView, Update,
+    ActionOutcome, ConsumerRow, Effect, EventLevel, MessageRow, Stamped, StreamDetailView, Update,
 };
 use serde_json::Value;
 use tokio::sync::mpsc;
 
 use super::samplers::event;
-use crate::nats::{Nats, PublishRequest, StreamDetail};
+use crate::nats::{MessageSelector, Nats, PublishRequest, StoredMessageView, StreamDetail};
 
 /// Runs `effect` in its own task; the answer arrives as `Done` (or `Detail`) plus an event.
 pub fn spawn(nats: Nats, effect: Effect, tx: mpsc::Sender<Stamped>) {
@@ -39,12 +39,23 @@ fn done(result: Result<String, String>) -> Vec<Update> {
 async fn run(nats: &Nats, effect: Effect) -> Vec<Update> {
     match effect {
         Effect::Quit | Effect::Refresh => Vec::new(),
-        Effect::LoadDetail(name) => vec![Update::Detail(
-            nats.stream_detail(&name)
-                .await
-                .map(detail_view)
-                .map_err(|e| e.message),
-        )],
+        Effect::LoadDetail(name) => {
+            let detail = nats.stream_detail(&name).await;
+            // The newest messages, read without consuming them; a failure here leaves the list
+            // empty rather than hiding the stream's config and consumers.
+            let messages = match &detail {
+                Ok(_) => nats
+                    .read_messages(&name, MessageSelector::Last(RECENT_MESSAGES))
+                    .await
+                    .unwrap_or_default(),
+                Err(_) => Vec::new(),
+            };
+            vec![Update::Detail(
+                detail
+                    .map(|d| detail_view(d, messages))
+                    .map_err(|e| e.message),
+            )]
+        }
         Effect::CreateStream(spec) => done(
             nats.create_stream(&spec)
                 .await
@@ -100,7 +111,26 @@ fn limit(value: i64) -> String {
     }
 }
 
-fn detail_view(detail: StreamDetail) -> StreamDetailView {
+/// Messages listed in a stream's detail.
+const RECENT_MESSAGES: u64 = 10;
+
+/// A payload as one line of text for the detail's message list.
+fn preview(message: &StoredMessageView) -> String {
+    const LIMIT: usize = 200;
+    let text = match (message.encoding, &message.payload) {
+        (_, Value::String(text)) if message.encoding == "text" => text.clone(),
+        ("base64", Value::String(b64)) => format!("base64 {b64}"),
+        (_, value) => value.to_string(),
+    };
+    if text.chars().count() > LIMIT {
+        let cut: String = text.chars().take(LIMIT).collect();
+        format!("{cut}…")
+    } else {
+        text
+    }
+}
+
+fn detail_view(detail: StreamDetail, messages: Vec<StoredMessageView>) -> StreamDetailView {
     let s = detail.stream;
     let c = s.config;
     let st = s.state;
@@ -139,6 +169,16 @@ fn detail_view(detail: StreamDetail) -> StreamDetailView {
             pair("subjects", st.subjects.to_string()),
             pair("consumers", st.consumer_count.to_string()),
         ],
+        messages: messages
+            .iter()
+            .map(|m| MessageRow {
+                seq: m.seq,
+                subject: m.subject.clone(),
+                time: m.time.clone(),
+                size: m.size,
+                preview: preview(m),
+            })
+            .collect(),
         consumers: detail
             .consumers
             .into_iter()

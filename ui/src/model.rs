@@ -207,6 +207,18 @@ pub struct ConsumerRow {
     pub num_waiting: u64,
 }
 
+/// A stored message as the detail view lists it (read without consuming it).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MessageRow {
+    pub seq: u64,
+    pub subject: String,
+    /// RFC 3339 time it was stored.
+    pub time: Option<String>,
+    pub size: usize,
+    /// The payload as text: JSON compacted, UTF-8 as is, anything else as `base64 …`.
+    pub preview: String,
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StreamDetailView {
     pub name: String,
@@ -214,6 +226,8 @@ pub struct StreamDetailView {
     pub config: Vec<(String, String)>,
     pub state: Vec<(String, String)>,
     pub consumers: Vec<ConsumerRow>,
+    /// The newest stored messages, oldest first.
+    pub messages: Vec<MessageRow>,
 }
 
 /// What the user asked the broker to do.

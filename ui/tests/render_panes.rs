@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use message_broker_ui::command::{Command, Pane};
 use message_broker_ui::model::{
-    ConnectionView, ConnectionsView, ConsumerRow, NodeRow, StreamDetailView, Update,
+    ConnectionView, ConnectionsView, ConsumerRow, MessageRow, NodeRow, StreamDetailView, Update,
 };
 use message_broker_ui::theme::Role;
 use ratatui::layout::Position;
@@ -305,6 +305,22 @@ fn stream_detail_with_consumers() {
                     ..ConsumerRow::default()
                 },
             ],
+            messages: vec![
+                MessageRow {
+                    seq: 19,
+                    subject: "orders.new".into(),
+                    time: Some("2024-05-01T12:00:01.5Z".into()),
+                    size: 9,
+                    preview: "{\"id\":19}".into(),
+                },
+                MessageRow {
+                    seq: 20,
+                    subject: "orders.paid".into(),
+                    time: Some("2024-05-01T12:00:02Z".into()),
+                    size: 11,
+                    preview: "hello\nworld".into(),
+                },
+            ],
         })),
     ));
     for (w, h) in [(80, 24), (160, 48)] {
@@ -325,6 +341,17 @@ fn stream_detail_with_consumers() {
         ]);
         assert_eq!(shot.fg_of("1.5k "), role_fg(Role::Warn));
     }
+    // The newest messages, newest first, one line each.
+    let shot = render(&app, 160, 48);
+    shot.assert_has(&[
+        "Recent messages (2, not consumed)",
+        "{\"id\":19}",
+        "hello world",
+        "12:00:02",
+    ]);
+    let text = shot.text();
+    let newest = text.find("orders.paid").unwrap();
+    assert!(newest < text.rfind("{\"id\":19}").unwrap(), "newest first");
     app.apply(at(t0, 4, Update::Detail(Err("stream not found".into()))));
     render(&app, 80, 24).assert_has(&["⚠ stream not found"]);
 }

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use super::{Ctx, format};
-use crate::model::{ConsumerRow, StreamDetailView};
+use crate::model::{ConsumerRow, MessageRow, StreamDetailView};
 use crate::state::Detail;
 use crate::theme::Role;
 
@@ -50,7 +50,81 @@ fn loaded(frame: &mut Frame, area: Rect, ctx: &Ctx, view: &StreamDetailView, scr
         Paragraph::new(pairs_lines(ctx, "State", &view.state)),
         state,
     );
-    consumers(frame, bottom, ctx, &view.consumers, scroll);
+    // Consumers first (their lag is what on-call looks for), then the newest messages.
+    let consumer_rows = view.consumers.len().max(1) as u16 + 2;
+    let [consumer_area, message_area] = Layout::vertical([
+        Constraint::Length(
+            consumer_rows
+                .min(bottom.height / 2)
+                .max(bottom.height.min(2)),
+        ),
+        Constraint::Fill(1),
+    ])
+    .areas(bottom);
+    consumers(frame, consumer_area, ctx, &view.consumers, scroll);
+    messages(frame, message_area, ctx, &view.messages);
+}
+
+fn messages(frame: &mut Frame, area: Rect, ctx: &Ctx, rows: &[MessageRow]) {
+    if area.height == 0 {
+        return;
+    }
+    let [title, rest] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            ctx.span("Recent messages", Role::Title),
+            ctx.span(format!(" ({}, not consumed)", rows.len()), Role::Muted),
+        ])),
+        title,
+    );
+    if rows.is_empty() {
+        frame.render_widget(
+            Paragraph::new(ctx.span("no messages stored", Role::Muted)),
+            rest,
+        );
+        return;
+    }
+    let header = Row::new(vec![
+        Cell::from(Line::from(ctx.span("Seq", Role::Header)).right_aligned()),
+        Cell::from(ctx.span("Subject", Role::Header)),
+        Cell::from(ctx.span("Time", Role::Header)),
+        Cell::from(Line::from(ctx.span("Size", Role::Header)).right_aligned()),
+        Cell::from(ctx.span("Payload", Role::Header)),
+    ]);
+    // Newest first, as a log reads.
+    let table_rows = rows.iter().rev().map(|m| {
+        Row::new(vec![
+            Cell::from(Line::from(ctx.span(m.seq.to_string(), Role::Text)).right_aligned()),
+            Cell::from(ctx.span(m.subject.clone(), Role::Accent)),
+            Cell::from(
+                ctx.span(
+                    m.time
+                        .as_deref()
+                        .and_then(format::clock)
+                        .unwrap_or("-")
+                        .to_owned(),
+                    Role::Muted,
+                ),
+            ),
+            Cell::from(
+                Line::from(ctx.span(format::bytes(m.size as u64), Role::Muted)).right_aligned(),
+            ),
+            Cell::from(ctx.span(m.preview.replace(['\n', '\r'], " "), Role::Text)),
+        ])
+    });
+    let widths = [
+        Constraint::Length(8),
+        Constraint::Fill(1),
+        Constraint::Length(8),
+        Constraint::Length(9),
+        Constraint::Fill(3),
+    ];
+    frame.render_widget(
+        Table::new(table_rows, widths)
+            .header(header)
+            .column_spacing(1),
+        rest,
+    );
 }
 
 fn pairs_lines(ctx: &Ctx, title: &'static str, pairs: &[(String, String)]) -> Vec<Line<'static>> {
