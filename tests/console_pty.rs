@@ -390,3 +390,40 @@ fn a_supervised_local_cluster_shows_every_node() {
     console.send("q");
     assert_eq!(console.wait_exit(WAIT), Some(0));
 }
+
+#[test]
+fn resizing_switches_between_the_full_and_the_compact_layout() {
+    let server = NatsServer::start();
+    let mut console = console_on(&server, 140, 40, &[]);
+    let screen = console.wait_text("connected", WAIT);
+    assert!(screen.contains("1 Throughput"), "{screen}");
+
+    let offset = console.byte_count();
+    console.resize(80, 24);
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let screen = console.screen_since(offset);
+        if screen.contains("? help")
+            && !screen.contains("1 Throughput")
+            && screen.contains("Streams")
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no compact redraw after the resize:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    let offset = console.byte_count();
+    console.resize(140, 40);
+    let deadline = Instant::now() + WAIT;
+    while !console.screen_since(offset).contains("1 Throughput") {
+        assert!(
+            Instant::now() < deadline,
+            "no full redraw after growing back"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

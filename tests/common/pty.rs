@@ -5,12 +5,13 @@ use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use portable_pty::{Child, CommandBuilder, PtySize, native_pty_system};
+use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 
 use super::service::{BIN, CONFIG_VARS};
 
 pub struct Console {
     child: Box<dyn Child + Send + Sync>,
+    master: Box<dyn MasterPty + Send>,
     writer: Box<dyn Write + Send>,
     output: Arc<Mutex<Vec<u8>>>,
     pub rows: u16,
@@ -63,7 +64,6 @@ impl Console {
         let output = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&output);
         std::thread::spawn(move || {
-            let _master = pty.master;
             let mut buf = [0u8; 8192];
             while let Ok(n) = reader.read(&mut buf) {
                 if n == 0 {
@@ -74,6 +74,7 @@ impl Console {
         });
         Console {
             child,
+            master: pty.master,
             writer,
             output,
             rows,
@@ -121,6 +122,29 @@ impl Console {
         self.writer.write_all(keys.as_bytes()).expect("write keys");
         self.writer.flush().expect("flush keys");
         std::thread::sleep(Duration::from_millis(60));
+    }
+
+    /// Resizes the terminal, as a user dragging the window does; the screen is then read at the
+    /// new size.
+    pub fn resize(&mut self, cols: u16, rows: u16) {
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("resize the pty");
+        self.cols = cols;
+        self.rows = rows;
+    }
+
+    /// Everything written since `offset` bytes, parsed on a fresh screen of the current size.
+    pub fn screen_since(&self, offset: usize) -> String {
+        let bytes = self.bytes();
+        let mut parser = vt100::Parser::new(self.rows, self.cols, 0);
+        parser.process(&bytes[offset.min(bytes.len())..]);
+        parser.screen().contents()
     }
 
     pub fn pid(&self) -> Option<u32> {
