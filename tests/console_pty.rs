@@ -59,6 +59,16 @@ async fn streams_and_traffic_from_outside_appear_live() {
     })
     .await
     .unwrap();
+    // A consumer that never fetches: its lag grows with every message.
+    js.get_stream("orders")
+        .await
+        .unwrap()
+        .create_consumer(async_nats::jetstream::consumer::pull::Config {
+            durable_name: Some("idle".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
     // Bounded publisher: 1,500 messages over about three seconds.
     for i in 0..1500u32 {
         js.publish("orders.new", format!("{{\"id\":{i}}}").into())
@@ -82,6 +92,15 @@ async fn streams_and_traffic_from_outside_appear_live() {
     // … Msg/s, Cons, Lag: the stream's own rate is measured and not zero.
     let rate: f64 = columns[columns.len() - 3].parse().unwrap_or(0.0);
     assert!(rate > 0.0, "no rate in: {line}");
+    // … and the idle consumer's lag is every message, sampled over NATS.
+    console.wait_for("the consumer's lag", WAIT, |s| {
+        s.lines().any(|l| {
+            l.contains("orders.>") && {
+                let cols: Vec<&str> = l.trim_matches(['┃', '│', ' ']).split_whitespace().collect();
+                cols[cols.len() - 2] == "1" && matches!(cols[cols.len() - 1], "1.5k" | "1500")
+            }
+        })
+    });
     assert!(screen.contains("stream 'orders' created"), "{screen}");
 }
 

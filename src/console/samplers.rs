@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use futures::StreamExt;
 use message_broker_ui::model::{
     ApiView, ClientRow, ConnectionView, ConnectionsView, EventLevel, EventRecord, JetStreamView,
     NodeRow, ServerView, Stamped, StreamRow, SupervisorView, Update,
@@ -17,6 +18,8 @@ use crate::supervisor::{NodeState, SupervisorHandle};
 
 /// Connections listed in the connections pane.
 const TOP_CLIENTS: usize = 50;
+/// Consumer listings in flight at once while sampling streams.
+const CONCURRENT_LISTINGS: usize = 8;
 
 pub struct Sources {
     pub nats: Nats,
@@ -268,16 +271,31 @@ async fn sample(sources: &Sources, memory: &mut Memory) -> Vec<Update> {
 /// Streams with their consumers' largest lag, over NATS (works without the monitoring port).
 async fn stream_rows(nats: &Nats) -> Result<Vec<StreamRow>, String> {
     let streams = nats.list_streams().await.map_err(|e| e.message)?;
+    // One consumer listing per stream that has consumers, a few at a time, so a server with many
+    // streams answers in a handful of round trips rather than one after another.
+    let listings: Vec<_> = streams
+        .iter()
+        .map(|stream| {
+            let nats = nats.clone();
+            let name = stream.name.clone();
+            let has_consumers = stream.state.consumer_count > 0;
+            async move {
+                if !has_consumers {
+                    return 0;
+                }
+                nats.consumers(&name)
+                    .await
+                    .map(|consumers| consumers.iter().map(|c| c.num_pending).max().unwrap_or(0))
+                    .unwrap_or(0)
+            }
+        })
+        .collect();
+    let lags: Vec<u64> = futures::stream::iter(listings)
+        .buffered(CONCURRENT_LISTINGS)
+        .collect()
+        .await;
     let mut rows = Vec::with_capacity(streams.len());
-    for stream in streams {
-        let max_consumer_lag = if stream.state.consumer_count > 0 {
-            nats.stream_detail(&stream.name)
-                .await
-                .map(|d| d.consumers.iter().map(|c| c.num_pending).max().unwrap_or(0))
-                .unwrap_or(0)
-        } else {
-            0
-        };
+    for (stream, max_consumer_lag) in streams.into_iter().zip(lags) {
         rows.push(StreamRow {
             subjects: stream.config.subjects,
             storage: stream.config.storage,

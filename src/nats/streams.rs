@@ -194,6 +194,16 @@ impl Nats {
     /// One stream with its consumers and their lag.
     pub async fn stream_detail(&self, name: &str) -> Result<StreamDetail, ApiError> {
         let info = self.stream_info(name).await?;
+        let consumers = self.consumers(name).await?;
+        Ok(StreamDetail {
+            stream: info.into(),
+            consumers,
+        })
+    }
+
+    /// A stream's consumers with their lag, sorted by name.
+    pub async fn consumers(&self, name: &str) -> Result<Vec<ConsumerView>, ApiError> {
+        checked_name(name)?;
         let mut consumers: Vec<ConsumerView> = Vec::new();
         for _ in 0..MAX_LIST_PAGES {
             let page: ConsumerListPage = self
@@ -211,10 +221,7 @@ impl Nats {
             }
         }
         consumers.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(StreamDetail {
-            stream: info.into(),
-            consumers,
-        })
+        Ok(consumers)
     }
 
     /// Creates a stream after checking, against the streams that exist, that neither its name nor
