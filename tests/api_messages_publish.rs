@@ -47,14 +47,11 @@ async fn publish_is_acked_and_stored() {
 async fn msg_id_deduplicates_a_retried_publish() {
     let server = NatsServer::start();
     let (_state, router) = common::app(&server).await;
-    let (status, json) = call(
+    common::streams::create(
         &router,
-        "POST",
-        STREAMS,
-        Some(json!({ "name": "orders", "subjects": ["orders.>"], "duplicate_window": 60 })),
+        json!({ "name": "orders", "subjects": ["orders.>"], "duplicate_window": 60 }),
     )
     .await;
-    assert_eq!(status, 200, "{json}");
 
     let body = json!({ "subject": "orders.new", "message": { "id": 7 }, "msg_id": "order-7" });
     let first = publish_body(&router, body.clone()).await;
@@ -229,14 +226,11 @@ async fn payload_over_server_max_payload_is_rejected_saying_the_limit() {
 async fn payload_over_the_stream_max_msg_size_is_invalid_message_data() {
     let server = NatsServer::start();
     let (_state, router) = common::app(&server).await;
-    let (status, json) = call(
+    common::streams::create(
         &router,
-        "POST",
-        STREAMS,
-        Some(json!({ "name": "small", "subjects": ["small.>"], "max_msg_size": 16 })),
+        json!({ "name": "small", "subjects": ["small.>"], "max_msg_size": 16 }),
     )
     .await;
-    assert_eq!(status, 200, "{json}");
     publish(&router, "small.ok", json!("0123456789")).await;
 
     let result = call(
@@ -264,14 +258,11 @@ async fn statistics_count_acked_publishes_and_delivered_reads() {
     let server = NatsServer::start();
     let (_state, router) = common::app(&server).await;
     assert_eq!(statistics(&router).await, (0, 0));
-    let (status, json) = call(
+    common::streams::create(
         &router,
-        "POST",
-        STREAMS,
-        Some(json!({ "name": "stats", "subjects": ["stats.>"], "duplicate_window": 60 })),
+        json!({ "name": "stats", "subjects": ["stats.>"], "duplicate_window": 60 }),
     )
     .await;
-    assert_eq!(status, 200, "{json}");
 
     for i in 0..3 {
         publish(&router, "stats.a", json!(i)).await;

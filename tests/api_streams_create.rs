@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use async_nats::jetstream;
 use axum::Router;
-use common::streams::{STREAMS, create, detail, publish, stream_names};
+use common::messages::publish;
+use common::streams::{STREAMS, create, detail, stream_names};
 use common::{NatsServer, app, assert_error, call};
 use serde_json::{Value, json};
 

@@ -10,6 +10,16 @@ use common::pty::Console;
 
 const WAIT: Duration = Duration::from_secs(20);
 
+/// The last thing written leaves the alternate screen: the user's terminal is back as it was.
+fn assert_terminal_restored(console: &Console) {
+    let bytes = console.bytes();
+    let tail = String::from_utf8_lossy(&bytes[bytes.len().saturating_sub(200)..]).into_owned();
+    assert!(
+        tail.contains("\x1b[?1049l"),
+        "alternate screen left: {tail:?}"
+    );
+}
+
 fn console_on(server: &NatsServer, cols: u16, rows: u16, extra: &[&str]) -> Console {
     let mut args = vec!["--no-supervise"];
     if !extra.contains(&"--refresh") {
@@ -177,12 +187,7 @@ fn help_lists_the_active_keymap_and_q_quits_restoring_the_terminal() {
     console.send("\x1b");
     console.send("q");
     assert_eq!(console.wait_exit(WAIT), Some(0));
-    let bytes = console.bytes();
-    let tail = String::from_utf8_lossy(&bytes[bytes.len().saturating_sub(200)..]).into_owned();
-    assert!(
-        tail.contains("\x1b[?1049l"),
-        "alternate screen left: {tail:?}"
-    );
+    assert_terminal_restored(&console);
 }
 
 #[test]
@@ -199,12 +204,7 @@ fn compact_layout_at_80x24_and_sigterm_restores_the_terminal() {
         .status()
         .unwrap();
     assert_eq!(console.wait_exit(WAIT), Some(0));
-    let bytes = console.bytes();
-    let tail = String::from_utf8_lossy(&bytes[bytes.len().saturating_sub(200)..]).into_owned();
-    assert!(
-        tail.contains("\x1b[?1049l"),
-        "alternate screen left: {tail:?}"
-    );
+    assert_terminal_restored(&console);
 }
 
 /// Reports how many bytes the console writes per second when nothing changes (for SSH use).

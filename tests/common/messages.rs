@@ -6,13 +6,11 @@ use serde_json::{Value, json};
 
 use super::call;
 
-pub const STREAMS: &str = "/api/v1/broker/streams";
+pub use super::streams::STREAMS;
 pub const PUBLISH: &str = "/api/v1/broker/publish";
 
 pub async fn create(router: &Router, name: &str, subjects: Value) {
-    let body = json!({ "name": name, "subjects": subjects });
-    let (status, json) = call(router, "POST", STREAMS, Some(body)).await;
-    assert_eq!(status, 200, "creating {name}: {json}");
+    super::streams::create(router, json!({ "name": name, "subjects": subjects })).await;
 }
 
 pub async fn publish_body(router: &Router, body: Value) -> Value {

@@ -2,7 +2,7 @@
 //! names of every stream.
 
 use axum::Router;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::call;
 
@@ -11,13 +11,6 @@ pub const STREAMS: &str = "/api/v1/broker/streams";
 pub async fn create(router: &Router, body: Value) -> Value {
     let (status, json) = call(router, "POST", STREAMS, Some(body.clone())).await;
     assert_eq!(status, 200, "creating {body}: {json}");
-    json["data"].clone()
-}
-
-pub async fn publish(router: &Router, subject: &str, message: Value) -> Value {
-    let body = json!({ "subject": subject, "message": message });
-    let (status, json) = call(router, "POST", "/api/v1/broker/publish", Some(body)).await;
-    assert_eq!(status, 200, "publishing to {subject}: {json}");
     json["data"].clone()
 }
 
