@@ -26,18 +26,7 @@ fn totals(ctx: &Ctx) -> Vec<Span<'static>> {
             style,
         ));
     }
-    if let Some(server) = &app.server.value {
-        let role = if server.slow_consumers > 0 {
-            Role::Warn
-        } else {
-            Role::Text
-        };
-        spans.push(ctx.span(" · slow consumers ", Role::Muted));
-        spans.push(Span::styled(
-            server.slow_consumers.to_string(),
-            ctx.figure(app.server.stale(), role),
-        ));
-    }
+    slow_consumers(ctx, " · slow consumers ", &mut spans);
     spans
 }
 
@@ -249,20 +238,26 @@ pub fn summary(ctx: &Ctx) -> Vec<Span<'static>> {
         None if app.connections.error.is_none() => spans.push(ctx.span("waiting…", Role::Muted)),
         None => {}
     }
+    slow_consumers(ctx, " · slow ", &mut spans);
+    if let Some(error) = &app.connections.error {
+        spans.push(ctx.span(format!(" ⚠ {error}"), Role::Error));
+    }
+    spans
+}
+
+/// The server's slow-consumer count, in the warn role when there are any.
+fn slow_consumers(ctx: &Ctx, label: &'static str, spans: &mut Vec<Span<'static>>) {
+    let app = ctx.app;
     if let Some(server) = &app.server.value {
         let role = if server.slow_consumers > 0 {
             Role::Warn
         } else {
             Role::Text
         };
-        spans.push(ctx.span(" · slow ", Role::Muted));
+        spans.push(ctx.span(label, Role::Muted));
         spans.push(Span::styled(
             server.slow_consumers.to_string(),
             ctx.figure(app.server.stale(), role),
         ));
     }
-    if let Some(error) = &app.connections.error {
-        spans.push(ctx.span(format!(" ⚠ {error}"), Role::Error));
-    }
-    spans
 }
