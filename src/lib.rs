@@ -5,12 +5,11 @@ pub mod api;
 pub mod cli;
 pub mod config;
 pub mod console;
-pub mod envelope;
-pub mod error;
 pub mod logging;
 pub mod monitor;
 pub mod nats;
 pub mod serve;
-pub mod stream_spec;
 pub mod supervisor;
-pub use message_broker_ui::validate;
+pub mod timestamp;
+
+pub use message_broker_model as model;

@@ -16,7 +16,7 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::util::SubscriberInitExt;
 
-use crate::envelope::now_timestamp;
+use crate::timestamp::now_timestamp;
 
 pub const SERVICE: &str = "message-broker";
 

@@ -10,9 +10,9 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 
-use crate::error::{ApiError, ErrorCode};
-use crate::nats::PublishRequest;
-use crate::stream_spec::StreamSpec;
+use super::error::{ApiError, ErrorCode};
+use super::publish::PublishBody;
+use crate::model::spec::StreamSpec;
 
 /// A request body type and the error code its invalid contents answer with.
 pub trait BodyContract: DeserializeOwned {
@@ -23,7 +23,7 @@ impl BodyContract for StreamSpec {
     const INVALID: ErrorCode = ErrorCode::InvalidStreamData;
 }
 
-impl BodyContract for PublishRequest {
+impl BodyContract for PublishBody {
     const INVALID: ErrorCode = ErrorCode::InvalidMessageData;
 }
 

@@ -1,7 +1,10 @@
 //! The REST API (axum): thin handlers that validate, call the NATS layer and wrap the result in
 //! the envelope. `router` builds the whole service so tests can drive it without a socket.
 
+pub mod envelope;
+pub mod error;
 mod extract;
+mod publish;
 mod stats;
 mod status;
 mod streams;
@@ -23,12 +26,13 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 pub use stats::{ApiStats, ApiStatsSnapshot};
 
+pub use error::{ApiError, ErrorCode};
+
 use crate::config::Settings;
-use crate::envelope::Envelope;
-use crate::error::{ApiError, ErrorCode};
 use crate::monitor::Monitor;
 use crate::nats::Nats;
 use crate::supervisor::SupervisorHandle;
+use envelope::Envelope;
 
 /// Messages this service put into streams and handed out of them.
 #[derive(Debug, Default)]
@@ -111,7 +115,7 @@ fn routes() -> Router<AppState> {
             "/api/v1/broker/streams/{name}/messages",
             get(streams::messages),
         )
-        .route("/api/v1/broker/publish", post(streams::publish))
+        .route("/api/v1/broker/publish", post(publish::publish))
 }
 
 /// Wraps routes in what makes every answer the envelope: 404/405 fallbacks, the body limit,

@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::error::ErrorCode;
+use super::error::ErrorCode;
 
 /// Buckets are quarter powers of two of microseconds: bucket `i` holds latencies up to
 /// 2^(i/4) µs, so a reported percentile is within ~19 % of the truth, up to ~70 minutes.

@@ -7,8 +7,8 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use super::error::{ApiError, ErrorCode};
 use super::{AppState, ok};
-use crate::error::{ApiError, ErrorCode};
 use crate::monitor::{MonitorError, NodeProbe, probe_node};
 use crate::nats::LinkState;
 

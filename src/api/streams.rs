@@ -1,4 +1,4 @@
-//! Stream management, message reads and publishing.
+//! Stream management and message reads.
 
 use std::sync::atomic::Ordering;
 
@@ -6,11 +6,11 @@ use axum::extract::State;
 use axum::response::Response;
 use serde_json::json;
 
+use super::error::{ApiError, ErrorCode};
 use super::extract::{JsonBody, QueryMap, StreamName};
 use super::{AppState, ok};
-use crate::error::{ApiError, ErrorCode};
-use crate::nats::{MessageSelector, PublishRequest, messages::MAX_LAST, streams::checked_name};
-use crate::stream_spec::StreamSpec;
+use crate::model::spec::StreamSpec;
+use crate::nats::{MessageSelector, messages::MAX_LAST, streams::checked_name};
 
 pub async fn list(State(state): State<AppState>) -> Result<Response, ApiError> {
     let streams = state.nats.list_streams().await?;
@@ -103,7 +103,7 @@ pub async fn messages(
     StreamName(name): StreamName,
     query: QueryMap,
 ) -> Result<Response, ApiError> {
-    checked_name(&name)?;
+    checked_name(&name).map_err(ApiError::from)?;
     let selector = selector(&query)?;
     let messages = state.nats.read_messages(&name, selector).await?;
     state
@@ -113,25 +113,5 @@ pub async fn messages(
     Ok(ok(
         format!("{} messages read from stream '{name}'", messages.len()),
         json!({ "stream": name, "count": messages.len(), "messages": messages }),
-    ))
-}
-
-/// `POST /api/v1/broker/publish`: answers only after JetStream has stored the message.
-pub async fn publish(
-    State(state): State<AppState>,
-    JsonBody(request): JsonBody<PublishRequest>,
-) -> Result<Response, ApiError> {
-    let published = state.nats.publish(&request).await?;
-    if !published.duplicate {
-        state.counters.published.fetch_add(1, Ordering::Relaxed);
-    }
-    Ok(ok(
-        "Message published successfully",
-        json!({
-            "subject": request.subject,
-            "stream": published.stream,
-            "seq": published.seq,
-            "duplicate": published.duplicate,
-        }),
     ))
 }

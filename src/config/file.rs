@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use serde::de::{IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 
-use crate::stream_spec::StreamSpec;
+use crate::model::spec::StreamSpec;
 
 pub const SERVICE_KEY: &str = "message-broker";
 

@@ -11,7 +11,8 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::cli::SettingsArgs;
-use crate::stream_spec::StreamSpec;
+use crate::model::rules;
+use crate::model::spec::StreamSpec;
 use crate::supervisor::SupervisorSettings;
 use file::{FileRoot, SERVICE_KEY, ServiceFile};
 
@@ -322,19 +323,19 @@ fn parse_yaml(path: &Path, text: &str) -> Result<ServiceFile, ConfigError> {
     Ok(root.services.message_broker.unwrap_or_default())
 }
 
+/// Configured streams must not capture the same subjects: JetStream would refuse the second.
 fn check_stream_overlaps(streams: &[StreamSpec]) -> Result<(), String> {
-    for (i, a) in streams.iter().enumerate() {
-        for b in &streams[i + 1..] {
-            for sa in a.effective_subjects() {
-                for sb in b.effective_subjects() {
-                    if crate::validate::subjects_overlap(&sa, &sb) {
-                        return Err(format!(
-                            "stream '{}' subject '{sa}' overlaps stream '{}' subject '{sb}'",
-                            a.name, b.name
-                        ));
-                    }
-                }
-            }
+    for (i, spec) in streams.iter().enumerate() {
+        let subjects: Vec<(String, Vec<String>)> = streams[i + 1..]
+            .iter()
+            .map(|other| (other.name.clone(), other.effective_subjects()))
+            .collect();
+        let others = subjects.iter().map(|(n, s)| (n.as_str(), s.as_slice()));
+        if let Some(overlap) = rules::overlaps(&spec.effective_subjects(), others).first() {
+            return Err(format!(
+                "stream '{}' subject '{}' overlaps stream '{}' subject '{}'",
+                spec.name, overlap.ours, overlap.stream, overlap.theirs
+            ));
         }
     }
     Ok(())

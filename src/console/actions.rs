@@ -7,7 +7,8 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 
 use super::samplers::event;
-use crate::nats::{MessageSelector, Nats, PublishRequest, StoredMessageView, StreamDetail};
+use crate::model::stream::{Encoding, StoredMessageView, StreamDetail};
+use crate::nats::{MessageSelector, Nats, Publish};
 
 /// Runs `effect` in its own task; the answer arrives as `Done` (or `Detail`) plus an event.
 pub fn spawn(nats: Nats, effect: Effect, tx: mpsc::Sender<Stamped>) {
@@ -53,26 +54,26 @@ async fn run(nats: &Nats, effect: Effect) -> Vec<Update> {
             vec![Update::Detail(
                 detail
                     .map(|d| detail_view(d, messages))
-                    .map_err(|e| e.message),
+                    .map_err(|e| e.to_string()),
             )]
         }
         Effect::CreateStream(spec) => done(
             nats.create_stream(&spec)
                 .await
                 .map(|_| format!("stream '{}' created", spec.name))
-                .map_err(|e| e.message),
+                .map_err(|e| e.to_string()),
         ),
         Effect::DeleteStream(name) => done(
             nats.delete_stream(&name)
                 .await
                 .map(|()| format!("stream '{name}' deleted"))
-                .map_err(|e| e.message),
+                .map_err(|e| e.to_string()),
         ),
         Effect::PurgeStream(name) => done(
             nats.purge_stream(&name)
                 .await
                 .map(|purged| format!("stream '{name}' purged: {purged} messages removed"))
-                .map_err(|e| e.message),
+                .map_err(|e| e.to_string()),
         ),
         Effect::Publish {
             subject,
@@ -80,15 +81,17 @@ async fn run(nats: &Nats, effect: Effect) -> Vec<Update> {
             msg_id,
         } => {
             // What was typed is sent as it is, byte for byte.
-            let request = PublishRequest {
-                subject: subject.clone(),
-                message: Some(Value::String(payload)),
-                headers: None,
-                msg_id,
+            let message =
+                Publish::new(subject.clone(), payload).and_then(|message| match &msg_id {
+                    Some(id) => message.msg_id(id),
+                    None => Ok(message),
+                });
+            let published = match message {
+                Ok(message) => nats.publish(message).await,
+                Err(err) => Err(err),
             };
             done(
-                nats.publish(&request)
-                    .await
+                published
                     .map(|ack| {
                         format!(
                             "published to '{subject}': stream '{}' seq {}{}",
@@ -97,7 +100,7 @@ async fn run(nats: &Nats, effect: Effect) -> Vec<Update> {
                             if ack.duplicate { " (duplicate)" } else { "" }
                         )
                     })
-                    .map_err(|e| e.message),
+                    .map_err(|e| e.to_string()),
             )
         }
     }
@@ -118,8 +121,8 @@ const RECENT_MESSAGES: u64 = 10;
 fn preview(message: &StoredMessageView) -> String {
     const LIMIT: usize = 200;
     let text = match (message.encoding, &message.payload) {
-        (_, Value::String(text)) if message.encoding == "text" => text.clone(),
-        ("base64", Value::String(b64)) => format!("base64 {b64}"),
+        (Encoding::Text, Value::String(text)) => text.clone(),
+        (Encoding::Base64, Value::String(b64)) => format!("base64 {b64}"),
         (_, value) => value.to_string(),
     };
     if text.chars().count() > LIMIT {

@@ -270,7 +270,7 @@ async fn sample(sources: &Sources, memory: &mut Memory) -> Vec<Update> {
 
 /// Streams with their consumers' largest lag, over NATS (works without the monitoring port).
 async fn stream_rows(nats: &Nats) -> Result<Vec<StreamRow>, String> {
-    let streams = nats.list_streams().await.map_err(|e| e.message)?;
+    let streams = nats.list_streams().await.map_err(|e| e.to_string())?;
     // One consumer listing per stream that has consumers, a few at a time, so a server with many
     // streams answers in a handful of round trips rather than one after another.
     let listings: Vec<_> = streams

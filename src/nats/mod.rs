@@ -2,8 +2,11 @@
 //! its tracked state, and the stream and message operations built on the `$JS.API` subjects.
 
 pub mod connection;
+mod error;
 pub mod messages;
 mod provision;
+pub mod publish;
+pub mod stream_config;
 pub mod streams;
 pub mod system;
 pub mod wire;
@@ -16,60 +19,11 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 pub use connection::{ConnectionSnapshot, ConnectionTracker, LinkState};
-pub use messages::{MessageSelector, PublishRequest, Published, StoredMessageView};
+pub use error::NatsError;
+pub use messages::MessageSelector;
 pub use provision::provision_on_connect;
-pub use streams::{ConsumerView, StreamDetail, StreamView};
-use wire::{AccountInfo, ApiErrorBody};
-
-use crate::error::{ApiError, ErrorCode};
-
-/// Why a JetStream API call did not produce an answer.
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum JsError {
-    #[error("not connected to NATS")]
-    NotConnected,
-    #[error("JetStream is not enabled on the server (nothing answers on $JS.API)")]
-    Unavailable,
-    #[error("JetStream did not answer within {0:?}")]
-    TimedOut(Duration),
-    #[error("JetStream refused the request: {} (err_code {})", .0.description, .0.err_code)]
-    Api(ApiErrorBody),
-    #[error("{0}")]
-    Other(String),
-}
-
-impl JsError {
-    pub fn err_code(&self) -> Option<u64> {
-        match self {
-            JsError::Api(body) => Some(body.err_code),
-            _ => None,
-        }
-    }
-}
-
-impl From<JsError> for ApiError {
-    fn from(err: JsError) -> Self {
-        match &err {
-            JsError::NotConnected => ApiError::nats_down(),
-            JsError::Unavailable | JsError::TimedOut(_) => {
-                ApiError::new(ErrorCode::JetstreamError, err.to_string())
-                    .with_status(axum::http::StatusCode::SERVICE_UNAVAILABLE)
-            }
-            JsError::Api(body) if body.err_code == wire::codes::STREAM_NOT_FOUND => {
-                ApiError::new(ErrorCode::StreamNotFound, body.description.clone())
-            }
-            JsError::Api(body)
-                if body.err_code == wire::codes::JETSTREAM_NOT_ENABLED
-                    || body.err_code == wire::codes::JETSTREAM_NOT_ENABLED_FOR_ACCOUNT =>
-            {
-                ApiError::new(ErrorCode::JetstreamError, err.to_string())
-                    .with_status(axum::http::StatusCode::SERVICE_UNAVAILABLE)
-            }
-            JsError::Api(_) => ApiError::new(ErrorCode::JetstreamError, err.to_string()),
-            JsError::Other(_) => ApiError::new(ErrorCode::NatsServerError, err.to_string()),
-        }
-    }
-}
+pub use publish::Publish;
+use wire::{AccountInfo, codes};
 
 /// Credentials written into a URL (`nats://user:pass@host`, or `nats://token@host`), which the
 /// client does not pick up by itself.
@@ -217,12 +171,12 @@ impl Nats {
         }
     }
 
-    /// Fails fast with a 503-shaped error when the client is not connected.
-    pub fn require_connected(&self) -> Result<(), ApiError> {
+    /// Fails fast when the client is not connected.
+    pub fn require_connected(&self) -> Result<(), NatsError> {
         if self.is_connected() {
             Ok(())
         } else {
-            Err(ApiError::nats_down())
+            Err(NatsError::NotConnected)
         }
     }
 
@@ -239,61 +193,69 @@ impl Nats {
         }
     }
 
-    fn timed_out(&self) -> JsError {
+    fn timed_out(&self) -> NatsError {
         if self.is_connected() {
-            JsError::TimedOut(self.timeout)
+            NatsError::TimedOut(self.timeout)
         } else {
-            JsError::NotConnected
+            NatsError::NotConnected
         }
     }
 
     /// One `$JS.API.<api>` request, bounded by the timeout; the server's error object becomes
-    /// `JsError::Api`.
+    /// `NatsError::Refused` (or `JetStreamUnavailable` when JetStream is off).
     pub async fn js_request<T: DeserializeOwned>(
         &self,
         api: &str,
-        body: Option<&Value>,
-    ) -> Result<T, JsError> {
-        if !self.is_connected() {
-            return Err(JsError::NotConnected);
-        }
+        body: Option<&impl serde::Serialize>,
+    ) -> Result<T, NatsError> {
+        self.require_connected()?;
         let payload = match body {
-            Some(body) => {
-                Bytes::from(serde_json::to_vec(body).map_err(|e| JsError::Other(e.to_string()))?)
-            }
+            Some(body) => Bytes::from(
+                serde_json::to_vec(body).map_err(|e| NatsError::Protocol(e.to_string()))?,
+            ),
             None => Bytes::new(),
         };
         let lost = self.connection_lost();
         let request = self.client.request(format!("$JS.API.{api}"), payload);
         let answer = tokio::select! {
             answer = tokio::time::timeout(self.timeout, request) => answer,
-            _ = lost => return Err(JsError::NotConnected),
+            _ = lost => return Err(NatsError::ConnectionLost),
         };
         let message = match answer {
             Err(_) => return Err(self.timed_out()),
             Ok(Err(err)) => {
                 return Err(match err.kind() {
-                    async_nats::RequestErrorKind::NoResponders => JsError::Unavailable,
+                    async_nats::RequestErrorKind::NoResponders => NatsError::JetStreamUnavailable,
                     async_nats::RequestErrorKind::TimedOut => self.timed_out(),
-                    _ if !self.is_connected() => JsError::NotConnected,
-                    _ => JsError::Other(err.to_string()),
+                    _ if !self.is_connected() => NatsError::NotConnected,
+                    _ => NatsError::Protocol(err.to_string()),
                 });
             }
             Ok(Ok(message)) => message,
         };
-        let value: Value = serde_json::from_slice(&message.payload)
-            .map_err(|e| JsError::Other(format!("unreadable JetStream response to {api}: {e}")))?;
+        let value: Value = serde_json::from_slice(&message.payload).map_err(|e| {
+            NatsError::Protocol(format!("unreadable JetStream response to {api}: {e}"))
+        })?;
         if let Some(error) = value.get("error") {
-            let body: ApiErrorBody = serde_json::from_value(error.clone())
-                .map_err(|e| JsError::Other(format!("unreadable JetStream error: {e}")))?;
-            return Err(JsError::Api(body));
+            let body: wire::Refusal = serde_json::from_value(error.clone())
+                .map_err(|e| NatsError::Protocol(format!("unreadable JetStream error: {e}")))?;
+            return Err(
+                if body.err_code == codes::JETSTREAM_NOT_ENABLED
+                    || body.err_code == codes::JETSTREAM_NOT_ENABLED_FOR_ACCOUNT
+                {
+                    NatsError::JetStreamUnavailable
+                } else {
+                    NatsError::Refused(body)
+                },
+            );
         }
-        serde_json::from_value(value)
-            .map_err(|e| JsError::Other(format!("unexpected JetStream response to {api}: {e}")))
+        serde_json::from_value(value).map_err(|e| {
+            NatsError::Protocol(format!("unexpected JetStream response to {api}: {e}"))
+        })
     }
 
     /// This account's JetStream usage and limits; also the cheapest proof JetStream answers.
-    pub async fn account_info(&self) -> Result<AccountInfo, JsError> {
-        self.js_request("INFO", None).await
+    pub async fn account_info(&self) -> Result<AccountInfo, NatsError> {
+        self.js_request("INFO", None::<&()>).await
     }
 }

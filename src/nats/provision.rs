@@ -1,12 +1,10 @@
 //! Keeps the streams declared in the config present: created when missing, updated when their
 //! settings differ, never deleted or recreated (data already stored must survive).
 
-use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
-use super::Nats;
-use super::wire::{WireStreamInfo, codes};
-use crate::stream_spec::{StreamSpec, WireSpec};
+use super::{Nats, NatsError};
+use crate::model::spec::StreamSpec;
 
 /// What one provisioning pass did, for logs and tests.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -26,8 +24,8 @@ impl Nats {
                 Ok(Outcome::Created) => report.created.push(name),
                 Ok(Outcome::Updated) => report.updated.push(name),
                 Ok(Outcome::Unchanged) => report.unchanged.push(name),
-                Err(message) => {
-                    tracing::error!(stream = %name, error = %message, "could not provision stream");
+                Err(err) => {
+                    tracing::error!(stream = %name, error = %err, "could not provision stream");
                     report.failed.push(name);
                 }
             }
@@ -42,34 +40,23 @@ impl Nats {
         report
     }
 
-    async fn provision_one(&self, spec: &StreamSpec) -> Result<Outcome, String> {
-        let name = &spec.name;
-        let current = match self
-            .js_request::<WireStreamInfo>(&format!("STREAM.INFO.{name}"), None)
-            .await
-        {
+    /// Through the same create and update paths as the API, so a configured stream gets the same
+    /// checks (subjects taken by another stream are named) and the same wire config.
+    async fn provision_one(&self, spec: &StreamSpec) -> Result<Outcome, NatsError> {
+        let current = match self.stream_info(&spec.name).await {
             Ok(info) => info,
-            Err(err) if err.err_code() == Some(codes::STREAM_NOT_FOUND) => {
-                let body = serde_json::to_value(spec.to_wire()).map_err(|e| e.to_string())?;
-                self.js_request::<Value>(&format!("STREAM.CREATE.{name}"), Some(&body))
-                    .await
-                    .map_err(|e| e.to_string())?;
-                tracing::info!(stream = %name, subjects = ?spec.effective_subjects(), "configured stream created");
+            Err(NatsError::StreamNotFound(_)) => {
+                self.create_stream(spec).await?;
                 return Ok(Outcome::Created);
             }
-            Err(err) => return Err(err.to_string()),
+            Err(err) => return Err(err),
         };
-        let changes = spec.differences(&current.config);
-        if changes.is_empty() {
-            return Ok(Outcome::Unchanged);
-        }
-        let body =
-            serde_json::to_value(spec.apply_to(&current.config)).map_err(|e| e.to_string())?;
-        self.js_request::<Value>(&format!("STREAM.UPDATE.{name}"), Some(&body))
-            .await
-            .map_err(|e| format!("update refused ({}): {e}", changes.join(", ")))?;
-        tracing::info!(stream = %name, changes = %changes.join(", "), "configured stream updated");
-        Ok(Outcome::Updated)
+        let changes = self.update_stream(spec, &current).await?;
+        Ok(if changes.is_empty() {
+            Outcome::Unchanged
+        } else {
+            Outcome::Updated
+        })
     }
 }
 

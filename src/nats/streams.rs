@@ -1,85 +1,22 @@
-//! Stream management over `$JS.API.STREAM.*` and the views the API and console show.
+//! Stream management over `$JS.API.STREAM.*`: list, inspect, create, update, purge and delete,
+//! each checked against the shared rules before JetStream is asked.
 
-use serde::Serialize;
 use serde_json::{Value, json};
 
+use super::stream_config::{WireSpec, nanos_to_seconds};
 use super::wire::{
     ConsumerListPage, PurgeResponse, StreamListPage, SuccessResponse, WireConsumerInfo,
     WireStreamInfo, codes,
 };
-use super::{JsError, Nats};
-use crate::error::{ApiError, ErrorCode};
-use crate::stream_spec::{StreamSpec, WireSpec, nanos_to_seconds};
-use crate::validate;
+use super::{Nats, NatsError};
+use crate::model::rules;
+use crate::model::spec::StreamSpec;
+use crate::model::stream::{
+    ConsumerView, StreamConfigView, StreamDetail, StreamStateView, StreamView,
+};
 
 /// Stream listing pages are bounded so a broken server cannot keep us looping.
 const MAX_LIST_PAGES: usize = 1_000;
-
-/// A stream as the API returns it: its configuration in the spec's terms, and its state.
-#[derive(Debug, Clone, Serialize)]
-pub struct StreamView {
-    pub name: String,
-    pub created: Option<String>,
-    pub config: StreamConfigView,
-    pub state: StreamStateView,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub cluster: Option<Value>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct StreamConfigView {
-    pub subjects: Vec<String>,
-    pub retention: String,
-    pub storage: String,
-    pub replicas: i64,
-    pub discard: String,
-    /// `-1` means unlimited, as JetStream reports it.
-    pub max_msgs: i64,
-    pub max_bytes: i64,
-    pub max_msg_size: i64,
-    /// Seconds; 0 means unlimited.
-    pub max_age: f64,
-    /// Seconds.
-    pub duplicate_window: f64,
-    pub description: Option<String>,
-    pub allow_direct: bool,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct StreamStateView {
-    pub messages: u64,
-    pub bytes: u64,
-    pub first_seq: u64,
-    pub last_seq: u64,
-    pub first_ts: Option<String>,
-    pub last_ts: Option<String>,
-    pub consumer_count: u64,
-    pub deleted: u64,
-    pub subjects: u64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ConsumerView {
-    pub name: String,
-    pub created: Option<String>,
-    pub durable: bool,
-    pub filter_subject: Option<String>,
-    pub ack_policy: Option<String>,
-    pub deliver_policy: Option<String>,
-    pub delivered_stream_seq: u64,
-    pub ack_floor_stream_seq: u64,
-    pub num_pending: u64,
-    pub num_ack_pending: u64,
-    pub num_redelivered: u64,
-    pub num_waiting: u64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct StreamDetail {
-    #[serde(flatten)]
-    pub stream: StreamView,
-    pub consumers: Vec<ConsumerView>,
-}
 
 impl From<WireStreamInfo> for StreamView {
     fn from(info: WireStreamInfo) -> Self {
@@ -143,22 +80,23 @@ impl From<WireConsumerInfo> for ConsumerView {
     }
 }
 
-/// A name from a URL path: checked before it is put into a NATS subject.
-pub fn checked_name(name: &str) -> Result<(), ApiError> {
-    validate::stream_name(name).map_err(ApiError::invalid_stream)
+/// A stream name from outside (a URL path, a key press): checked before it goes into a subject.
+pub fn checked_name(name: &str) -> Result<(), NatsError> {
+    rules::stream_name(name).map_err(NatsError::InvalidStream)
 }
 
-fn not_found_or(err: JsError, name: &str) -> ApiError {
+/// A refusal naming no stream becomes "stream `name` does not exist" when that is what it says.
+fn about_stream(err: NatsError, name: &str) -> NatsError {
     if err.err_code() == Some(codes::STREAM_NOT_FOUND) {
-        ApiError::stream_not_found(name)
+        NatsError::StreamNotFound(name.to_owned())
     } else {
-        err.into()
+        err
     }
 }
 
 impl Nats {
     /// Every stream with its config and state, sorted by name.
-    pub async fn list_streams(&self) -> Result<Vec<StreamView>, ApiError> {
+    pub async fn list_streams(&self) -> Result<Vec<StreamView>, NatsError> {
         Ok(self
             .list_stream_infos()
             .await?
@@ -167,7 +105,7 @@ impl Nats {
             .collect())
     }
 
-    pub(super) async fn list_stream_infos(&self) -> Result<Vec<WireStreamInfo>, JsError> {
+    pub(super) async fn list_stream_infos(&self) -> Result<Vec<WireStreamInfo>, NatsError> {
         let mut streams = Vec::new();
         for _ in 0..MAX_LIST_PAGES {
             let page: StreamListPage = self
@@ -184,15 +122,15 @@ impl Nats {
         Ok(streams)
     }
 
-    pub(super) async fn stream_info(&self, name: &str) -> Result<WireStreamInfo, ApiError> {
+    pub(super) async fn stream_info(&self, name: &str) -> Result<WireStreamInfo, NatsError> {
         checked_name(name)?;
-        self.js_request(&format!("STREAM.INFO.{name}"), None)
+        self.js_request(&format!("STREAM.INFO.{name}"), None::<&()>)
             .await
-            .map_err(|e| not_found_or(e, name))
+            .map_err(|e| about_stream(e, name))
     }
 
     /// One stream with its consumers and their lag.
-    pub async fn stream_detail(&self, name: &str) -> Result<StreamDetail, ApiError> {
+    pub async fn stream_detail(&self, name: &str) -> Result<StreamDetail, NatsError> {
         let info = self.stream_info(name).await?;
         let consumers = self.consumers(name).await?;
         Ok(StreamDetail {
@@ -202,7 +140,7 @@ impl Nats {
     }
 
     /// A stream's consumers with their lag, sorted by name.
-    pub async fn consumers(&self, name: &str) -> Result<Vec<ConsumerView>, ApiError> {
+    pub async fn consumers(&self, name: &str) -> Result<Vec<ConsumerView>, NatsError> {
         checked_name(name)?;
         let mut consumers: Vec<ConsumerView> = Vec::new();
         for _ in 0..MAX_LIST_PAGES {
@@ -212,7 +150,7 @@ impl Nats {
                     Some(&json!({ "offset": consumers.len() })),
                 )
                 .await
-                .map_err(|e| not_found_or(e, name))?;
+                .map_err(|e| about_stream(e, name))?;
             let batch = page.consumers.unwrap_or_default();
             let done = batch.is_empty() || consumers.len() + batch.len() >= page.total;
             consumers.extend(batch.into_iter().map(ConsumerView::from));
@@ -226,95 +164,110 @@ impl Nats {
 
     /// Creates a stream after checking, against the streams that exist, that neither its name nor
     /// its subjects are taken — so a conflict can say which stream it is with.
-    pub async fn create_stream(&self, spec: &StreamSpec) -> Result<StreamView, ApiError> {
+    pub async fn create_stream(&self, spec: &StreamSpec) -> Result<StreamView, NatsError> {
         spec.validate()
-            .map_err(|e| ApiError::invalid_stream(e.to_string()))?;
+            .map_err(|e| NatsError::InvalidStream(e.to_string()))?;
         let existing = self.list_stream_infos().await?;
         if existing.iter().any(|s| s.config.name == spec.name) {
-            return Err(ApiError::new(
-                ErrorCode::StreamCreationError,
-                format!("stream '{}' already exists", spec.name),
-            ));
+            return Err(NatsError::StreamExists(spec.name.clone()));
         }
         let subjects = spec.effective_subjects();
-        for other in &existing {
-            for theirs in &other.config.subjects {
-                if let Some(ours) = subjects
-                    .iter()
-                    .find(|ours| validate::subjects_overlap(ours, theirs))
-                {
-                    return Err(ApiError::new(
-                        ErrorCode::StreamCreationError,
-                        format!(
-                            "subject '{ours}' overlaps subject '{theirs}' of stream '{}'",
-                            other.config.name
-                        ),
-                    ));
-                }
-            }
+        let others = existing
+            .iter()
+            .map(|s| (s.config.name.as_str(), s.config.subjects.as_slice()));
+        if let Some(overlap) = rules::overlaps(&subjects, others).into_iter().next() {
+            return Err(NatsError::SubjectsTaken(overlap.to_string()));
         }
-        let body = serde_json::to_value(spec.to_wire())
-            .map_err(|e| ApiError::new(ErrorCode::InternalError, e.to_string()))?;
         let created: WireStreamInfo = self
-            .js_request(&format!("STREAM.CREATE.{}", spec.name), Some(&body))
+            .js_request(
+                &format!("STREAM.CREATE.{}", spec.name),
+                Some(&spec.to_wire()),
+            )
             .await
-            .map_err(|err| match err.err_code() {
+            .map_err(|err| match err {
                 // Lost a race with another creator between our check and the create.
-                Some(codes::STREAM_NAME_EXISTS) | Some(codes::STREAM_SUBJECT_OVERLAP) => {
-                    ApiError::new(ErrorCode::StreamCreationError, err.to_string())
+                NatsError::Refused(body) if body.err_code == codes::STREAM_NAME_EXISTS => {
+                    NatsError::StreamExists(spec.name.clone())
+                }
+                NatsError::Refused(body) if body.err_code == codes::STREAM_SUBJECT_OVERLAP => {
+                    NatsError::SubjectsTaken(format!(
+                        "JetStream refused the stream: {}",
+                        body.description
+                    ))
                 }
                 // The server judged the definition itself invalid (e.g. replicas beyond the
                 // cluster's size): the caller's data is at fault.
-                Some(code)
-                    if code == codes::STREAM_REPLICAS_NOT_SUPPORTED
-                        || matches!(&err, JsError::Api(body) if body.code == 400) =>
+                NatsError::Refused(body)
+                    if body.err_code == codes::STREAM_REPLICAS_NOT_SUPPORTED
+                        || body.code == 400 =>
                 {
-                    ApiError::invalid_stream(format!(
+                    NatsError::InvalidStream(format!(
                         "JetStream refused the stream: {}",
-                        match &err {
-                            JsError::Api(body) => body.description.clone(),
-                            other => other.to_string(),
-                        }
+                        body.description
                     ))
                 }
-                Some(_) => ApiError::new(ErrorCode::StreamCreationError, err.to_string())
-                    .with_status(axum::http::StatusCode::INTERNAL_SERVER_ERROR),
-                None => err.into(),
+                NatsError::Refused(body) => NatsError::CreateRefused(body),
+                other => other,
             })?;
         tracing::info!(stream = %spec.name, subjects = ?subjects, "stream created");
         Ok(created.into())
     }
 
-    pub async fn delete_stream(&self, name: &str) -> Result<(), ApiError> {
-        checked_name(name)?;
-        let response: SuccessResponse = self
-            .js_request(&format!("STREAM.DELETE.{name}"), None)
+    /// Brings an existing stream in line with `spec`, keeping every setting the spec does not
+    /// manage; returns what changed (`field: old -> new`), empty when nothing differed.
+    pub async fn update_stream(
+        &self,
+        spec: &StreamSpec,
+        current: &WireStreamInfo,
+    ) -> Result<Vec<String>, NatsError> {
+        spec.validate()
+            .map_err(|e| NatsError::InvalidStream(e.to_string()))?;
+        let changes = spec.differences(&current.config);
+        if changes.is_empty() {
+            return Ok(changes);
+        }
+        let _: Value = self
+            .js_request(
+                &format!("STREAM.UPDATE.{}", spec.name),
+                Some(&spec.apply_to(&current.config)),
+            )
             .await
-            .map_err(|e| not_found_or(e, name))?;
+            .map_err(|e| {
+                tracing::warn!(stream = %spec.name, changes = %changes.join(", "), error = %e, "stream update refused");
+                about_stream(e, &spec.name)
+            })?;
+        tracing::info!(stream = %spec.name, changes = %changes.join(", "), "stream updated");
+        Ok(changes)
+    }
+
+    pub async fn delete_stream(&self, name: &str) -> Result<(), NatsError> {
+        let response: SuccessResponse = self.stream_change("DELETE", name).await?;
         if !response.success {
-            return Err(ApiError::new(
-                ErrorCode::JetstreamError,
-                format!("JetStream did not confirm deleting stream '{name}'"),
-            ));
+            return Err(NatsError::NotConfirmed(format!("deleting stream '{name}'")));
         }
         tracing::info!(stream = %name, "stream deleted");
         Ok(())
     }
 
     /// Removes every message from a stream; returns how many were removed.
-    pub async fn purge_stream(&self, name: &str) -> Result<u64, ApiError> {
-        checked_name(name)?;
-        let response: PurgeResponse = self
-            .js_request(&format!("STREAM.PURGE.{name}"), None)
-            .await
-            .map_err(|e| not_found_or(e, name))?;
+    pub async fn purge_stream(&self, name: &str) -> Result<u64, NatsError> {
+        let response: PurgeResponse = self.stream_change("PURGE", name).await?;
         if !response.success {
-            return Err(ApiError::new(
-                ErrorCode::JetstreamError,
-                format!("JetStream did not confirm purging stream '{name}'"),
-            ));
+            return Err(NatsError::NotConfirmed(format!("purging stream '{name}'")));
         }
         tracing::info!(stream = %name, purged = response.purged, "stream purged");
         Ok(response.purged)
+    }
+
+    /// `$JS.API.STREAM.<verb>.<name>` for a checked name, with "no such stream" named.
+    async fn stream_change<T: serde::de::DeserializeOwned>(
+        &self,
+        verb: &str,
+        name: &str,
+    ) -> Result<T, NatsError> {
+        checked_name(name)?;
+        self.js_request(&format!("STREAM.{verb}.{name}"), None::<&()>)
+            .await
+            .map_err(|e| about_stream(e, name))
     }
 }

@@ -186,19 +186,14 @@ pub struct AccountInfo {
 }
 
 /// The error object of a failed JetStream API call.
-#[derive(Debug, Clone, Deserialize)]
-pub struct ApiErrorBody {
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Refusal {
     #[serde(default)]
     pub code: u16,
     #[serde(default)]
     pub err_code: u64,
     #[serde(default)]
     pub description: String,
-}
-
-#[derive(Debug, Deserialize)]
-pub struct ErrorOnly {
-    pub error: ApiErrorBody,
 }
 
 /// JetStream error codes the service reacts to (`err_code` in API errors).

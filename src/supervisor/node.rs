@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::RestartPolicy;
 use super::conf::NodePlan;
-use crate::envelope::format_timestamp;
+use crate::timestamp::format_timestamp;
 
 /// Lines of server output kept per node for status and failure reports.
 const KEPT_LINES: usize = 40;

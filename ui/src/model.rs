@@ -236,7 +236,7 @@ pub enum Effect {
     Quit,
     Refresh,
     LoadDetail(String),
-    CreateStream(crate::spec::StreamSpec),
+    CreateStream(message_broker_model::spec::StreamSpec),
     DeleteStream(String),
     PurgeStream(String),
     Publish {

@@ -1,11 +1,11 @@
 //! The console's forms: per-field text inputs with inline validation messages. Values are checked
-//! with the same rules the API uses (`StreamSpec::validate`, `validate::publish_subject`).
+//! with the same rules the API uses (`StreamSpec::validate`, `rules::publish_subject`).
 
 use tui_input::Input;
 
 use crate::model::Effect;
-use crate::spec::{Discard, Retention, Storage, StreamSpec};
-use crate::validate;
+use message_broker_model::rules;
+use message_broker_model::spec::{Discard, Retention, Storage, StreamSpec};
 
 #[derive(Debug, Clone)]
 pub struct Field {
@@ -218,7 +218,7 @@ impl Form {
 
     fn submit_publish(&mut self) -> Option<Effect> {
         let subject = self.value("subject").to_owned();
-        if let Err(problem) = validate::publish_subject(&subject) {
+        if let Err(problem) = rules::publish_subject(&subject) {
             self.fail("subject", problem);
             return None;
         }

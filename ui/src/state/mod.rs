@@ -487,7 +487,7 @@ impl App {
                             .find(|s| s.name == name)?
                             .subjects
                             .iter()
-                            .find(|s| crate::validate::publish_subject(s).is_ok())
+                            .find(|s| message_broker_model::rules::publish_subject(s).is_ok())
                             .cloned()
                     })
                     .unwrap_or_default();

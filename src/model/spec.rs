@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::validate;
+use crate::rules;
 
 pub const NANOS_PER_SEC: f64 = 1_000_000_000.0;
 
@@ -79,7 +79,7 @@ impl StreamSpec {
     }
 
     pub fn validate(&self) -> Result<(), SpecError> {
-        validate::stream_name(&self.name).map_err(|p| spec_error("name", p))?;
+        rules::stream_name(&self.name).map_err(|p| spec_error("name", p))?;
         if let Some(subjects) = &self.subjects {
             if subjects.is_empty() {
                 return Err(spec_error(
@@ -88,13 +88,13 @@ impl StreamSpec {
                 ));
             }
             for (i, subject) in subjects.iter().enumerate() {
-                validate::subject_filter(subject)
+                rules::subject_filter(subject)
                     .map_err(|p| spec_error(&format!("subjects[{i}]"), p))?;
             }
             for (i, a) in subjects.iter().enumerate() {
                 if let Some(b) = subjects[i + 1..]
                     .iter()
-                    .find(|b| validate::subjects_overlap(a, b))
+                    .find(|b| rules::subjects_overlap(a, b))
                 {
                     return Err(spec_error(
                         "subjects",

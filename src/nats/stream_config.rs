@@ -1,10 +1,8 @@
 //! How a stream definition ([`StreamSpec`]) becomes a JetStream wire config, and what would change
 //! when an existing stream is brought in line with one.
 
-use message_broker_ui::spec::NANOS_PER_SEC;
-pub use message_broker_ui::spec::{Discard, Retention, SpecError, Storage, StreamSpec};
-
-use crate::nats::wire::WireStreamConfig;
+use super::wire::WireStreamConfig;
+use crate::model::spec::{NANOS_PER_SEC, StreamSpec};
 
 /// The wire side of a stream definition.
 pub trait WireSpec {

@@ -1,26 +1,9 @@
 //! The spec's response envelope, used by every response the API sends.
 
+use super::error::ErrorCode;
+use crate::timestamp::now_timestamp;
 use serde::Serialize;
 use serde_json::Value;
-use time::OffsetDateTime;
-use time::format_description::FormatItem;
-use time::macros::format_description;
-
-use crate::error::ErrorCode;
-
-const RFC3339_MILLIS: &[FormatItem<'static>] =
-    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
-
-/// UTC time as RFC 3339 with milliseconds and a `Z`, as the spec's examples show it.
-pub fn format_timestamp(at: OffsetDateTime) -> String {
-    at.to_offset(time::UtcOffset::UTC)
-        .format(RFC3339_MILLIS)
-        .unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".to_owned())
-}
-
-pub fn now_timestamp() -> String {
-    format_timestamp(OffsetDateTime::now_utc())
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -64,12 +47,6 @@ impl Envelope {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn timestamp_has_millis_and_z() {
-        let at = OffsetDateTime::from_unix_timestamp_nanos(1_751_175_164_123_456_789).unwrap();
-        assert_eq!(format_timestamp(at), "2025-06-29T05:32:44.123Z");
-    }
 
     #[test]
     fn error_envelope_has_null_data_and_code() {

@@ -1,4 +1,5 @@
-//! NATS naming rules, written once and used by config loading, the API and the console forms.
+//! NATS naming rules, written once and used by config loading, the API, provisioning and the
+//! console forms.
 
 /// JetStream refuses longer stream names.
 pub const MAX_STREAM_NAME_LEN: usize = 255;
@@ -100,9 +101,46 @@ pub fn subjects_overlap(a: &str, b: &str) -> bool {
     }
 }
 
-/// Whether a filter captures a concrete subject.
-pub fn filter_matches(filter: &str, subject: &str) -> bool {
-    subjects_overlap(filter, subject)
+/// A subject of ours that some concrete subject would also send to another stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Overlap {
+    pub ours: String,
+    pub stream: String,
+    pub theirs: String,
+}
+
+impl std::fmt::Display for Overlap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "subject '{}' overlaps subject '{}' of stream '{}'",
+            self.ours, self.theirs, self.stream
+        )
+    }
+}
+
+/// Every stream among `others` (name, subjects) that would capture a subject `subjects` capture,
+/// each with its first overlapping pair, in the order given. JetStream refuses a stream whose
+/// subjects overlap another's, so this is checked before asking it.
+pub fn overlaps<'a>(
+    subjects: &[String],
+    others: impl IntoIterator<Item = (&'a str, &'a [String])>,
+) -> Vec<Overlap> {
+    others
+        .into_iter()
+        .filter_map(|(stream, theirs)| {
+            subjects.iter().find_map(|ours| {
+                theirs
+                    .iter()
+                    .find(|theirs| subjects_overlap(ours, theirs))
+                    .map(|theirs| Overlap {
+                        ours: ours.clone(),
+                        stream: stream.to_owned(),
+                        theirs: theirs.clone(),
+                    })
+            })
+        })
+        .collect()
 }
 
 fn describe_char(c: char) -> String {
@@ -158,5 +196,23 @@ mod tests {
         assert!(!subjects_overlap("a.*", "a.b.c"));
         assert!(!subjects_overlap("a.b", "a.c"));
         assert!(!subjects_overlap("market.>", "trades.>"));
+    }
+
+    #[test]
+    fn overlaps_name_every_stream_in_the_way() {
+        let a = ["orders.>".to_owned()];
+        let b = ["orders.eu".to_owned(), "x".to_owned()];
+        let c = ["trades.>".to_owned()];
+        let d = [">".to_owned()];
+        let found = overlaps(
+            &["orders.*".to_owned()],
+            [("A", &a[..]), ("B", &b[..]), ("C", &c[..]), ("D", &d[..])],
+        );
+        let streams: Vec<&str> = found.iter().map(|o| o.stream.as_str()).collect();
+        assert_eq!(streams, ["A", "B", "D"]);
+        assert_eq!(
+            found[1].to_string(),
+            "subject 'orders.*' overlaps subject 'orders.eu' of stream 'B'"
+        );
     }
 }

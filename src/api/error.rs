@@ -1,15 +1,32 @@
 //! The error table of the API contract: every `error_code` the service can answer with, its
-//! meaning and its default HTTP status. Nothing else in the crate spells a code.
+//! meaning and its HTTP status — and the one place that decides what a NATS failure means in
+//! HTTP. Nothing else in the crate spells a code or picks an error status.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use strum::{IntoStaticStr, VariantArray};
 
-use crate::envelope::Envelope;
+use super::envelope::Envelope;
+use crate::nats::NatsError;
 
 /// The spec's error codes, exactly as its table lists them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    IntoStaticStr,
+    VariantArray,
+    strum::Display,
+)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorCode {
     NatsConnectionError,
     NatsServerError,
@@ -25,34 +42,10 @@ pub enum ErrorCode {
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 11] = [
-        ErrorCode::NatsConnectionError,
-        ErrorCode::NatsServerError,
-        ErrorCode::StreamNotFound,
-        ErrorCode::StreamCreationError,
-        ErrorCode::MessagePublishError,
-        ErrorCode::InvalidStreamData,
-        ErrorCode::InvalidMessageData,
-        ErrorCode::JetstreamError,
-        ErrorCode::InvalidParameters,
-        ErrorCode::ServiceUnavailable,
-        ErrorCode::InternalError,
-    ];
+    pub const ALL: &'static [ErrorCode] = ErrorCode::VARIANTS;
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::NatsConnectionError => "NATS_CONNECTION_ERROR",
-            ErrorCode::NatsServerError => "NATS_SERVER_ERROR",
-            ErrorCode::StreamNotFound => "STREAM_NOT_FOUND",
-            ErrorCode::StreamCreationError => "STREAM_CREATION_ERROR",
-            ErrorCode::MessagePublishError => "MESSAGE_PUBLISH_ERROR",
-            ErrorCode::InvalidStreamData => "INVALID_STREAM_DATA",
-            ErrorCode::InvalidMessageData => "INVALID_MESSAGE_DATA",
-            ErrorCode::JetstreamError => "JETSTREAM_ERROR",
-            ErrorCode::InvalidParameters => "INVALID_PARAMETERS",
-            ErrorCode::ServiceUnavailable => "SERVICE_UNAVAILABLE",
-            ErrorCode::InternalError => "INTERNAL_ERROR",
-        }
+        self.into()
     }
 
     pub fn description(self) -> &'static str {
@@ -91,12 +84,6 @@ impl ErrorCode {
     }
 }
 
-impl std::fmt::Display for ErrorCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// An error as the API answers it: a code from the table, the HTTP status and a message written
 /// for the caller. Internal detail is logged where the error is made, not put here.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -129,18 +116,39 @@ impl ApiError {
         Self::new(ErrorCode::InvalidMessageData, message)
     }
 
-    pub fn stream_not_found(name: &str) -> Self {
-        Self::new(
-            ErrorCode::StreamNotFound,
-            format!("stream '{name}' does not exist"),
-        )
+    pub fn invalid_parameters(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::InvalidParameters, message)
     }
+}
 
-    pub fn nats_down() -> Self {
-        Self::new(
-            ErrorCode::NatsConnectionError,
-            "not connected to NATS; the service keeps retrying in the background",
-        )
+impl From<NatsError> for ApiError {
+    fn from(err: NatsError) -> Self {
+        use ErrorCode as C;
+        use StatusCode as S;
+        let (code, status) = match &err {
+            NatsError::NotConnected | NatsError::ConnectionLost | NatsError::AckLost => {
+                (C::NatsConnectionError, S::SERVICE_UNAVAILABLE)
+            }
+            NatsError::JetStreamUnavailable
+            | NatsError::TimedOut(_)
+            | NatsError::NoStreamLeader { .. } => (C::JetstreamError, S::SERVICE_UNAVAILABLE),
+            NatsError::StreamNotFound(_)
+            | NatsError::MessageNotFound { .. }
+            | NatsError::NoStreamForSubject(_) => (C::StreamNotFound, S::NOT_FOUND),
+            NatsError::StreamExists(_) | NatsError::SubjectsTaken(_) => {
+                (C::StreamCreationError, S::CONFLICT)
+            }
+            NatsError::InvalidStream(_) => (C::InvalidStreamData, S::BAD_REQUEST),
+            NatsError::InvalidMessage(_) => (C::InvalidMessageData, S::BAD_REQUEST),
+            NatsError::CreateRefused(_) => (C::StreamCreationError, S::INTERNAL_SERVER_ERROR),
+            NatsError::Refused(_) | NatsError::NotConfirmed(_) => {
+                (C::JetstreamError, S::INTERNAL_SERVER_ERROR)
+            }
+            NatsError::AckTimedOut(_) => (C::MessagePublishError, S::SERVICE_UNAVAILABLE),
+            NatsError::PublishFailed { .. } => (C::MessagePublishError, S::INTERNAL_SERVER_ERROR),
+            NatsError::Protocol(_) => (C::NatsServerError, S::INTERNAL_SERVER_ERROR),
+        };
+        ApiError::new(code, err.to_string()).with_status(status)
     }
 }
 
@@ -163,7 +171,10 @@ mod tests {
         for code in ErrorCode::ALL {
             let json = serde_json::to_value(code).unwrap();
             assert_eq!(json, serde_json::Value::String(code.as_str().to_owned()));
+            assert_eq!(code.to_string(), code.as_str());
         }
+        assert_eq!(ErrorCode::JetstreamError.as_str(), "JETSTREAM_ERROR");
+        assert_eq!(ErrorCode::ALL.len(), 11);
     }
 
     #[test]
@@ -173,5 +184,37 @@ mod tests {
         assert_eq!(ErrorCode::StreamCreationError.default_status(), 409);
         assert_eq!(ErrorCode::InternalError.default_status(), 500);
         assert_eq!(ErrorCode::NatsConnectionError.default_status(), 503);
+    }
+
+    #[test]
+    fn nats_failures_map_to_the_table() {
+        let cases = [
+            (NatsError::NotConnected, 503, ErrorCode::NatsConnectionError),
+            (
+                NatsError::StreamNotFound("a".into()),
+                404,
+                ErrorCode::StreamNotFound,
+            ),
+            (
+                NatsError::StreamExists("a".into()),
+                409,
+                ErrorCode::StreamCreationError,
+            ),
+            (
+                NatsError::InvalidMessage("x".into()),
+                400,
+                ErrorCode::InvalidMessageData,
+            ),
+            (
+                NatsError::AckTimedOut(std::time::Duration::from_secs(1)),
+                503,
+                ErrorCode::MessagePublishError,
+            ),
+        ];
+        for (err, status, code) in cases {
+            let api = ApiError::from(err.clone());
+            assert_eq!((api.status.as_u16(), api.code), (status, code), "{err}");
+            assert_eq!(api.message, err.to_string());
+        }
     }
 }

@@ -1,0 +1,104 @@
+//! `POST /api/v1/broker/publish`: the request body, how it becomes a [`Publish`], and the answer
+//! given once JetStream has stored the message.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+
+use axum::extract::State;
+use axum::response::Response;
+use bytes::Bytes;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::error::ApiError;
+use super::extract::JsonBody;
+use super::{AppState, ok};
+use crate::nats::Publish;
+
+/// The body of `POST /api/v1/broker/publish`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishBody {
+    pub subject: String,
+    #[serde(default)]
+    pub message: Option<Value>,
+    #[serde(default)]
+    pub headers: Option<BTreeMap<String, String>>,
+    #[serde(default)]
+    pub msg_id: Option<String>,
+}
+
+impl PublishBody {
+    /// The bytes to send: a string as its UTF-8, any other JSON value as its JSON text.
+    fn payload(&self) -> Result<Bytes, ApiError> {
+        match &self.message {
+            None | Some(Value::Null) => Err(ApiError::invalid_message(
+                "message is required (a string is sent as text, any other JSON value as JSON)",
+            )),
+            Some(Value::String(text)) => Ok(Bytes::from(text.clone().into_bytes())),
+            Some(other) => Ok(Bytes::from(other.to_string().into_bytes())),
+        }
+    }
+}
+
+impl TryFrom<&PublishBody> for Publish {
+    type Error = ApiError;
+
+    fn try_from(body: &PublishBody) -> Result<Publish, ApiError> {
+        let mut message = Publish::new(body.subject.clone(), body.payload()?)?;
+        for (name, value) in body.headers.iter().flatten() {
+            message = message.header(name, value)?;
+        }
+        if let Some(id) = &body.msg_id {
+            message = message.msg_id(id)?;
+        }
+        Ok(message)
+    }
+}
+
+/// Answers only after JetStream has stored the message.
+pub async fn publish(
+    State(state): State<AppState>,
+    JsonBody(body): JsonBody<PublishBody>,
+) -> Result<Response, ApiError> {
+    let published = state.nats.publish(Publish::try_from(&body)?).await?;
+    if !published.duplicate {
+        state.counters.published.fetch_add(1, Ordering::Relaxed);
+    }
+    Ok(ok(
+        "Message published successfully",
+        json!({
+            "subject": body.subject,
+            "stream": published.stream,
+            "seq": published.seq,
+            "duplicate": published.duplicate,
+        }),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body(json: Value) -> PublishBody {
+        serde_json::from_value(json).unwrap()
+    }
+
+    #[test]
+    fn strings_are_sent_raw_and_values_as_json() {
+        let text = body(json!({"subject": "a", "message": "Hello"}));
+        assert_eq!(text.payload().unwrap(), Bytes::from_static(b"Hello"));
+        let object = body(json!({"subject": "a", "message": {"x": 1}}));
+        assert_eq!(object.payload().unwrap(), Bytes::from_static(b"{\"x\":1}"));
+        let null = body(json!({"subject": "a", "message": null}));
+        assert!(null.payload().is_err());
+    }
+
+    #[test]
+    fn a_bad_header_is_invalid_message_data() {
+        let bad = body(json!({"subject": "a", "message": "x", "headers": {"a b": "1"}}));
+        let err = Publish::try_from(&bad).unwrap_err();
+        assert_eq!(err.code, super::super::ErrorCode::InvalidMessageData);
+        assert_eq!(err.status, 400);
+    }
+}

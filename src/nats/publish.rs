@@ -1,0 +1,245 @@
+//! Publishing through JetStream: a checked message ([`Publish`]) sent and answered only after the
+//! stream has stored it.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_nats::header::{HeaderMap, HeaderName, HeaderValue};
+use async_nats::jetstream::context::PublishErrorKind;
+use async_nats::jetstream::message::PublishMessage;
+use bytes::Bytes;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{Nats, NatsError};
+use crate::model::rules;
+use crate::model::stream::Published;
+
+/// A message ready to publish: a concrete subject, the payload bytes as they are, and headers
+/// (the message id among them) that NATS can carry. Every check happens while it is built.
+#[derive(Debug, Clone)]
+pub struct Publish {
+    subject: String,
+    payload: Bytes,
+    headers: HeaderMap,
+}
+
+impl Publish {
+    pub fn new(subject: impl Into<String>, payload: impl Into<Bytes>) -> Result<Self, NatsError> {
+        let subject = subject.into();
+        rules::publish_subject(&subject)
+            .map_err(|p| NatsError::InvalidMessage(format!("subject: {p}")))?;
+        Ok(Publish {
+            subject,
+            payload: payload.into(),
+            headers: HeaderMap::new(),
+        })
+    }
+
+    /// Adds a header; a name may repeat.
+    pub fn header(mut self, name: &str, value: &str) -> Result<Self, NatsError> {
+        let bad_name = || {
+            NatsError::InvalidMessage(format!(
+                "headers: '{}' is not a valid header name (printable ASCII, no ':' or spaces)",
+                name.escape_debug()
+            ))
+        };
+        if name.chars().any(char::is_whitespace) {
+            return Err(bad_name());
+        }
+        let header = HeaderName::from_str(name).map_err(|_| bad_name())?;
+        let value = HeaderValue::from_str(value).map_err(|_| {
+            NatsError::InvalidMessage(format!(
+                "headers.{name}: value must not contain line breaks"
+            ))
+        })?;
+        self.headers.append(header, value);
+        Ok(self)
+    }
+
+    /// The `Nats-Msg-Id` JetStream deduplicates on within the stream's duplicate window.
+    pub fn msg_id(mut self, id: &str) -> Result<Self, NatsError> {
+        if id.is_empty() {
+            return Err(NatsError::InvalidMessage("msg_id must not be empty".into()));
+        }
+        let value = HeaderValue::from_str(id)
+            .map_err(|_| NatsError::InvalidMessage("msg_id must not contain line breaks".into()))?;
+        self.headers
+            .insert(async_nats::header::NATS_MESSAGE_ID, value);
+        Ok(self)
+    }
+
+    pub fn subject(&self) -> &str {
+        &self.subject
+    }
+
+    /// Bytes on the wire that count against the server's `max_payload`: payload and headers.
+    fn size(&self) -> usize {
+        let headers: usize = self
+            .headers
+            .iter()
+            .map(|(name, values)| {
+                values
+                    .iter()
+                    .map(|v| AsRef::<str>::as_ref(name).len() + v.as_str().len() + 4)
+                    .sum::<usize>()
+            })
+            .sum();
+        let block = if self.headers.is_empty() { 0 } else { 12 };
+        self.payload.len() + headers + block
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct StreamNames {
+    #[serde(default)]
+    streams: Option<Vec<String>>,
+}
+
+/// Pause between attempts while a capturing stream has no leader.
+const LEADER_RETRY: Duration = Duration::from_millis(100);
+
+impl Nats {
+    /// Publishes and waits for JetStream's acknowledgement; a success means the message is stored.
+    pub async fn publish(&self, message: Publish) -> Result<Published, NatsError> {
+        self.require_connected()?;
+        let limit = self.client().max_payload();
+        let size = message.size();
+        if limit > 0 && size > limit {
+            return Err(NatsError::InvalidMessage(format!(
+                "message is {size} bytes with headers; the server's max_payload is {limit} bytes"
+            )));
+        }
+        let Publish {
+            subject,
+            payload,
+            headers,
+        } = message;
+        let mut outgoing = PublishMessage::build().payload(payload);
+        if !headers.is_empty() {
+            outgoing = outgoing.headers(headers);
+        }
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        let mut capturing: Option<Option<String>> = None;
+        let ack = loop {
+            let attempt = outgoing.clone();
+            let send = async {
+                self.jetstream
+                    .send_publish(subject.clone(), attempt)
+                    .await?
+                    .await
+            };
+            let lost = self.connection_lost();
+            let outcome = tokio::select! {
+                outcome = tokio::time::timeout_at(deadline, send) => outcome,
+                _ = lost => return Err(NatsError::AckLost),
+            };
+            let err = match outcome {
+                Ok(Ok(ack)) => break ack,
+                Ok(Err(err)) => err,
+                Err(_) => return Err(self.publish_error(PublishErrorKind::TimedOut, "", &subject)),
+            };
+            // The stream's own max_msg_size refuses the message: the caller's data is at fault,
+            // as with the server's max_payload above.
+            if let Some(refusal) = std::error::Error::source(&err)
+                .and_then(|source| source.downcast_ref::<async_nats::jetstream::Error>())
+                && refusal.error_code()
+                    == async_nats::jetstream::ErrorCode::STREAM_MESSAGE_EXCEEDS_MAXIMUM
+            {
+                return Err(NatsError::InvalidMessage(format!(
+                    "message is {size} bytes with headers; that is more than the max_msg_size \
+                     of the stream capturing '{subject}'"
+                )));
+            }
+            if err.kind() != PublishErrorKind::StreamNotFound {
+                return Err(self.publish_error(err.kind(), &err.to_string(), &subject));
+            }
+            // No responders: nothing received the message, so it is safe to send again. Either
+            // no stream captures the subject, or the one that does is between leaders (a
+            // cluster node just went away) — then retry until the deadline.
+            if capturing.is_none() {
+                capturing = Some(self.stream_capturing(&subject).await?);
+            }
+            let Some(Some(stream)) = &capturing else {
+                return Err(self.publish_error(err.kind(), &err.to_string(), &subject));
+            };
+            if tokio::time::Instant::now() + LEADER_RETRY >= deadline {
+                return Err(NatsError::NoStreamLeader {
+                    stream: stream.clone(),
+                    subject,
+                    waited: self.timeout,
+                });
+            }
+            tokio::time::sleep(LEADER_RETRY).await;
+        };
+        Ok(Published {
+            stream: ack.stream,
+            seq: ack.sequence,
+            duplicate: ack.duplicate,
+        })
+    }
+
+    /// The stream whose subjects capture `subject`, if any.
+    async fn stream_capturing(&self, subject: &str) -> Result<Option<String>, NatsError> {
+        let names: StreamNames = self
+            .js_request("STREAM.NAMES", Some(&json!({ "subject": subject })))
+            .await?;
+        Ok(names.streams.unwrap_or_default().into_iter().next())
+    }
+
+    fn publish_error(&self, kind: PublishErrorKind, reason: &str, subject: &str) -> NatsError {
+        if !self.is_connected() {
+            return NatsError::NotConnected;
+        }
+        match kind {
+            PublishErrorKind::StreamNotFound => NatsError::NoStreamForSubject(subject.to_owned()),
+            PublishErrorKind::MaxPayloadExceeded => {
+                NatsError::InvalidMessage(format!("message too large: {reason}"))
+            }
+            PublishErrorKind::TimedOut => NatsError::AckTimedOut(self.timeout),
+            PublishErrorKind::BrokenPipe => NatsError::NotConnected,
+            _ => {
+                tracing::warn!(subject, error = %reason, "publish failed");
+                NatsError::PublishFailed {
+                    subject: subject.to_owned(),
+                    reason: reason.to_owned(),
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn building_checks_subject_headers_and_id() {
+        assert!(Publish::new("orders.new", "x").is_ok());
+        for bad in ["orders.*", "", "a b"] {
+            let err = Publish::new(bad, "x").unwrap_err();
+            assert!(
+                matches!(err, NatsError::InvalidMessage(_)),
+                "{bad:?}: {err}"
+            );
+        }
+        let ok = Publish::new("a", "x").unwrap();
+        assert!(ok.clone().header("bad name", "v").is_err());
+        assert!(ok.clone().header("A", "line\nbreak").is_err());
+        assert!(ok.clone().msg_id("").is_err());
+        let built = ok.header("A", "1").unwrap().msg_id("m-1").unwrap();
+        assert_eq!(built.subject(), "a");
+        assert_eq!(
+            built.headers.get("Nats-Msg-Id").map(|v| v.as_str()),
+            Some("m-1")
+        );
+    }
+
+    #[test]
+    fn size_counts_headers() {
+        let bare = Publish::new("a", "12345").unwrap();
+        assert_eq!(bare.size(), 5);
+        let with = bare.header("AB", "cd").unwrap();
+        assert_eq!(with.size(), 5 + 2 + 2 + 4 + 12);
+    }
+}
