@@ -9,6 +9,7 @@ pub mod logging;
 pub mod monitor;
 pub mod nats;
 pub mod serve;
+pub mod status;
 pub mod supervisor;
 pub mod timestamp;
 

@@ -1,11 +1,14 @@
-//! The nats-server HTTP monitoring endpoints (`/varz`, `/jsz`, `/routez`, `/healthz`), read with
-//! reqwest into typed snapshots. Each call fails on its own with a message saying which endpoint
-//! and why, so a dead monitoring port costs one section, not the whole status.
+//! The nats-server HTTP monitoring endpoints (`/varz`, `/jsz`, `/routez`, `/healthz`, `/connz`),
+//! read with reqwest into the server's own shapes; `status` turns them into the broker status.
+//! Each call fails on its own with a message saying which endpoint and why, so a dead monitoring
+//! port costs one section, not the whole status.
 
 use std::time::Duration;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+
+pub use crate::model::status::Route;
 
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum MonitorError {
@@ -109,24 +112,13 @@ pub struct Routez {
     pub routes: Vec<Route>,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Route {
-    pub rid: u64,
-    pub remote_id: String,
-    pub remote_name: String,
-    pub ip: String,
-    pub port: u64,
-    pub rtt: String,
-    pub in_msgs: u64,
-    pub out_msgs: u64,
-    pub pending_size: u64,
-}
-
+/// One server's monitoring endpoints. Cheap to clone; clones and [`Monitor::sharing`] monitors
+/// use one HTTP client and its connection pool.
 #[derive(Clone)]
 pub struct Monitor {
     http: reqwest::Client,
     base: String,
+    timeout: Duration,
 }
 
 impl Monitor {
@@ -140,6 +132,17 @@ impl Monitor {
         Monitor {
             http,
             base: base.trim_end_matches('/').to_owned(),
+            timeout,
+        }
+    }
+
+    /// A monitor of another server through the same HTTP client (and its connection pool), each
+    /// request bounded by `timeout`.
+    pub fn sharing(&self, base: &str, timeout: Duration) -> Monitor {
+        Monitor {
+            http: self.http.clone(),
+            base: base.trim_end_matches('/').to_owned(),
+            timeout,
         }
     }
 
@@ -150,6 +153,7 @@ impl Monitor {
     async fn send(&self, url: &str) -> Result<reqwest::Response, MonitorError> {
         self.http
             .get(url)
+            .timeout(self.timeout)
             .send()
             .await
             .map_err(|e| MonitorError::Unreachable {
@@ -202,69 +206,6 @@ fn describe(err: &reqwest::Error) -> String {
         source = next;
     }
     source.to_string()
-}
-
-/// One server's health as seen from its monitoring port: up or down, its routes, and the
-/// JetStream meta leader it knows.
-#[derive(Debug, Clone, Serialize)]
-pub struct NodeProbe {
-    pub monitor_url: String,
-    pub up: bool,
-    pub server_name: Option<String>,
-    /// Route connections (newer servers pool several per peer).
-    pub routes: Option<u64>,
-    /// The distinct servers this one has routes to.
-    pub peers: Option<Vec<String>>,
-    pub meta_leader: Option<String>,
-    /// On the meta leader: how far behind each other node is.
-    pub meta_replicas: Vec<MetaReplica>,
-    pub error: Option<String>,
-}
-
-/// Probes a server's monitoring port: `/healthz`, then `/varz` and `/jsz` for routes and leader.
-pub async fn probe_node(base: &str, timeout: Duration) -> NodeProbe {
-    let monitor = Monitor::new(base, timeout);
-    let (health, varz, jsz, routez) = tokio::join!(
-        monitor.healthz(),
-        monitor.varz(),
-        monitor.jsz(),
-        monitor.routez()
-    );
-    NodeProbe {
-        monitor_url: monitor.base().to_owned(),
-        up: matches!(health, Ok(true)),
-        server_name: varz.as_ref().ok().map(|v| v.server_name.clone()),
-        routes: varz.as_ref().ok().map(|v| v.routes),
-        peers: routez.ok().map(|r| {
-            let mut peers: Vec<String> = r
-                .routes
-                .into_iter()
-                .map(|route| {
-                    if route.remote_name.is_empty() {
-                        route.remote_id
-                    } else {
-                        route.remote_name
-                    }
-                })
-                .collect();
-            peers.sort();
-            peers.dedup();
-            peers
-        }),
-        meta_leader: jsz
-            .as_ref()
-            .ok()
-            .and_then(|j| j.meta_cluster.as_ref())
-            .map(|m| m.leader.clone())
-            .filter(|l| !l.is_empty()),
-        meta_replicas: jsz
-            .as_ref()
-            .ok()
-            .and_then(|j| j.meta_cluster.as_ref())
-            .map(|m| m.replicas.clone())
-            .unwrap_or_default(),
-        error: health.err().map(|e| e.to_string()),
-    }
 }
 
 /// `/connz`: the busiest client connections.

@@ -8,8 +8,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{free_port, http_status, nats_server_binary};
-use message_broker::console::samplers::sys_rows;
 use message_broker::nats::system::ping_all;
+use message_broker::status::sys_nodes;
 
 struct Node {
     child: Child,
@@ -122,7 +122,7 @@ async fn every_node_answers_through_one_system_connection() {
     let mut seen = BTreeSet::new();
     let deadline = Instant::now() + Duration::from_secs(20);
     let rows = loop {
-        let rows = sys_rows(&system, Duration::from_millis(500), &mut seen)
+        let rows = sys_nodes(&system, Duration::from_millis(500), &mut seen)
             .await
             .unwrap();
         if rows
@@ -147,7 +147,7 @@ async fn every_node_answers_through_one_system_connection() {
     drop(nodes.remove(2));
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let rows = sys_rows(&system, Duration::from_millis(500), &mut seen)
+        let rows = sys_nodes(&system, Duration::from_millis(500), &mut seen)
             .await
             .unwrap();
         if let Some(n2) = rows.iter().find(|r| r.name == "n2")

@@ -31,6 +31,7 @@ pub use error::{ApiError, ErrorCode};
 use crate::config::Settings;
 use crate::monitor::Monitor;
 use crate::nats::Nats;
+use crate::status::NodeSource;
 use crate::supervisor::SupervisorHandle;
 use envelope::Envelope;
 
@@ -58,6 +59,8 @@ pub struct Shared {
     pub api_stats: ApiStats,
     pub started: Instant,
     pub supervisor: Option<SupervisorHandle>,
+    /// The supervised nodes, probed on their own monitoring ports; `None` when not supervising.
+    pub nodes: Option<NodeSource>,
 }
 
 pub type AppState = Arc<Shared>;
@@ -74,6 +77,10 @@ impl Shared {
         supervisor: Option<SupervisorHandle>,
     ) -> AppState {
         let monitor = Monitor::new(&settings.monitor_url, settings.nats_timeout);
+        let probe_timeout = settings.nats_timeout.min(std::time::Duration::from_secs(2));
+        let nodes = supervisor
+            .clone()
+            .map(|s| NodeSource::choose(None, Some(s), &monitor, probe_timeout));
         Arc::new(Shared {
             settings,
             nats,
@@ -82,6 +89,7 @@ impl Shared {
             api_stats: ApiStats::default(),
             started: Instant::now(),
             supervisor,
+            nodes,
         })
     }
 }

@@ -1,13 +1,13 @@
 //! Request statistics for `/api/v1/broker/status`: counts by HTTP status and by error code, and
 //! latency percentiles from a fixed log-scale histogram (constant memory, lock-free).
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use serde::Serialize;
-use serde_json::{Map, Value};
-
 use super::error::ErrorCode;
+pub use crate::model::status::ApiStatsSnapshot;
+use crate::model::status::Latency;
 
 /// Buckets are quarter powers of two of microseconds: bucket `i` holds latencies up to
 /// 2^(i/4) µs, so a reported percentile is within ~19 % of the truth, up to ~70 minutes.
@@ -18,21 +18,6 @@ pub struct ApiStats {
     by_class: [AtomicU64; 6],
     by_code: [AtomicU64; ErrorCode::ALL.len()],
     latency: [AtomicU64; BUCKETS],
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ApiStatsSnapshot {
-    pub requests: u64,
-    pub responses_by_class: Map<String, Value>,
-    pub errors_by_code: Map<String, Value>,
-    pub errors: u64,
-    pub latency_ms: LatencySnapshot,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct LatencySnapshot {
-    pub p50: Option<f64>,
-    pub p99: Option<f64>,
 }
 
 fn bucket_of(latency: Duration) -> usize {
@@ -90,17 +75,17 @@ impl ApiStats {
             .map(|c| c.load(Ordering::Relaxed))
             .collect();
         let total: u64 = counts.iter().sum();
-        let mut by_class = Map::new();
+        let mut by_class = BTreeMap::new();
         for (class, count) in self.by_class.iter().enumerate().skip(1) {
-            by_class.insert(format!("{class}xx"), count.load(Ordering::Relaxed).into());
+            by_class.insert(format!("{class}xx"), count.load(Ordering::Relaxed));
         }
-        let mut by_code = Map::new();
+        let mut by_code = BTreeMap::new();
         let mut errors = 0;
         for (code, count) in ErrorCode::ALL.iter().zip(&self.by_code) {
             let count = count.load(Ordering::Relaxed);
             errors += count;
             if count > 0 {
-                by_code.insert(code.as_str().to_owned(), count.into());
+                by_code.insert(code.as_str().to_owned(), count);
             }
         }
         ApiStatsSnapshot {
@@ -108,7 +93,7 @@ impl ApiStats {
             responses_by_class: by_class,
             errors_by_code: by_code,
             errors,
-            latency_ms: LatencySnapshot {
+            latency_ms: Latency {
                 p50: Self::percentile(&counts, total, 0.50),
                 p99: Self::percentile(&counts, total, 0.99),
             },

@@ -5,12 +5,13 @@ use std::time::Instant;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::error::{ApiError, ErrorCode};
 use super::{AppState, ok};
-use crate::monitor::{MonitorError, NodeProbe, probe_node};
+use crate::model::status::{ClusterNode, Section};
 use crate::nats::LinkState;
+use crate::status;
 
 fn uptime(state: &AppState) -> f64 {
     (state.started.elapsed().as_secs_f64() * 100.0).round() / 100.0
@@ -97,134 +98,27 @@ fn server_status(state: &AppState, connected: bool) -> String {
 }
 
 /// Every supervised node's health from its own monitoring port.
-async fn node_probes(state: &AppState) -> Option<Vec<NodeProbe>> {
-    let supervisor = state.supervisor.as_ref()?;
-    let timeout = state
-        .settings
-        .nats_timeout
-        .min(std::time::Duration::from_secs(2));
-    let probes = supervisor
-        .plans()
-        .into_iter()
-        .map(|plan| async move { probe_node(&plan.monitor_url(), timeout).await });
-    Some(futures::future::join_all(probes).await)
-}
-
-fn unavailable(err: &MonitorError) -> Value {
-    json!({ "available": false, "error": err.to_string() })
+async fn supervised_nodes(state: &AppState) -> Option<Vec<ClusterNode>> {
+    let source = state.nodes.as_ref()?;
+    source.nodes(&mut Default::default()).await.ok()
 }
 
 /// `GET /api/v1/broker/status`: client, server, JetStream, cluster and API detail. Sources that
 /// cannot be reached say so in their own section; the endpoint still answers 200.
 pub async fn broker_status(State(state): State<AppState>) -> Response {
-    let nats = &state.nats;
     let monitor = &state.monitor;
-    let (rtt, varz, jsz, routez, account, nodes) = tokio::join!(
-        nats.rtt(),
+    let (client, varz, jsz, routez, nodes) = tokio::join!(
+        state.nats.client_status(),
         monitor.varz(),
         monitor.jsz(),
         monitor.routez(),
-        async {
-            if nats.is_connected() {
-                Some(nats.account_info().await)
-            } else {
-                None
-            }
-        },
-        node_probes(&state),
+        supervised_nodes(&state),
     );
-    let connection = nats.connection();
-    let info = nats.server_info();
-    let client = json!({
-        "url": connection.url,
-        "state": connection.state,
-        "since": connection.since,
-        "seconds_in_state": connection.seconds_in_state,
-        "rtt_ms": rtt.map(millis),
-        "connects": connection.connects,
-        "reconnects": connection.reconnects,
-        "disconnects": connection.disconnects,
-        "failed_attempts": connection.failed_attempts,
-        "connection_errors": connection.connection_errors,
-        "slow_consumers": connection.slow_consumers,
-        "last_error": connection.last_error,
-        "server_id": info.as_ref().map(|i| i.server_id.clone()),
-        "server_name": info.as_ref().map(|i| i.server_name.clone()),
-        "server_version": info.as_ref().map(|i| i.version.clone()),
-        "max_payload": info.as_ref().map(|i| i.max_payload),
-    });
-    let server = match &varz {
-        Ok(v) => json!({
-            "available": true,
-            "source": format!("{}/varz", monitor.base()),
-            "id": v.server_id,
-            "name": v.server_name,
-            "version": v.version,
-            "uptime": v.uptime,
-            "start": v.start,
-            "cpu": v.cpu,
-            "mem": v.mem,
-            "connections": v.connections,
-            "total_connections": v.total_connections,
-            "subscriptions": v.subscriptions,
-            "in_msgs": v.in_msgs,
-            "out_msgs": v.out_msgs,
-            "in_bytes": v.in_bytes,
-            "out_bytes": v.out_bytes,
-            "slow_consumers": v.slow_consumers,
-        }),
-        Err(err) => unavailable(err),
-    };
-    let jetstream = match (&jsz, &account) {
-        (Ok(j), _) => json!({
-            "available": true,
-            "source": format!("{}/jsz", monitor.base()),
-            "streams": j.streams,
-            "consumers": j.consumers,
-            "messages": j.messages,
-            "bytes": j.bytes,
-            "memory": j.memory,
-            "storage": j.storage,
-            "max_memory": j.config.max_memory,
-            "max_storage": j.config.max_storage,
-            "api_total": j.api.total,
-            "api_errors": j.api.errors,
-            "api_inflight": j.api.inflight,
-        }),
-        // No monitoring port: the account view over NATS still has usage and limits.
-        (Err(monitor_err), Some(Ok(a))) => json!({
-            "available": true,
-            "source": "$JS.API.INFO",
-            "monitoring_error": monitor_err.to_string(),
-            "streams": a.streams,
-            "consumers": a.consumers,
-            "memory": a.memory,
-            "storage": a.storage,
-            "max_memory": a.limits.max_memory,
-            "max_storage": a.limits.max_storage,
-            "api_total": a.api.total,
-            "api_errors": a.api.errors,
-        }),
-        (Err(monitor_err), Some(Err(js_err))) => json!({
-            "available": false,
-            "error": format!("{monitor_err}; {js_err}"),
-        }),
-        (Err(monitor_err), None) => json!({
-            "available": false,
-            "error": format!("{monitor_err}; NATS not connected"),
-        }),
-    };
-    let cluster = match (&varz, &routez) {
-        (Ok(v), Ok(r)) => json!({
-            "available": true,
-            "name": if v.cluster.name.is_empty() { None } else { Some(v.cluster.name.clone()) },
-            "num_routes": r.num_routes,
-            "routes": r.routes,
-            "meta_leader": jsz.as_ref().ok().and_then(|j| j.meta_cluster.as_ref()).map(|m| m.leader.clone()),
-            "meta_cluster_size": jsz.as_ref().ok().and_then(|j| j.meta_cluster.as_ref()).map(|m| m.cluster_size),
-        }),
-        (Err(err), _) | (_, Err(err)) => unavailable(err),
-    };
+    let cluster: Section<_> = status::cluster(&varz, routez, &jsz).into();
+    let (server, jetstream) = tokio::join!(
+        async { Section::from(status::server(varz, monitor)) },
+        async { Section::from(status::jetstream(jsz, monitor, &state.nats).await) },
+    );
     ok(
         "Broker status retrieved successfully",
         json!({
@@ -280,7 +174,7 @@ pub async fn broker_health(State(state): State<AppState>) -> Result<Response, Ap
     let (rtt, health, nodes) = tokio::join!(
         state.nats.rtt(),
         state.monitor.healthz(),
-        node_probes(&state)
+        supervised_nodes(&state)
     );
     let monitoring = match health {
         Ok(healthy) => json!({ "ok": healthy, "url": state.monitor.base() }),

@@ -20,7 +20,8 @@ use message_broker_ui::model::{Effect, EventLevel, Stamped};
 use message_broker_ui::state::{App, SessionInfo};
 use message_broker_ui::theme::Theme;
 use message_broker_ui::view;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::cli::ConsoleArgs;
@@ -74,11 +75,14 @@ pub async fn run(settings: Settings, args: ConsoleArgs) -> anyhow::Result<()> {
         None => None,
     };
     let (tx, mut rx) = mpsc::channel::<Stamped>(256);
-    let (refresh_tx, refresh_rx) = mpsc::channel::<()>(1);
+    let (refresh_tx, refresh_rx) = watch::channel(0u64);
+    let mut sampler_tasks = JoinSet::new();
     samplers::spawn(
         samplers::Sources {
             nats: nats.clone(),
-            monitor: Monitor::new(&settings.monitor_url, refresh.max(Duration::from_secs(1))),
+            // Each source waits on its own: a monitoring port that hangs dims its panes (late
+            // after a few intervals) and fails after the NATS timeout, holding up nothing else.
+            monitor: Monitor::new(&settings.monitor_url, settings.nats_timeout),
             supervisor: supervisor.as_ref().map(|s| s.handle()),
             api: args.api.clone(),
             system,
@@ -87,6 +91,7 @@ pub async fn run(settings: Settings, args: ConsoleArgs) -> anyhow::Result<()> {
         tx.clone(),
         refresh_rx,
         cancel.clone(),
+        &mut sampler_tasks,
     );
 
     let session = SessionInfo {
@@ -119,6 +124,8 @@ pub async fn run(settings: Settings, args: ConsoleArgs) -> anyhow::Result<()> {
     let outcome = ui_loop(&mut app, &keymap, &themes, &nats, tx, &mut rx, refresh_tx).await;
 
     cancel.cancel();
+    // Samplers leave at their next await once cancelled; none holds anything worth waiting for.
+    sampler_tasks.shutdown().await;
     if let Some(supervisor) = supervisor.as_mut() {
         supervisor.shutdown().await;
     }
@@ -132,7 +139,7 @@ async fn ui_loop(
     nats: &Nats,
     tx: mpsc::Sender<Stamped>,
     rx: &mut mpsc::Receiver<Stamped>,
-    refresh_tx: mpsc::Sender<()>,
+    refresh_tx: watch::Sender<u64>,
 ) -> anyhow::Result<()> {
     let mut terminal = ratatui::try_init().context("cannot set up the terminal")?;
     // ratatui's hook restores the terminal on a panic; a panic in a background task would then
@@ -166,7 +173,7 @@ async fn ui_loop(
                     for effect in effects {
                         match effect {
                             Effect::Refresh => {
-                                let _ = refresh_tx.try_send(());
+                                refresh_tx.send_modify(|n| *n = n.wrapping_add(1));
                             }
                             other => actions::spawn(nats.clone(), other, tx.clone()),
                         }

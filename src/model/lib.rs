@@ -6,4 +6,5 @@
 
 pub mod rules;
 pub mod spec;
+pub mod status;
 pub mod stream;

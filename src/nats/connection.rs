@@ -4,50 +4,11 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use serde::Serialize;
 use time::OffsetDateTime;
 use tokio::sync::watch;
 
+use crate::model::status::{ClientStatus, LinkState};
 use crate::timestamp::format_timestamp;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LinkState {
-    /// Never connected yet; the first attempts are under way.
-    Connecting,
-    Connected,
-    /// Was connected, lost the server, retrying.
-    Reconnecting,
-    /// The client gave up or was closed; nothing more will happen.
-    Disconnected,
-}
-
-impl std::fmt::Display for LinkState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            LinkState::Connecting => "connecting",
-            LinkState::Connected => "connected",
-            LinkState::Reconnecting => "reconnecting",
-            LinkState::Disconnected => "disconnected",
-        })
-    }
-}
-
-/// What the API and console show about the client connection.
-#[derive(Debug, Clone, Serialize)]
-pub struct ConnectionSnapshot {
-    pub url: String,
-    pub state: LinkState,
-    pub since: String,
-    pub seconds_in_state: f64,
-    pub connects: u64,
-    pub reconnects: u64,
-    pub disconnects: u64,
-    pub failed_attempts: u64,
-    pub connection_errors: u64,
-    pub slow_consumers: u64,
-    pub last_error: Option<String>,
-}
 
 #[derive(Debug)]
 struct Inner {
@@ -162,10 +123,12 @@ impl ConnectionTracker {
         self.disconnected_tx.subscribe()
     }
 
-    pub fn snapshot(&self) -> ConnectionSnapshot {
+    /// The connection as events report it; what the server said of itself and the round-trip
+    /// time are the caller's to add.
+    pub fn snapshot(&self) -> ClientStatus {
         self.with(|inner| {
             let now = OffsetDateTime::now_utc();
-            ConnectionSnapshot {
+            ClientStatus {
                 url: self.url.clone(),
                 state: inner.state,
                 since: format_timestamp(inner.since),
@@ -177,6 +140,11 @@ impl ConnectionTracker {
                 connection_errors: inner.disconnects + inner.failed_attempts + inner.client_errors,
                 slow_consumers: inner.slow_consumers,
                 last_error: inner.last_error.clone(),
+                rtt_ms: None,
+                server_id: None,
+                server_name: None,
+                server_version: None,
+                max_payload: None,
             }
         })
     }

@@ -18,7 +18,8 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-pub use connection::{ConnectionSnapshot, ConnectionTracker, LinkState};
+pub use crate::model::status::{ClientStatus, LinkState};
+pub use connection::ConnectionTracker;
 pub use error::NatsError;
 pub use messages::MessageSelector;
 pub use provision::provision_on_connect;
@@ -136,13 +137,28 @@ impl Nats {
         self.client.connection_state() == async_nats::connection::State::Connected
     }
 
-    pub fn connection(&self) -> ConnectionSnapshot {
-        let mut snapshot = self.tracker.snapshot();
+    /// The connection's state and counters, with what the server said of itself; no round trip.
+    pub fn connection(&self) -> ClientStatus {
+        let mut status = self.tracker.snapshot();
         // The client's own state is the truth; events may still be in flight.
         if self.is_connected() {
-            snapshot.state = LinkState::Connected;
+            status.state = LinkState::Connected;
         }
-        snapshot
+        if let Some(info) = self.server_info() {
+            status.server_id = Some(info.server_id);
+            status.server_name = Some(info.server_name);
+            status.server_version = Some(info.version);
+            status.max_payload = Some(info.max_payload);
+        }
+        status
+    }
+
+    /// [`Nats::connection`] with the round-trip time measured now.
+    pub async fn client_status(&self) -> ClientStatus {
+        let rtt = self.rtt().await;
+        let mut status = self.connection();
+        status.rtt_ms = rtt.map(|d| (d.as_secs_f64() * 1_000_000.0).round() / 1000.0);
+        status
     }
 
     pub fn tracker(&self) -> &Arc<ConnectionTracker> {

@@ -3,6 +3,9 @@
 
 use std::time::Instant;
 
+pub use message_broker_model::status::{
+    ApiStatsSnapshot, ClientStatus, ClusterNode, JetStreamStatus, Latency, LinkState, ServerStatus,
+};
 use serde::{Deserialize, Serialize};
 
 /// One update from one source, stamped with the time it was taken (rates use real elapsed time).
@@ -26,19 +29,19 @@ impl Stamped {
 #[derive(Debug, Clone)]
 pub enum Update {
     /// The NATS client's own view; always available.
-    Connection(ConnectionView),
+    Connection(ClientStatus),
     /// `/varz`.
-    Server(Result<ServerView, String>),
+    Server(Result<ServerStatus, String>),
     /// `/jsz`, or the account info over NATS.
-    JetStream(Result<JetStreamView, String>),
+    JetStream(Result<JetStreamStatus, String>),
     /// Streams with their consumers' lag.
     Streams(Result<Vec<StreamRow>, String>),
     /// `/connz`.
     Connections(Result<ConnectionsView, String>),
     /// Every node of the cluster (supervisor probes, `/routez`, or `$SYS` pings).
-    Cluster(Result<Vec<NodeRow>, String>),
+    Cluster(Result<Vec<ClusterNode>, String>),
     /// A `--serve` instance's own statistics (`--api URL`).
-    Api(Result<ApiView, String>),
+    Api(Result<ApiStatsSnapshot, String>),
     /// The supervisor, when this process runs the server.
     Supervisor(SupervisorView),
     /// Something worth listing in the recent events.
@@ -47,63 +50,6 @@ pub enum Update {
     Detail(Result<StreamDetailView, String>),
     /// The outcome of a create / delete / purge / publish.
     Done(ActionOutcome),
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ConnectionView {
-    pub url: String,
-    /// `connecting`, `connected`, `reconnecting` or `disconnected`.
-    pub state: String,
-    /// RFC 3339 time the state began.
-    pub since: String,
-    pub seconds_in_state: f64,
-    pub rtt_ms: Option<f64>,
-    pub reconnects: u64,
-    pub connection_errors: u64,
-    pub server_name: Option<String>,
-    pub server_version: Option<String>,
-}
-
-impl ConnectionView {
-    pub fn connected(&self) -> bool {
-        self.state == "connected"
-    }
-}
-
-/// Counters are totals since the server started; the console turns them into rates.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ServerView {
-    pub name: String,
-    pub id: String,
-    pub version: String,
-    pub uptime: String,
-    pub cluster: Option<String>,
-    pub cpu: f64,
-    pub mem: u64,
-    pub connections: u64,
-    pub total_connections: u64,
-    pub subscriptions: u64,
-    pub slow_consumers: u64,
-    pub routes: u64,
-    pub in_msgs: u64,
-    pub out_msgs: u64,
-    pub in_bytes: u64,
-    pub out_bytes: u64,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct JetStreamView {
-    pub streams: u64,
-    pub consumers: u64,
-    pub messages: u64,
-    pub bytes: u64,
-    pub memory: u64,
-    pub storage: u64,
-    pub max_memory: i64,
-    pub max_storage: i64,
-    pub api_total: u64,
-    pub api_errors: u64,
-    pub meta_leader: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -143,33 +89,6 @@ pub struct ConnectionsView {
     pub current: u64,
     pub total: u64,
     pub clients: Vec<ClientRow>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct NodeRow {
-    pub name: String,
-    pub up: bool,
-    pub peers: Vec<String>,
-    pub meta_leader: Option<String>,
-    pub version: Option<String>,
-    pub error: Option<String>,
-    /// Supervisor state and restarts, when supervised.
-    pub supervisor_state: Option<String>,
-    pub restarts: Option<u64>,
-    /// Entries of the JetStream meta log this node is behind the leader, and whether the leader
-    /// counts it as current (from the leader's view of its replicas).
-    pub lag: Option<u64>,
-    pub current: Option<bool>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ApiView {
-    pub requests: u64,
-    pub errors: u64,
-    /// `(error_code, count)`, most frequent first.
-    pub errors_by_code: Vec<(String, u64)>,
-    pub p50_ms: Option<f64>,
-    pub p99_ms: Option<f64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

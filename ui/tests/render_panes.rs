@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use message_broker_ui::command::{Command, Pane};
 use message_broker_ui::model::{
-    ConnectionView, ConnectionsView, ConsumerRow, MessageRow, NodeRow, StreamDetailView, Update,
+    ClientStatus, ClusterNode, ConnectionsView, ConsumerRow, LinkState, MessageRow,
+    StreamDetailView, Update,
 };
 use message_broker_ui::theme::Role;
 use ratatui::layout::Position;
@@ -216,11 +217,11 @@ fn connection_states_and_the_paused_flag() {
     app.apply(at(
         t0,
         4,
-        Update::Connection(ConnectionView {
-            state: "disconnected".into(),
+        Update::Connection(ClientStatus {
+            state: LinkState::Disconnected,
             since: "2024-05-01T12:05:00Z".into(),
             seconds_in_state: 3.0,
-            ..ConnectionView::default()
+            ..ClientStatus::default()
         }),
     ));
     let shot = render(&app, 80, 24);
@@ -379,7 +380,7 @@ fn cluster_pane_with_three_nodes() {
     assert_eq!(shot.fg_of("2 up"), role_fg(Role::Warn));
 
     // One node: no cluster pane.
-    app.apply(at(t0, 3, Update::Cluster(Ok(vec![NodeRow::default()]))));
+    app.apply(at(t0, 3, Update::Cluster(Ok(vec![ClusterNode::default()]))));
     let shot = render(&app, 160, 48);
     shot.assert_lacks(&["Cluster", "Routes"]);
 }

@@ -5,18 +5,20 @@
 pub mod forms;
 pub mod history;
 mod prompt;
+mod sourced;
 pub mod tables;
 
 use std::time::{Duration, Instant};
 
 use crate::command::{Command, Mode, Pane};
 use crate::model::{
-    ApiView, ConnectionView, ConnectionsView, Effect, EventLevel, EventRecord, JetStreamView,
-    NodeRow, ServerView, Stamped, StreamDetailView, StreamRow, SupervisorView, Update,
+    ApiStatsSnapshot, ClientStatus, ClusterNode, ConnectionsView, Effect, EventLevel, EventRecord,
+    JetStreamStatus, ServerStatus, Stamped, StreamDetailView, StreamRow, SupervisorView, Update,
 };
 use forms::Form;
 use history::{Ring, Series};
 pub use prompt::{Prompt, PromptKind};
+pub use sourced::Sourced;
 use tables::{
     ClientColumn, ClientLine, ClientRates, StreamColumn, StreamLine, StreamRates, TableState,
 };
@@ -25,46 +27,6 @@ use tables::{
 const EVENTS_KEPT: usize = 200;
 /// Rows a page-up/down moves.
 const PAGE: isize = 10;
-
-/// A section's last good value, and the reason it could not be refreshed since, if any.
-#[derive(Debug, Clone)]
-pub struct Sourced<T> {
-    pub value: Option<T>,
-    pub error: Option<String>,
-    pub updated: Option<Instant>,
-}
-
-impl<T> Default for Sourced<T> {
-    fn default() -> Self {
-        Sourced {
-            value: None,
-            error: None,
-            updated: None,
-        }
-    }
-}
-
-impl<T> Sourced<T> {
-    fn set(&mut self, result: Result<T, String>, at: Instant) {
-        match result {
-            Ok(value) => {
-                self.value = Some(value);
-                self.error = None;
-                self.updated = Some(at);
-            }
-            Err(error) => self.error = Some(error),
-        }
-    }
-
-    /// The value is old news: the last refresh failed.
-    pub fn stale(&self) -> bool {
-        self.error.is_some()
-    }
-
-    pub fn age(&self, now: Instant) -> Option<Duration> {
-        self.updated.map(|at| now.saturating_duration_since(at))
-    }
-}
 
 /// Msgs/s and bytes/s in and out, from `/varz` counter deltas.
 #[derive(Debug, Clone)]
@@ -123,13 +85,13 @@ pub struct App {
     pub focus: Pane,
     pub paused: bool,
     pub theme: usize,
-    pub connection: Option<ConnectionView>,
-    pub server: Sourced<ServerView>,
-    pub jetstream: Sourced<JetStreamView>,
+    pub connection: Option<ClientStatus>,
+    pub server: Sourced<ServerStatus>,
+    pub jetstream: Sourced<JetStreamStatus>,
     pub streams: Sourced<Vec<StreamRow>>,
     pub connections: Sourced<ConnectionsView>,
-    pub cluster: Sourced<Vec<NodeRow>>,
-    pub api: Sourced<ApiView>,
+    pub cluster: Sourced<Vec<ClusterNode>>,
+    pub api: Sourced<ApiStatsSnapshot>,
     pub supervisor: Option<SupervisorView>,
     pub throughput: Throughput,
     pub errors: ErrorRates,
@@ -225,6 +187,16 @@ impl App {
     pub fn tick(&mut self, now: Instant) {
         self.now = now;
         self.dirty = true;
+        let (limit, started) = (sourced::late_after(self.session.refresh), self.started);
+        self.server.check_late(now, started, limit);
+        self.jetstream.check_late(now, started, limit);
+        self.streams.check_late(now, started, limit);
+        self.connections.check_late(now, started, limit);
+        self.cluster.check_late(now, started, limit);
+        // Sampled only with `--api`: silence before its first answer means it is not sampled.
+        if self.api.answered() {
+            self.api.check_late(now, started, limit);
+        }
     }
 
     pub fn event(&mut self, level: EventLevel, time: String, text: impl Into<String>) {

@@ -3,7 +3,7 @@ use std::time::{Duration, Instant};
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
-use crate::model::{ActionOutcome, ServerView};
+use crate::model::{ActionOutcome, ServerStatus};
 
 fn app() -> (App, Instant) {
     let t0 = Instant::now();
@@ -52,11 +52,11 @@ fn type_text(app: &mut App, text: &str) {
 fn server_counters_become_rates() {
     let (mut app, t0) = app();
     let server = |n: u64| {
-        Update::Server(Ok(ServerView {
+        Update::Server(Ok(ServerStatus {
             in_msgs: n,
             out_msgs: n / 2,
             in_bytes: n * 100,
-            ..ServerView::default()
+            ..ServerStatus::default()
         }))
     };
     app.apply(at(t0, 0, server(1000)));
@@ -73,9 +73,9 @@ fn a_failing_source_keeps_its_last_value_and_says_why() {
     app.apply(at(
         t0,
         0,
-        Update::Server(Ok(ServerView {
+        Update::Server(Ok(ServerStatus {
             name: "n1".into(),
-            ..ServerView::default()
+            ..ServerStatus::default()
         })),
     ));
     app.apply(at(
@@ -89,7 +89,7 @@ fn a_failing_source_keeps_its_last_value_and_says_why() {
         app.server.age(t0 + Duration::from_secs(7)),
         Some(Duration::from_secs(7))
     );
-    app.apply(at(t0, 8, Update::Server(Ok(ServerView::default()))));
+    app.apply(at(t0, 8, Update::Server(Ok(ServerStatus::default()))));
     assert!(!app.server.stale());
 }
 
@@ -278,9 +278,9 @@ fn tab_skips_the_cluster_pane_for_a_single_server() {
         t0,
         0,
         Update::Cluster(Ok(vec![
-            NodeRow::default(),
-            NodeRow::default(),
-            NodeRow::default(),
+            ClusterNode::default(),
+            ClusterNode::default(),
+            ClusterNode::default(),
         ])),
     ));
     let mut seen = Vec::new();

@@ -8,7 +8,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use super::{Ctx, format};
 use crate::command::Pane;
-use crate::model::NodeRow;
+use crate::model::ClusterNode;
 use crate::theme::Role;
 
 /// The meta leader as the nodes report it, or as JetStream does.
@@ -50,7 +50,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
     frame.render_widget(block, area);
     let inner = ctx.note_on_top(frame, inner, &app.cluster);
     let Some(nodes) = &app.cluster.value else {
-        if app.cluster.error.is_none() {
+        if !app.cluster.stale() {
             frame.render_widget(Paragraph::new(ctx.waiting()), inner);
         }
         return;
@@ -137,7 +137,7 @@ const ROUTES: usize = 3;
 const SUPERVISOR: usize = 5;
 const PROBLEM: usize = 6;
 
-fn cells(ctx: &Ctx, node: &NodeRow, leader: bool, stale: bool) -> [Span<'static>; 7] {
+fn cells(ctx: &Ctx, node: &ClusterNode, leader: bool, stale: bool) -> [Span<'static>; 7] {
     let text = ctx.figure(stale, Role::Text);
     let muted = ctx.figure(stale, Role::Muted);
     let name = if leader {
@@ -209,7 +209,7 @@ pub fn summary(ctx: &Ctx) -> Vec<Span<'static>> {
             spans.push(ctx.span(format!(" · leader {leader}"), Role::Muted));
         }
     }
-    if let Some(error) = &app.cluster.error {
+    if let Some(error) = app.cluster.problem(app.now) {
         let age = app
             .cluster
             .age(app.now)

@@ -43,7 +43,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
     frame.render_widget(block, area);
     let inner = ctx.note_on_top(frame, inner, &app.connections);
     let Some(view) = &app.connections.value else {
-        if app.connections.error.is_none() {
+        if !app.connections.stale() {
             frame.render_widget(Paragraph::new(ctx.waiting()), inner);
         }
         return;
@@ -235,7 +235,7 @@ pub fn summary(ctx: &Ctx) -> Vec<Span<'static>> {
             format!("{}/{}", view.current, format::int(view.total)),
             ctx.figure(app.connections.stale(), Role::Text),
         )),
-        None if app.connections.error.is_none() => spans.push(ctx.span("waiting…", Role::Muted)),
+        None if !app.connections.stale() => spans.push(ctx.span("waiting…", Role::Muted)),
         None => {}
     }
     slow_consumers(ctx, " · slow ", &mut spans);

@@ -51,8 +51,7 @@ fn rates<'a>(ctx: &Ctx<'a>) -> Vec<Rate<'a>> {
             stale: app.server.stale(),
         },
     ];
-    let api_known =
-        app.session.api_addr.is_some() || app.api.value.is_some() || app.api.error.is_some();
+    let api_known = app.session.api_addr.is_some() || app.api.value.is_some() || app.api.stale();
     if api_known {
         rates.push(Rate {
             label: "API errors",
@@ -112,7 +111,8 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
         && !api.errors_by_code.is_empty()
     {
         // Most frequent first; the rest are summed up on the last line.
-        let codes = &api.errors_by_code;
+        let mut codes: Vec<(&String, &u64)> = api.errors_by_code.iter().collect();
+        codes.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
         let style = ctx.figure(app.api.stale(), Role::Error);
         for (i, (code, count)) in codes.iter().take(CODES_SHOWN).enumerate() {
             let label = if i == 0 { "  by code" } else { "" };
@@ -123,7 +123,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
             ]));
         }
         if codes.len() > CODES_SHOWN {
-            let more: u64 = codes[CODES_SHOWN..].iter().map(|(_, n)| n).sum();
+            let more: u64 = codes[CODES_SHOWN..].iter().map(|(_, n)| **n).sum();
             let text = format!(
                 "{:LABEL_WIDTH$}{:>8}  {} more codes",
                 "",

@@ -10,6 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::{Ctx, format};
+use crate::model::LinkState;
 use crate::theme::Role;
 
 const SEP: &str = "  ";
@@ -84,10 +85,10 @@ fn connection_line(ctx: &Ctx, width: u16) -> Line<'static> {
     match &app.connection {
         None => spans.push(ctx.span("connecting…", Role::Muted)),
         Some(conn) => {
-            let role = match conn.state.as_str() {
-                "connected" => Role::Ok,
-                "connecting" | "reconnecting" => Role::Warn,
-                _ => Role::Error,
+            let role = match conn.state {
+                LinkState::Connected => Role::Ok,
+                LinkState::Connecting | LinkState::Reconnecting => Role::Warn,
+                LinkState::Disconnected => Role::Error,
             };
             spans.push(ctx.span(format!("● {}", conn.state), role));
             let mut since = format!(" {}", format::seconds(conn.seconds_in_state));
@@ -177,7 +178,7 @@ fn jetstream_line(ctx: &Ctx) -> Line<'static> {
     let source = &ctx.app.jetstream;
     let mut spans = vec![ctx.span("JetStream ", Role::Muted)];
     match &source.value {
-        None if source.error.is_none() => spans.push(ctx.span("waiting for data…", Role::Muted)),
+        None if !source.stale() => spans.push(ctx.span("waiting for data…", Role::Muted)),
         None => {}
         Some(js) => {
             let style = ctx.figure(source.stale(), Role::Text);
@@ -188,11 +189,14 @@ fn jetstream_line(ctx: &Ctx) -> Line<'static> {
                     String::new()
                 }
             };
+            // The account view over NATS has no message total: say nothing rather than 0.
+            let messages = js
+                .messages
+                .map_or_else(String::new, |m| format!(" · {} msgs", format::int(m)));
             let mut text = format!(
-                "{} streams · {} consumers · {} msgs · file {}{} · memory {}{}",
+                "{} streams · {} consumers{messages} · file {}{} · memory {}{}",
                 js.streams,
                 js.consumers,
-                format::int(js.messages),
                 format::bytes(js.storage),
                 limit(js.max_storage),
                 format::bytes(js.memory),

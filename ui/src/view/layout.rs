@@ -86,7 +86,7 @@ pub fn body(area: Rect, app: &App, compact: bool) -> Vec<Slot> {
 /// Lines the streams pane can use: borders, the header row, the rows and the source's note.
 fn streams_wanted(app: &App) -> u16 {
     let rows = app.stream_lines().len().max(1) as u16;
-    let note = u16::from(app.streams.error.is_some());
+    let note = u16::from(app.streams.stale());
     rows.saturating_add(3 + note)
 }
 

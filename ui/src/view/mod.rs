@@ -150,8 +150,8 @@ impl Ctx<'_> {
     /// Why a source could not be refreshed and how old the figures shown are, or `None` when it
     /// is fine (or has not answered yet).
     pub fn source_note<T>(&self, source: &Sourced<T>) -> Option<Line<'static>> {
-        let error = source.error.as_ref()?;
-        let mut spans = vec![self.span(format!("⚠ {error}"), Role::Error)];
+        let problem = source.problem(self.app.now)?;
+        let mut spans = vec![self.span(format!("⚠ {problem}"), Role::Error)];
         if source.value.is_some() {
             let age = source.age(self.app.now).map_or_else(String::new, |age| {
                 format!(" · showing data from {}", format::ago(age))

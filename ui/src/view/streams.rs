@@ -70,7 +70,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
     frame.render_widget(block, area);
     let inner = ctx.note_on_top(frame, inner, &app.streams);
     let Some(rows) = &app.streams.value else {
-        if app.streams.error.is_none() {
+        if !app.streams.stale() {
             frame.render_widget(Paragraph::new(ctx.waiting()), inner);
         }
         return;
@@ -161,9 +161,7 @@ pub fn summary(ctx: &Ctx) -> Line<'static> {
     let app = ctx.app;
     let mut spans = vec![ctx.span("streams ", Role::Title)];
     match &app.streams.value {
-        None if app.streams.error.is_none() => {
-            spans.push(ctx.span("waiting for data…", Role::Muted))
-        }
+        None if !app.streams.stale() => spans.push(ctx.span("waiting for data…", Role::Muted)),
         None => {}
         Some(rows) => {
             let stale = app.streams.stale();

@@ -47,7 +47,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
     frame.render_widget(block, area);
     let inner = ctx.note_on_top(frame, inner, &ctx.app.server);
     if !has_data(ctx) {
-        if ctx.app.server.error.is_none() {
+        if !ctx.app.server.stale() {
             let text = Line::from(vec![
                 ctx.span("waiting for data… ", Role::Muted),
                 ctx.span("(rates need two samples)", Role::Muted),

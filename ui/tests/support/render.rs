@@ -5,8 +5,9 @@ use std::time::{Duration, Instant};
 
 use message_broker_ui::keymap::Keymap;
 use message_broker_ui::model::{
-    ApiView, ClientRow, ConnectionView, ConnectionsView, EventLevel, EventRecord, JetStreamView,
-    NodeRow, ServerView, Stamped, StreamRow, SupervisorView, Update,
+    ApiStatsSnapshot, ClientRow, ClientStatus, ClusterNode, ConnectionsView, EventLevel,
+    EventRecord, JetStreamStatus, Latency, LinkState, ServerStatus, Stamped, StreamRow,
+    SupervisorView, Update,
 };
 use message_broker_ui::state::{App, SessionInfo};
 use message_broker_ui::theme::{Role, Theme};
@@ -135,7 +136,7 @@ pub fn empty() -> (App, Instant) {
 
 /// `/varz` with `total_in` messages received so far; the other counters follow it.
 pub fn server(total_in: u64) -> Update {
-    Update::Server(Ok(ServerView {
+    Update::Server(Ok(ServerStatus {
         name: "n1".into(),
         version: "2.10.22".into(),
         cluster: Some("c1".into()),
@@ -146,7 +147,7 @@ pub fn server(total_in: u64) -> Update {
         out_msgs: total_in / 3,
         in_bytes: total_in * 100,
         out_bytes: total_in * 33,
-        ..ServerView::default()
+        ..ServerStatus::default()
     }))
 }
 
@@ -199,7 +200,7 @@ pub fn clients(scale: u64) -> Update {
 }
 
 pub fn nodes() -> Update {
-    let node = |name: &str, up: bool| NodeRow {
+    let node = |name: &str, up: bool| ClusterNode {
         name: name.into(),
         up,
         peers: vec!["n1".into(), "n2".into(), "n3".into()]
@@ -213,6 +214,8 @@ pub fn nodes() -> Update {
         restarts: Some(if up { 0 } else { 2 }),
         // The leader's view: n1 caught up, n3 (down) behind.
         lag: (name != "n2").then_some(if up { 0 } else { 7 }),
+        monitor_url: None,
+        routes: None,
         current: (name != "n2").then_some(up),
     };
     Update::Cluster(Ok(vec![
@@ -238,32 +241,32 @@ pub fn full() -> (App, Instant) {
         app.apply(at(
             t0,
             secs,
-            Update::Connection(ConnectionView {
+            Update::Connection(ClientStatus {
                 url: "nats://127.0.0.1:4222".into(),
-                state: "connected".into(),
+                state: LinkState::Connected,
                 since: "2024-05-01T12:00:01Z".into(),
                 seconds_in_state: 312.0,
                 rtt_ms: Some(0.4),
                 reconnects: 1,
                 server_name: Some("n1".into()),
                 server_version: Some("2.10.22".into()),
-                ..ConnectionView::default()
+                ..ClientStatus::default()
             }),
         ));
         app.apply(at(t0, secs, server(total_in)));
         app.apply(at(
             t0,
             secs,
-            Update::JetStream(Ok(JetStreamView {
+            Update::JetStream(Ok(JetStreamStatus {
                 streams: 3,
                 consumers: 6,
-                messages: 555,
+                messages: Some(555),
                 storage: 3_586_387,
                 max_storage: 10 << 30,
                 api_total: 1000 * scale,
                 api_errors: 3 * scale,
                 meta_leader: Some("n2".into()),
-                ..JetStreamView::default()
+                ..JetStreamStatus::default()
             })),
         ));
         app.apply(at(t0, secs, streams(scale)));
@@ -271,15 +274,19 @@ pub fn full() -> (App, Instant) {
         app.apply(at(
             t0,
             secs,
-            Update::Api(Ok(ApiView {
+            Update::Api(Ok(ApiStatsSnapshot {
                 requests: 100 * scale,
                 errors: 4 * scale,
-                errors_by_code: vec![
-                    ("stream_not_found".into(), 3),
-                    ("invalid_subject".into(), 1),
-                ],
-                p50_ms: Some(1.0),
-                p99_ms: Some(9.0),
+                errors_by_code: [
+                    ("stream_not_found".to_owned(), 3),
+                    ("invalid_subject".to_owned(), 1),
+                ]
+                .into(),
+                latency_ms: Latency {
+                    p50: Some(1.0),
+                    p99: Some(9.0),
+                },
+                ..ApiStatsSnapshot::default()
             })),
         ));
     }
