@@ -12,7 +12,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::{Child, Command};
-use tokio::sync::{oneshot, watch};
+use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
 use super::RestartPolicy;
@@ -62,11 +62,10 @@ pub struct NodeStatus {
 pub struct NodeShared {
     status: Mutex<NodeStatus>,
     lines: Mutex<VecDeque<String>>,
-    changed: watch::Sender<u64>,
 }
 
 impl NodeShared {
-    pub fn new(plan: &NodePlan, changed: watch::Sender<u64>) -> Arc<NodeShared> {
+    pub fn new(plan: &NodePlan) -> Arc<NodeShared> {
         Arc::new(NodeShared {
             status: Mutex::new(NodeStatus {
                 name: plan.name.clone(),
@@ -81,16 +80,12 @@ impl NodeShared {
                 store_dir: plan.store_dir.clone(),
             }),
             lines: Mutex::new(VecDeque::with_capacity(KEPT_LINES)),
-            changed,
         })
     }
 
     fn update(&self, f: impl FnOnce(&mut NodeStatus)) {
-        {
-            let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner());
-            f(&mut status);
-        }
-        self.changed.send_modify(|v| *v = v.wrapping_add(1));
+        let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut status);
     }
 
     fn set_state(&self, state: NodeState, pid: Option<u32>) {
