@@ -65,17 +65,7 @@ fn kill9(pid: u32) {
 fn generated_configs_pass_nats_server_check() {
     let dir = tempfile::tempdir().unwrap();
     for count in [1, 3] {
-        let plans = conf::plan_nodes(
-            count,
-            "mb",
-            "127.0.0.1",
-            4222,
-            6222,
-            8222,
-            dir.path(),
-            Some("1G".into()),
-            Some("10G".into()),
-        );
+        let plans = conf::plan_for(&settings(dir.path(), count));
         for plan in plans {
             let path = plan.conf_path(dir.path());
             std::fs::write(&path, plan.render()).unwrap();

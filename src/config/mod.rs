@@ -52,6 +52,48 @@ impl ConfigError {
     }
 }
 
+/// Where a setting's value came from, as a configuration error names it.
+#[derive(Debug, Clone, Copy)]
+enum Origin<'a> {
+    /// A flag, named with the environment variable clap merges into it: `--nats-url / NATS_URL`.
+    Flag(&'static str),
+    /// A key below `services.message-broker` in the config file named `file`.
+    File { file: &'a str, key: &'static str },
+}
+
+impl Origin<'_> {
+    fn error(self, message: impl Into<String>) -> ConfigError {
+        match self {
+            Origin::Flag(flag) => ConfigError::new(flag, "value", message),
+            Origin::File { file, key } => {
+                ConfigError::new(file, format!("services.{SERVICE_KEY}.{key}"), message)
+            }
+        }
+    }
+}
+
+/// The flag's value (or its environment variable's: clap has merged them) over the file's, with
+/// where it came from. When neither is set the origin is the file key, where it would be set.
+fn first_set<'a, T>(
+    flag: (Option<T>, Origin<'a>),
+    file: (Option<T>, Origin<'a>),
+) -> (Option<T>, Origin<'a>) {
+    match flag {
+        (Some(value), origin) => (Some(value), origin),
+        (None, _) => file,
+    }
+}
+
+/// [`first_set`], falling back to the built-in default.
+fn pick<'a, T>(
+    flag: (Option<T>, Origin<'a>),
+    file: (Option<T>, Origin<'a>),
+    default: T,
+) -> (T, Origin<'a>) {
+    let (value, origin) = first_set(flag, file);
+    (value.unwrap_or(default), origin)
+}
+
 /// The resolved settings every mode runs with.
 #[derive(Debug, Clone, Serialize)]
 pub struct Settings {
@@ -136,39 +178,53 @@ impl Settings {
             .as_ref()
             .map_or_else(|| "config".to_owned(), |p| p.display().to_string());
         let key = |k: &str| format!("services.{SERVICE_KEY}.{k}");
-
-        let nats_url = args
-            .nats_url
-            .clone()
-            .or(file.nats_client.url.clone())
-            .unwrap_or_else(|| DEFAULT_NATS_URL.to_owned());
-        let url_origin = if args.nats_url.is_some() {
-            ("--nats-url / NATS_URL".to_owned(), "value".to_owned())
-        } else {
-            (file_name.clone(), key("nats_client.url"))
+        let at = |key| Origin::File {
+            file: &file_name,
+            key,
         };
-        let nats_host = nats_host(&nats_url)
-            .map_err(|m| ConfigError::new(url_origin.0.clone(), url_origin.1.clone(), m))?;
 
-        let timeout_secs = args
-            .nats_timeout
-            .or(file.nats_client.timeout)
-            .unwrap_or(DEFAULT_TIMEOUT_SECS);
-        if !(timeout_secs.is_finite() && timeout_secs > 0.0 && timeout_secs <= 3600.0) {
-            let (origin, k) = if args.nats_timeout.is_some() {
-                (
-                    "--nats-timeout / NATS_TIMEOUT".to_owned(),
-                    "value".to_owned(),
-                )
-            } else {
-                (file_name.clone(), key("nats_client.timeout"))
-            };
-            return Err(ConfigError::new(
-                origin,
-                k,
-                format!("expected seconds greater than 0 and at most 3600, got {timeout_secs}"),
-            ));
-        }
+        let (environment, _) = pick(
+            (
+                args.environment.clone(),
+                Origin::Flag("--environment / ENVIRONMENT"),
+            ),
+            (file.environment, at("environment")),
+            DEFAULT_ENVIRONMENT.to_owned(),
+        );
+        let (api_host, _) = pick(
+            (args.host.clone(), Origin::Flag("--host / API_HOST")),
+            (file.host, at("host")),
+            DEFAULT_API_HOST.to_owned(),
+        );
+        let (api_port, _) = pick(
+            (args.port, Origin::Flag("--port / API_PORT")),
+            (file.port, at("port")),
+            DEFAULT_API_PORT,
+        );
+        let (log_file, _) = first_set(
+            (args.log_file.clone(), Origin::Flag("--log-file / LOG_FILE")),
+            (file.log_file, at("log_file")),
+        );
+
+        let (nats_url, url_at) = pick(
+            (
+                args.nats_url.as_deref(),
+                Origin::Flag("--nats-url / NATS_URL"),
+            ),
+            (file.nats_client.url.as_deref(), at("nats_client.url")),
+            DEFAULT_NATS_URL,
+        );
+        let nats_host = nats_host(nats_url).map_err(|m| url_at.error(m))?;
+
+        let (timeout_secs, timeout_at) = pick(
+            (
+                args.nats_timeout,
+                Origin::Flag("--nats-timeout / NATS_TIMEOUT"),
+            ),
+            (file.nats_client.timeout, at("nats_client.timeout")),
+            DEFAULT_TIMEOUT_SECS,
+        );
+        check_timeout(timeout_secs).map_err(|m| timeout_at.error(m))?;
 
         let (supervise, nats_server) = server::resolve(args, &file.nats_server, &file_name)?;
         // A supervised server is where the client connects and the monitor looks.
@@ -177,25 +233,22 @@ impl Settings {
             let urls: Vec<String> = plans.iter().map(|p| p.client_url()).collect();
             (urls.join(","), nats_server.host.clone())
         } else {
-            (nats_url, nats_host)
+            (nats_url.to_owned(), nats_host)
         };
 
-        let monitor_url = match args
-            .monitor_url
-            .clone()
-            .or(file.nats_client.monitor_url.clone())
-            .filter(|_| !supervise)
-        {
+        let (monitor_url, monitor_at) = first_set(
+            (
+                args.monitor_url.as_deref(),
+                Origin::Flag("--monitor-url / NATS_MONITOR_URL"),
+            ),
+            (
+                file.nats_client.monitor_url.as_deref(),
+                at("nats_client.monitor_url"),
+            ),
+        );
+        let monitor_url = match monitor_url.filter(|_| !supervise) {
             Some(url) => {
-                let origin = if args.monitor_url.is_some() {
-                    (
-                        "--monitor-url / NATS_MONITOR_URL".to_owned(),
-                        "value".to_owned(),
-                    )
-                } else {
-                    (file_name.clone(), key("nats_client.monitor_url"))
-                };
-                check_http_url(&url).map_err(|m| ConfigError::new(origin.0, origin.1, m))?;
+                check_http_url(url).map_err(|m| monitor_at.error(m))?;
                 url.trim_end_matches('/').to_owned()
             }
             None => format!(
@@ -205,26 +258,21 @@ impl Settings {
             ),
         };
 
-        let log_level = args
-            .log_level
-            .clone()
-            .or(file.log_level.clone())
-            .unwrap_or_else(|| DEFAULT_LOG_LEVEL.to_owned());
-        let log_level = normalise_log_level(&log_level).map_err(|m| {
-            if args.log_level.is_some() {
-                ConfigError::new("--log-level / LOG_LEVEL", "value", m)
-            } else {
-                ConfigError::new(file_name.clone(), key("log_level"), m)
-            }
-        })?;
+        let (log_level, log_level_at) = pick(
+            (
+                args.log_level.as_deref(),
+                Origin::Flag("--log-level / LOG_LEVEL"),
+            ),
+            (file.log_level.as_deref(), at("log_level")),
+            DEFAULT_LOG_LEVEL,
+        );
+        let log_level = normalise_log_level(log_level).map_err(|m| log_level_at.error(m))?;
 
         let max_body_bytes = file.api.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES);
         if max_body_bytes < 1024 {
-            return Err(ConfigError::new(
-                file_name,
-                key("api.max_body_bytes"),
-                format!("expected at least 1024 bytes, got {max_body_bytes}"),
-            ));
+            return Err(at("api.max_body_bytes").error(format!(
+                "expected at least 1024 bytes, got {max_body_bytes}"
+            )));
         }
 
         let mut streams = Vec::new();
@@ -255,19 +303,11 @@ impl Settings {
 
         Ok(Settings {
             config_file: path,
-            environment: args
-                .environment
-                .clone()
-                .or(file.environment)
-                .unwrap_or_else(|| DEFAULT_ENVIRONMENT.to_owned()),
-            api_host: args
-                .host
-                .clone()
-                .or(file.host)
-                .unwrap_or_else(|| DEFAULT_API_HOST.to_owned()),
-            api_port: args.port.or(file.port).unwrap_or(DEFAULT_API_PORT),
+            environment,
+            api_host,
+            api_port,
             log_level,
-            log_file: args.log_file.clone().or(file.log_file),
+            log_file,
             nats_url,
             nats_timeout: Duration::from_secs_f64(timeout_secs),
             monitor_url,
@@ -363,6 +403,16 @@ fn nats_host(urls: &str) -> Result<String, String> {
     match url.host_str() {
         Some(host) if !host.is_empty() => Ok(host.trim_matches(['[', ']']).to_owned()),
         _ => Err(format!("'{first}' has no host")),
+    }
+}
+
+fn check_timeout(secs: f64) -> Result<(), String> {
+    if secs.is_finite() && secs > 0.0 && secs <= 3600.0 {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected seconds greater than 0 and at most 3600, got {secs}"
+        ))
     }
 }
 

@@ -2,8 +2,11 @@
 
 use std::path::PathBuf;
 
-use super::file::NatsServerFile;
-use super::{ConfigError, DEFAULT_CLUSTER_PORT, DEFAULT_HTTP_PORT, DEFAULT_NATS_PORT, SERVICE_KEY};
+use super::file::{NatsServerFile, Size};
+use super::{
+    ConfigError, DEFAULT_CLUSTER_PORT, DEFAULT_HTTP_PORT, DEFAULT_NATS_PORT, Origin, first_set,
+    pick,
+};
 use crate::cli::SettingsArgs;
 use crate::supervisor::conf::check_size;
 use crate::supervisor::{RestartPolicy, SupervisorSettings};
@@ -23,85 +26,94 @@ pub fn resolve(
     file: &NatsServerFile,
     file_name: &str,
 ) -> Result<(bool, SupervisorSettings), ConfigError> {
-    let key = |k: &str| format!("services.{SERVICE_KEY}.nats_server.{k}");
-    let nodes = args.cluster.or(file.nodes).unwrap_or(1);
+    let at = |key| Origin::File {
+        file: file_name,
+        key,
+    };
+    let (nodes, nodes_at) = pick(
+        (args.cluster, Origin::Flag("--cluster")),
+        (file.nodes, at("nats_server.nodes")),
+        1,
+    );
     if !matches!(nodes, 1 | 3 | 5) {
-        let (origin, k) = if args.cluster.is_some() {
-            ("--cluster".to_owned(), "value".to_owned())
-        } else {
-            (file_name.to_owned(), key("nodes"))
-        };
-        return Err(ConfigError::new(
-            origin,
-            k,
-            format!("expected 1, 3 or 5 nodes (a cluster needs an odd majority), got {nodes}"),
-        ));
+        return Err(nodes_at.error(format!(
+            "expected 1, 3 or 5 nodes (a cluster needs an odd majority), got {nodes}"
+        )));
     }
     let supervise = args.supervise || args.cluster.is_some() || file.enabled.unwrap_or(false);
-    let size =
-        |field: &str, value: &Option<super::file::Size>| -> Result<Option<String>, ConfigError> {
-            match value {
-                None => Ok(None),
-                Some(size) => {
-                    let text = size.as_text();
-                    check_size(&text).map_err(|m| ConfigError::new(file_name, key(field), m))?;
-                    Ok(Some(text))
-                }
+    let size = |key, value: &Option<Size>| -> Result<Option<String>, ConfigError> {
+        match value {
+            None => Ok(None),
+            Some(size) => {
+                let text = size.as_text();
+                check_size(&text).map_err(|m| at(key).error(m))?;
+                Ok(Some(text))
             }
-        };
+        }
+    };
     let server_name = file
         .server_name
         .clone()
         .unwrap_or_else(|| DEFAULT_SERVER_NAME.to_owned());
     if server_name.is_empty() || server_name.chars().any(|c| c.is_whitespace() || c == '"') {
-        return Err(ConfigError::new(
-            file_name,
-            key("server_name"),
-            format!("'{server_name}' must be non-empty, without spaces or quotes"),
-        ));
+        return Err(at("nats_server.server_name").error(format!(
+            "'{server_name}' must be non-empty, without spaces or quotes"
+        )));
     }
+    let (binary, _) = first_set(
+        (
+            args.nats_server_bin.clone(),
+            Origin::Flag("--nats-server-bin / NATS_SERVER_BIN"),
+        ),
+        (file.binary.clone(), at("nats_server.binary")),
+    );
+    let (cluster_port, _) = pick(
+        (
+            args.nats_cluster_port,
+            Origin::Flag("--nats-cluster-port / NATS_CLUSTER_PORT"),
+        ),
+        (file.cluster_port, at("nats_server.cluster_port")),
+        DEFAULT_CLUSTER_PORT,
+    );
+    let (http_port, _) = pick(
+        (
+            args.nats_http_port,
+            Origin::Flag("--nats-http-port / NATS_HTTP_PORT"),
+        ),
+        (file.http_port, at("nats_server.http_port")),
+        DEFAULT_HTTP_PORT,
+    );
     let settings = SupervisorSettings {
-        binary: args.nats_server_bin.clone().or(file.binary.clone()),
+        binary,
         host: file
             .host
             .clone()
             .unwrap_or_else(|| DEFAULT_SERVER_HOST.to_owned()),
         port: file.port.unwrap_or(DEFAULT_NATS_PORT),
-        cluster_port: args
-            .nats_cluster_port
-            .or(file.cluster_port)
-            .unwrap_or(DEFAULT_CLUSTER_PORT),
-        http_port: args
-            .nats_http_port
-            .or(file.http_port)
-            .unwrap_or(DEFAULT_HTTP_PORT),
+        cluster_port,
+        http_port,
         data_dir: file.data_dir.clone().unwrap_or_else(default_data_dir),
-        max_memory: size("max_memory", &file.max_memory)?,
-        max_storage: size("max_storage", &file.max_storage)?,
+        max_memory: size("nats_server.max_memory", &file.max_memory)?,
+        max_storage: size("nats_server.max_storage", &file.max_storage)?,
         server_name,
         config_file: file.config_file.clone(),
         nodes,
         policy: RestartPolicy::default(),
     };
     if settings.config_file.is_some() && nodes > 1 {
-        return Err(ConfigError::new(
-            file_name,
-            key("config_file"),
-            "a pass-through config file runs a single node; leave out nodes / --cluster",
-        ));
+        return Err(at("nats_server.config_file")
+            .error("a pass-through config file runs a single node; leave out nodes / --cluster"));
     }
     let top = |port: u16| usize::from(port) + nodes - 1;
-    for (field, port) in [
-        ("port", settings.port),
-        ("cluster_port", settings.cluster_port),
-        ("http_port", settings.http_port),
+    for (key, port) in [
+        ("nats_server.port", settings.port),
+        ("nats_server.cluster_port", settings.cluster_port),
+        ("nats_server.http_port", settings.http_port),
     ] {
         if port == 0 || top(port) > usize::from(u16::MAX) {
-            return Err(ConfigError::new(
-                file_name,
-                key(field),
-                format!("{port} leaves no room for {nodes} consecutive ports"),
-            ));
+            return Err(at(key).error(format!(
+                "{port} leaves no room for {nodes} consecutive ports"
+            )));
         }
     }
     Ok((supervise, settings))

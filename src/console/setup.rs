@@ -1,7 +1,6 @@
 //! What the console needs before it takes over the terminal: key bindings, themes, the server to
 //! watch (an embedded supervised one when nothing answers locally) and the hosted API.
 
-use std::net::ToSocketAddrs;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -88,16 +87,16 @@ fn local_target(url: &str) -> Option<(String, u16)> {
     local.then(|| (host, parsed.port().unwrap_or(4222)))
 }
 
+/// Whether something accepts connections at `host:port`; the name lookup and each connection
+/// attempt wait at most 500 ms.
 async fn answers(host: &str, port: u16) -> bool {
-    let Ok(addrs) = (host, port).to_socket_addrs() else {
+    let timeout = Duration::from_millis(500);
+    let Ok(Ok(addrs)) = tokio::time::timeout(timeout, tokio::net::lookup_host((host, port))).await
+    else {
         return false;
     };
     for addr in addrs {
-        if let Ok(Ok(_)) = tokio::time::timeout(
-            Duration::from_millis(500),
-            tokio::net::TcpStream::connect(addr),
-        )
-        .await
+        if let Ok(Ok(_)) = tokio::time::timeout(timeout, tokio::net::TcpStream::connect(addr)).await
         {
             return true;
         }

@@ -3,6 +3,8 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use super::SupervisorSettings;
+
 /// One node's place in a (possibly single-node) deployment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NodePlan {
@@ -112,59 +114,35 @@ pub fn check_size(value: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The nodes a supervisor with these settings runs.
-pub fn plan_for(settings: &super::SupervisorSettings) -> Vec<NodePlan> {
-    plan_nodes(
-        settings.nodes.max(1),
-        &settings.server_name,
-        &settings.host,
-        settings.port,
-        settings.cluster_port,
-        settings.http_port,
-        &settings.data_dir,
-        settings.max_memory.clone(),
-        settings.max_storage.clone(),
-    )
-}
-
-/// The plans for `count` nodes on consecutive ports from the base ports.
-#[allow(clippy::too_many_arguments)]
-pub fn plan_nodes(
-    count: usize,
-    name: &str,
-    host: &str,
-    base_client: u16,
-    base_cluster: u16,
-    base_http: u16,
-    data_dir: &Path,
-    max_memory: Option<String>,
-    max_storage: Option<String>,
-) -> Vec<NodePlan> {
+/// The nodes a supervisor with these settings runs: one, or `nodes` on consecutive ports from the
+/// base ports.
+pub fn plan_for(settings: &SupervisorSettings) -> Vec<NodePlan> {
+    let count = settings.nodes.max(1);
     let offset = |base: u16, i: usize| base.saturating_add(i as u16);
     (0..count)
         .map(|i| {
             let node_name = if count == 1 {
-                name.to_owned()
+                settings.server_name.clone()
             } else {
                 format!("node-{}", i + 1)
             };
             NodePlan {
-                store_dir: data_dir.join(&node_name),
-                host: host.to_owned(),
-                client_port: offset(base_client, i),
-                cluster_port: offset(base_cluster, i),
-                http_port: offset(base_http, i),
+                store_dir: settings.data_dir.join(&node_name),
+                host: settings.host.clone(),
+                client_port: offset(settings.port, i),
+                cluster_port: offset(settings.cluster_port, i),
+                http_port: offset(settings.http_port, i),
                 peers: if count == 1 {
                     Vec::new()
                 } else {
                     (0..count)
                         .filter(|j| *j != i)
-                        .map(|j| offset(base_cluster, j))
+                        .map(|j| offset(settings.cluster_port, j))
                         .collect()
                 },
-                cluster_name: name.to_owned(),
-                max_memory: max_memory.clone(),
-                max_storage: max_storage.clone(),
+                cluster_name: settings.server_name.clone(),
+                max_memory: settings.max_memory.clone(),
+                max_storage: settings.max_storage.clone(),
                 name: node_name,
             }
         })
@@ -174,20 +152,28 @@ pub fn plan_nodes(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::supervisor::RestartPolicy;
+
+    fn settings(nodes: usize) -> SupervisorSettings {
+        SupervisorSettings {
+            binary: None,
+            host: "127.0.0.1".into(),
+            port: 4222,
+            cluster_port: 6222,
+            http_port: 8222,
+            data_dir: PathBuf::from("/d"),
+            max_memory: None,
+            max_storage: None,
+            server_name: "mb".into(),
+            config_file: None,
+            nodes,
+            policy: RestartPolicy::default(),
+        }
+    }
 
     #[test]
     fn single_node_has_no_cluster_block() {
-        let plans = plan_nodes(
-            1,
-            "mb",
-            "127.0.0.1",
-            4222,
-            6222,
-            8222,
-            Path::new("/d"),
-            None,
-            None,
-        );
+        let plans = plan_for(&settings(1));
         let conf = plans[0].render();
         assert!(conf.contains("listen: \"127.0.0.1:4222\""));
         assert!(conf.contains("store_dir: \"/d/mb\""));
@@ -196,17 +182,10 @@ mod tests {
 
     #[test]
     fn cluster_nodes_route_to_each_other() {
-        let plans = plan_nodes(
-            3,
-            "mb",
-            "127.0.0.1",
-            4222,
-            6222,
-            8222,
-            Path::new("/d"),
-            Some("1G".into()),
-            None,
-        );
+        let plans = plan_for(&SupervisorSettings {
+            max_memory: Some("1G".into()),
+            ..settings(3)
+        });
         assert_eq!(plans[1].name, "node-2");
         assert_eq!(plans[1].client_port, 4223);
         assert_eq!(plans[1].peers, vec![6222, 6224]);

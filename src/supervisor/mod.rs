@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
-use tokio::sync::{oneshot, watch};
+use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
@@ -130,7 +130,6 @@ pub struct Supervisor {
 #[derive(Clone)]
 pub struct SupervisorHandle {
     nodes: Arc<[(NodePlan, Arc<NodeShared>)]>,
-    changed: watch::Receiver<u64>,
 }
 
 impl Supervisor {
@@ -155,7 +154,6 @@ impl Supervisor {
                  exit but could outlive this process if it is killed with SIGKILL"
             );
         }
-        let (changed_tx, changed) = watch::channel(0);
         let cancel = CancellationToken::new();
         let mut tasks = JoinSet::new();
         let mut nodes = Vec::new();
@@ -172,7 +170,7 @@ impl Supervisor {
                     path
                 }
             };
-            let shared = NodeShared::new(&plan, changed_tx.clone());
+            let shared = NodeShared::new(&plan);
             let (tx, rx) = oneshot::channel();
             let launch = Launch {
                 binary: binary.clone(),
@@ -193,7 +191,6 @@ impl Supervisor {
         let mut supervisor = Supervisor {
             handle: SupervisorHandle {
                 nodes: nodes.into(),
-                changed,
             },
             cancel,
             tasks,
@@ -300,11 +297,6 @@ impl SupervisorHandle {
             NodeState::Stopped
         };
         SupervisorStatus { state, nodes }
-    }
-
-    /// Changes whenever any node's status changes.
-    pub fn changes(&self) -> watch::Receiver<u64> {
-        self.changed.clone()
     }
 }
 

@@ -12,7 +12,8 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::{Child, Command};
-use tokio::sync::{oneshot, watch};
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::RestartPolicy;
@@ -62,11 +63,10 @@ pub struct NodeStatus {
 pub struct NodeShared {
     status: Mutex<NodeStatus>,
     lines: Mutex<VecDeque<String>>,
-    changed: watch::Sender<u64>,
 }
 
 impl NodeShared {
-    pub fn new(plan: &NodePlan, changed: watch::Sender<u64>) -> Arc<NodeShared> {
+    pub fn new(plan: &NodePlan) -> Arc<NodeShared> {
         Arc::new(NodeShared {
             status: Mutex::new(NodeStatus {
                 name: plan.name.clone(),
@@ -81,16 +81,12 @@ impl NodeShared {
                 store_dir: plan.store_dir.clone(),
             }),
             lines: Mutex::new(VecDeque::with_capacity(KEPT_LINES)),
-            changed,
         })
     }
 
     fn update(&self, f: impl FnOnce(&mut NodeStatus)) {
-        {
-            let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner());
-            f(&mut status);
-        }
-        self.changed.send_modify(|v| *v = v.wrapping_add(1));
+        let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut status);
     }
 
     fn set_state(&self, state: NodeState, pid: Option<u32>) {
@@ -154,7 +150,11 @@ pub struct Launch {
 }
 
 impl Launch {
-    fn spawn(&self, shared: &Arc<NodeShared>, name: &str) -> std::io::Result<Child> {
+    fn spawn(
+        &self,
+        shared: &Arc<NodeShared>,
+        name: &str,
+    ) -> std::io::Result<(Child, OutputReaders)> {
         let mut command = match &self.setpriv {
             Some(setpriv) => {
                 let mut c = Command::new(setpriv);
@@ -174,25 +174,47 @@ impl Launch {
             .process_group(0)
             .kill_on_drop(true);
         let mut child = command.spawn()?;
+        let mut readers = Vec::new();
         if let Some(out) = child.stdout.take() {
-            capture(out, Arc::clone(shared), name.to_owned());
+            readers.push(capture(out, Arc::clone(shared), name.to_owned()));
         }
         if let Some(err) = child.stderr.take() {
-            capture(err, Arc::clone(shared), name.to_owned());
+            readers.push(capture(err, Arc::clone(shared), name.to_owned()));
         }
-        Ok(child)
+        Ok((child, OutputReaders(readers)))
     }
 }
 
 /// Server output goes to our logs, tagged with the node, and into the node's recent lines.
-fn capture(stream: impl AsyncRead + Unpin + Send + 'static, shared: Arc<NodeShared>, node: String) {
+fn capture(
+    stream: impl AsyncRead + Unpin + Send + 'static,
+    shared: Arc<NodeShared>,
+    node: String,
+) -> JoinHandle<()> {
     tokio::spawn(async move {
         let mut lines = BufReader::new(stream).lines();
         while let Ok(Some(line)) = lines.next_line().await {
             tracing::info!(target: "nats_server", node = %node, "{line}");
             shared.push_line(line);
         }
-    });
+    })
+}
+
+/// The tasks copying one process's stdout and stderr; they end at EOF.
+struct OutputReaders(Vec<JoinHandle<()>>);
+
+impl OutputReaders {
+    /// Waits until everything the process printed is in the node's recent lines, or `timeout`
+    /// has passed: a pipe a leftover grandchild still holds open must not hang the node's task
+    /// (the readers then carry on detached).
+    async fn drained(self, timeout: Duration) {
+        let readers = async {
+            for reader in self.0 {
+                let _ = reader.await;
+            }
+        };
+        let _ = tokio::time::timeout(timeout, readers).await;
+    }
 }
 
 async fn wait_ready(
@@ -260,8 +282,8 @@ pub async fn run(
     let mut start_failures: u32 = 0;
     let mut short_runs: u32 = 0;
     loop {
-        let mut child = match launch.spawn(&shared, &plan.name) {
-            Ok(child) => child,
+        let (mut child, output) = match launch.spawn(&shared, &plan.name) {
+            Ok(spawned) => spawned,
             Err(err) => {
                 let reason = format!("cannot run {}: {err}", launch.binary.display());
                 shared.update(|s| s.last_exit = Some(reason.clone()));
@@ -325,8 +347,8 @@ pub async fn run(
                 let exit = status.map_or(reason.clone(), |s| {
                     format!("{reason}; {}", describe_exit(s))
                 });
-                // Let the output readers drain what the server printed before it died.
-                tokio::time::sleep(Duration::from_millis(50)).await;
+                // What the server printed before it died explains the failure.
+                output.drained(Duration::from_millis(500)).await;
                 shared.update(|s| s.last_exit = Some(exit.clone()));
                 if let Some(tx) = first_start.take() {
                     shared.set_state(NodeState::Failed, None);
@@ -358,5 +380,76 @@ pub async fn run(
                 return;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs `script` as the server once and returns why its first start failed. The server is
+    /// run as `<binary> -c <conf>`, so with `sh` as the binary the "config" is the script.
+    async fn fail_first_start(script: &str) -> (String, Arc<NodeShared>) {
+        let plan = NodePlan {
+            name: "n".into(),
+            host: "127.0.0.1".into(),
+            client_port: 1,
+            cluster_port: 1,
+            http_port: 1,
+            store_dir: PathBuf::from("/nonexistent"),
+            peers: Vec::new(),
+            cluster_name: "n".into(),
+            max_memory: None,
+            max_storage: None,
+        };
+        let shared = NodeShared::new(&plan);
+        let launch = Launch {
+            binary: PathBuf::from("sh"),
+            conf: PathBuf::from(script),
+            setpriv: None,
+        };
+        let (tx, rx) = oneshot::channel();
+        run(
+            plan,
+            launch,
+            RestartPolicy::default(),
+            Arc::clone(&shared),
+            CancellationToken::new(),
+            tx,
+        )
+        .await;
+        let reason = rx.await.unwrap().unwrap_err();
+        (reason, shared)
+    }
+
+    #[tokio::test]
+    async fn a_failed_start_keeps_everything_the_server_printed() {
+        let (reason, shared) = fail_first_start(
+            "for i in $(seq 1 30); do echo \"line $i\"; done; echo 'fatal: store is corrupt' >&2; exit 1",
+        )
+        .await;
+        assert!(reason.contains("exit code 1"), "{reason}");
+        let status = shared.status();
+        assert_eq!(status.state, NodeState::Failed);
+        for line in ["line 30", "fatal: store is corrupt"] {
+            assert!(
+                status.last_lines.iter().any(|l| l == line),
+                "{line:?} missing from {:?}",
+                status.last_lines
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_pipe_held_open_after_the_server_died_does_not_hang_the_node() {
+        let started = Instant::now();
+        // The background sleep inherits stdout and keeps it open after the server exits.
+        let (_, shared) = fail_first_start("echo 'about to die'; sleep 5 & exit 1").await;
+        assert!(
+            started.elapsed() < Duration::from_secs(4),
+            "{:?}",
+            started.elapsed()
+        );
+        assert_eq!(shared.last_lines(10), vec!["about to die".to_owned()]);
     }
 }
