@@ -108,16 +108,8 @@ impl ApiError {
         self
     }
 
-    pub fn invalid_stream(message: impl Into<String>) -> Self {
-        Self::new(ErrorCode::InvalidStreamData, message)
-    }
-
     pub fn invalid_message(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::InvalidMessageData, message)
-    }
-
-    pub fn invalid_parameters(message: impl Into<String>) -> Self {
-        Self::new(ErrorCode::InvalidParameters, message)
     }
 }
 

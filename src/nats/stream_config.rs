@@ -45,57 +45,28 @@ impl WireSpec for StreamSpec {
     }
 
     fn differences(&self, current: &WireStreamConfig) -> Vec<String> {
+        type Show = fn(&WireStreamConfig) -> String;
+        const FIELDS: [(&str, Show); 11] = [
+            ("subjects", |c| format!("{:?}", c.subjects)),
+            ("retention", |c| c.retention.clone()),
+            ("storage", |c| c.storage.clone()),
+            ("discard", |c| c.discard.clone()),
+            ("replicas", |c| c.num_replicas.max(1).to_string()),
+            ("max_msgs", |c| c.max_msgs.to_string()),
+            ("max_bytes", |c| c.max_bytes.to_string()),
+            ("max_msg_size", |c| c.max_msg_size.to_string()),
+            ("max_age", |c| c.max_age.to_string()),
+            ("duplicate_window", |c| c.duplicate_window.to_string()),
+            ("description", |c| format!("{:?}", c.description)),
+        ];
         let wanted = self.apply_to(current);
-        let mut changes = Vec::new();
-        let mut check = |field: &str, old: String, new: String| {
-            if old != new {
-                changes.push(format!("{field}: {old} -> {new}"));
-            }
-        };
-        check(
-            "subjects",
-            format!("{:?}", current.subjects),
-            format!("{:?}", wanted.subjects),
-        );
-        check("retention", current.retention.clone(), wanted.retention);
-        check("storage", current.storage.clone(), wanted.storage);
-        check("discard", current.discard.clone(), wanted.discard);
-        check(
-            "replicas",
-            current.num_replicas.max(1).to_string(),
-            wanted.num_replicas.max(1).to_string(),
-        );
-        check(
-            "max_msgs",
-            current.max_msgs.to_string(),
-            wanted.max_msgs.to_string(),
-        );
-        check(
-            "max_bytes",
-            current.max_bytes.to_string(),
-            wanted.max_bytes.to_string(),
-        );
-        check(
-            "max_msg_size",
-            current.max_msg_size.to_string(),
-            wanted.max_msg_size.to_string(),
-        );
-        check(
-            "max_age",
-            current.max_age.to_string(),
-            wanted.max_age.to_string(),
-        );
-        check(
-            "duplicate_window",
-            current.duplicate_window.to_string(),
-            wanted.duplicate_window.to_string(),
-        );
-        check(
-            "description",
-            format!("{:?}", current.description),
-            format!("{:?}", wanted.description),
-        );
-        changes
+        FIELDS
+            .iter()
+            .filter_map(|(field, show)| {
+                let (old, new) = (show(current), show(&wanted));
+                (old != new).then(|| format!("{field}: {old} -> {new}"))
+            })
+            .collect()
     }
 }
 

@@ -23,26 +23,15 @@ use crate::timestamp::format_timestamp;
 /// Lines of server output kept per node for status and failure reports.
 const KEPT_LINES: usize = 40;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::Display)]
 #[serde(rename_all = "lowercase")]
+#[strum(serialize_all = "lowercase")]
 pub enum NodeState {
     Starting,
     Running,
     Restarting,
     Stopped,
     Failed,
-}
-
-impl std::fmt::Display for NodeState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            NodeState::Starting => "starting",
-            NodeState::Running => "running",
-            NodeState::Restarting => "restarting",
-            NodeState::Stopped => "stopped",
-            NodeState::Failed => "failed",
-        })
-    }
 }
 
 #[derive(Debug, Clone, Serialize)]
