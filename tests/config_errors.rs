@@ -182,7 +182,7 @@ fn each_kind_of_bad_file_stops_start_up_with_file_key_and_expectation() {
             "stream name with a dot",
             service("streams:\n  bad.name: {}"),
             "services.message-broker.streams.bad.name",
-            &["names may not contain"],
+            &["contains '.'"],
         ),
         bad(
             "stream name differing from its key",

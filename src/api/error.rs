@@ -132,6 +132,7 @@ impl From<NatsError> for ApiError {
             }
             NatsError::InvalidStream(_) => (C::InvalidStreamData, S::BAD_REQUEST),
             NatsError::InvalidMessage(_) => (C::InvalidMessageData, S::BAD_REQUEST),
+            NatsError::PublishConflict(_) => (C::MessagePublishError, S::CONFLICT),
             NatsError::CreateRefused(_) => (C::StreamCreationError, S::INTERNAL_SERVER_ERROR),
             NatsError::Refused(_) | NatsError::NotConfirmed(_) => {
                 (C::JetstreamError, S::INTERNAL_SERVER_ERROR)

@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use super::error::ApiError;
 use super::extract::JsonBody;
 use super::{AppState, ok};
+use crate::model::rules;
 use crate::nats::Publish;
 
 /// The body of `POST /api/v1/broker/publish`.
@@ -56,12 +57,28 @@ impl TryFrom<&PublishBody> for Publish {
     }
 }
 
+/// Subjects the server or other clients own are refused unless the configuration allows them:
+/// publishing to `$JS.API.STREAM.DELETE.X` would delete stream X behind the API's back.
+fn check_reserved(subject: &str, allowed: &[String]) -> Result<(), ApiError> {
+    match rules::reserved_subject(subject) {
+        Some(why) if !allowed.iter().any(|f| rules::subjects_overlap(f, subject)) => {
+            Err(ApiError::invalid_message(format!(
+                "subject '{subject}' is refused: {why}; to publish there anyway, add a filter \
+                 matching it to api.allow_publish_to"
+            )))
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Answers only after JetStream has stored the message.
 pub async fn publish(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<PublishBody>,
 ) -> Result<Response, ApiError> {
-    let published = state.nats.publish(Publish::try_from(&body)?).await?;
+    let message = Publish::try_from(&body)?;
+    check_reserved(message.subject(), &state.settings.allow_publish_to)?;
+    let published = state.nats.publish(message).await?;
     if !published.duplicate {
         state.counters.published.fetch_add(1, Ordering::Relaxed);
     }
@@ -92,6 +109,26 @@ mod tests {
         assert_eq!(object.payload().unwrap(), Bytes::from_static(b"{\"x\":1}"));
         let null = body(json!({"subject": "a", "message": null}));
         assert!(null.payload().is_err());
+    }
+
+    #[test]
+    fn reserved_subjects_need_an_allowing_filter() {
+        let allowed = ["$KV.settings.>".to_owned()];
+        assert!(check_reserved("orders.new", &[]).is_ok());
+        assert!(check_reserved("$KV.settings.colour", &allowed).is_ok());
+        for refused in ["$JS.API.STREAM.DELETE.x", "$KV.other.k", "_INBOX.x"] {
+            let err = check_reserved(refused, &allowed).unwrap_err();
+            assert_eq!(
+                err.code,
+                super::super::ErrorCode::InvalidMessageData,
+                "{refused}"
+            );
+            assert!(
+                err.message.contains("api.allow_publish_to"),
+                "{}",
+                err.message
+            );
+        }
     }
 
     #[test]

@@ -118,4 +118,7 @@ pub struct NatsClientFile {
 #[serde(deny_unknown_fields)]
 pub struct ApiFile {
     pub max_body_bytes: Option<usize>,
+    /// Subject filters that publish may use although they are reserved (`$…`, `_INBOX…`).
+    #[serde(default)]
+    pub allow_publish_to: Vec<String>,
 }

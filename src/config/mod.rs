@@ -111,6 +111,8 @@ pub struct Settings {
     pub supervise: bool,
     pub nats_server: SupervisorSettings,
     pub max_body_bytes: usize,
+    /// Reserved subjects (`$…`, `_INBOX…`) the publish endpoint may use anyway, as filters.
+    pub allow_publish_to: Vec<String>,
     pub streams: Vec<StreamSpec>,
 }
 
@@ -275,6 +277,16 @@ impl Settings {
             )));
         }
 
+        for (i, filter) in file.api.allow_publish_to.iter().enumerate() {
+            rules::subject_filter(filter).map_err(|m| {
+                ConfigError::new(
+                    file_name.clone(),
+                    key(&format!("api.allow_publish_to[{i}]")),
+                    m,
+                )
+            })?;
+        }
+
         let mut streams = Vec::new();
         for (name, mut spec) in file.streams {
             if !spec.name.is_empty() && spec.name != name {
@@ -314,6 +326,7 @@ impl Settings {
             supervise,
             nats_server,
             max_body_bytes,
+            allow_publish_to: file.api.allow_publish_to,
             streams,
         })
     }

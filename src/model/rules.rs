@@ -3,8 +3,21 @@
 
 /// JetStream refuses longer stream names.
 pub const MAX_STREAM_NAME_LEN: usize = 255;
+/// Longest subject accepted. A subject travels in the protocol's control line, which nats-server
+/// caps at 4 KiB by default: a longer one makes the server drop the whole connection.
+pub const MAX_SUBJECT_LEN: usize = 1024;
+/// JetStream refuses a message whose header block is larger.
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
+/// Longest message id accepted; JetStream keeps every id for the duplicate window.
+pub const MAX_MSG_ID_LEN: usize = 1024;
 
-/// Checks a stream name against the rules nats-server applies, with a message naming the problem.
+/// Characters a stream name may hold besides letters and digits (of any script): printable ASCII
+/// punctuation except what NATS gives meaning to in subjects (`.`, `*`, `>`) and path separators.
+/// Invisible and non-printing code points are refused: a name that cannot be read cannot be
+/// typed back, and some of them do not survive the server's JSON.
+const NAME_PUNCTUATION: &str = "!\"#$%&'()+,-:;<=?@[]^_`{|}~";
+
+/// Checks a stream name: what it accepts works end to end (create, publish, read, purge, delete).
 pub fn stream_name(name: &str) -> Result<(), String> {
     if name.is_empty() {
         return Err("stream name must not be empty".into());
@@ -15,17 +28,36 @@ pub fn stream_name(name: &str) -> Result<(), String> {
             name.len()
         ));
     }
-    if let Some(c) = name
-        .chars()
-        .find(|c| c.is_whitespace() || c.is_control() || matches!(c, '.' | '*' | '>' | '/' | '\\'))
-    {
+    if let Some(c) = name.chars().find(|c| !stream_name_char(*c)) {
         return Err(format!(
-            "stream name '{}' contains {}; names may not contain whitespace, '.', '*', '>', '/' or '\\'",
+            "stream name '{}' contains {}; names are letters, digits and printable punctuation \
+             other than '.', '*', '>', '/' and '\\'",
             name.escape_debug(),
             describe_char(c)
         ));
     }
     Ok(())
+}
+
+/// Whether `c` may appear in a stream name.
+pub fn stream_name_char(c: char) -> bool {
+    c.is_alphanumeric() || NAME_PUNCTUATION.contains(c)
+}
+
+/// Why publishing to `subject` is refused by default, if it is: subjects whose first token starts
+/// with `$` belong to the server (`$JS.API` manages streams, `$SYS` the system account, `$KV`
+/// key-value buckets), and `_INBOX` ones carry other clients' replies.
+pub fn reserved_subject(subject: &str) -> Option<&'static str> {
+    let first = subject.split('.').next().unwrap_or_default();
+    if first.starts_with('$') {
+        Some(
+            "its first token starts with '$': such subjects belong to the server (JetStream API, system account, key-value and object stores)",
+        )
+    } else if first == "_INBOX" {
+        Some("_INBOX subjects carry other clients' replies")
+    } else {
+        None
+    }
 }
 
 /// Checks a subject filter a stream may capture: wildcards allowed where NATS allows them.
@@ -41,6 +73,12 @@ pub fn publish_subject(subject: &str) -> Result<(), String> {
 fn check_subject(subject: &str, wildcards: bool) -> Result<(), String> {
     if subject.is_empty() {
         return Err("subject must not be empty".into());
+    }
+    if subject.len() > MAX_SUBJECT_LEN {
+        return Err(format!(
+            "subject is {} bytes long; the limit is {MAX_SUBJECT_LEN}",
+            subject.len()
+        ));
     }
     if let Some(c) = subject
         .chars()
@@ -148,8 +186,11 @@ fn describe_char(c: char) -> String {
         "whitespace".to_owned()
     } else if c.is_control() {
         format!("a control character (U+{:04X})", c as u32)
-    } else {
+    } else if c.is_ascii_graphic() || c.is_alphanumeric() {
         format!("'{c}'")
+    } else {
+        // Invisible or unusual: name it so the operator can find it.
+        format!("the code point U+{:04X}", c as u32)
     }
 }
 
@@ -161,8 +202,24 @@ mod tests {
     fn stream_names() {
         assert!(stream_name("market_data").is_ok());
         assert!(stream_name("ORDERS-1").is_ok());
-        for bad in ["", "a b", "a.b", "a*", "a>", "a/b", "a\\b", "tab\there"] {
+        for bad in [
+            "",
+            "a b",
+            "a.b",
+            "a*",
+            "a>",
+            "a/b",
+            "a\\b",
+            "tab\there",
+            "zero\u{200b}width",
+            "bom\u{feff}",
+            "non\u{10ffff}char",
+            "emoji\u{1f600}",
+        ] {
             assert!(stream_name(bad).is_err(), "{bad:?} should be rejected");
+        }
+        for good in ["café", "中文", "a$b", "x-y_z", "(1)", "a@b#c"] {
+            assert!(stream_name(good).is_ok(), "{good:?} should be accepted");
         }
         assert!(stream_name(&"x".repeat(256)).is_err());
         assert!(stream_name(&"x".repeat(255)).is_ok());
@@ -175,6 +232,27 @@ mod tests {
         }
         for bad in ["", "a..b", ".a", "a.", "a.>.b", "a.b*", "a b", "a.>x"] {
             assert!(subject_filter(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn long_subjects_are_refused_before_they_reach_the_protocol() {
+        assert!(publish_subject(&"a".repeat(MAX_SUBJECT_LEN)).is_ok());
+        assert!(publish_subject(&"a".repeat(MAX_SUBJECT_LEN + 1)).is_err());
+    }
+
+    #[test]
+    fn reserved_subjects() {
+        for reserved in [
+            "$JS.API.STREAM.DELETE.x",
+            "$SYS.REQ.SERVER.PING",
+            "$KV.b.k",
+            "_INBOX.abc",
+        ] {
+            assert!(reserved_subject(reserved).is_some(), "{reserved}");
+        }
+        for open in ["orders.new", "a.$JS", "_INBOXES.x", "inbox"] {
+            assert!(reserved_subject(open).is_none(), "{open}");
         }
     }
 

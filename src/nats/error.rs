@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::wire::Refusal;
+use super::wire::{Refusal, codes};
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum NatsError {
@@ -42,6 +42,11 @@ pub enum NatsError {
     /// The message (subject, headers, size) is at fault.
     #[error("{0}")]
     InvalidMessage(String),
+    /// The stream refused the message for what it is now: an expectation header that does not
+    /// hold (`Nats-Expected-Last-Sequence` …), a full stream that discards new messages, a sealed
+    /// stream.
+    #[error("{0}")]
+    PublishConflict(String),
     /// JetStream refused to create a stream whose definition passed our checks.
     #[error("JetStream refused the request: {} (err_code {})", .0.description, .0.err_code)]
     CreateRefused(Refusal),
@@ -69,6 +74,71 @@ pub enum NatsError {
 }
 
 impl NatsError {
+    /// JetStream's refusal of a stream definition: the caller's to fix when the definition itself
+    /// is the cause (a limit below the server's minimum, more storage than it has, replicas
+    /// beyond the cluster), the broker's otherwise.
+    pub(super) fn refused_stream(name: &str, refusal: Refusal) -> NatsError {
+        match refusal.err_code {
+            codes::STREAM_NAME_EXISTS => NatsError::StreamExists(name.to_owned()),
+            codes::STREAM_SUBJECT_OVERLAP => NatsError::SubjectsTaken(format!(
+                "JetStream refused the stream: {}",
+                says(&refusal)
+            )),
+            codes::STREAM_INVALID_CONFIG
+            | codes::STREAM_LIMITS
+            | codes::STREAM_REPLICAS_NOT_SUPPORTED
+            | codes::STREAM_MAX_BYTES_REQUIRED
+            | codes::INSUFFICIENT_RESOURCES
+            | codes::MEMORY_RESOURCES_EXCEEDED
+            | codes::STORAGE_RESOURCES_EXCEEDED => NatsError::InvalidStream(format!(
+                "JetStream refused the stream: {}",
+                says(&refusal)
+            )),
+            _ if refusal.code == 400 => NatsError::InvalidStream(format!(
+                "JetStream refused the stream: {}",
+                says(&refusal)
+            )),
+            _ => NatsError::CreateRefused(refusal),
+        }
+    }
+
+    /// JetStream's refusal of a message published to `subject`.
+    pub(super) fn refused_message(subject: &str, refusal: Refusal) -> NatsError {
+        let stream_full = refusal.err_code == codes::STREAM_STORE_FAILED
+            && refusal.description.starts_with("maximum");
+        match refusal.err_code {
+            codes::STREAM_NOT_MATCH
+            | codes::STREAM_SEQUENCE_NOT_MATCH
+            | codes::STREAM_WRONG_LAST_MSG_ID
+            | codes::STREAM_WRONG_LAST_SEQUENCE => NatsError::PublishConflict(format!(
+                "the message's expectation does not hold: {}",
+                says(&refusal)
+            )),
+            codes::STREAM_SEALED => NatsError::PublishConflict(format!(
+                "the stream capturing '{subject}' is sealed: {}",
+                says(&refusal)
+            )),
+            _ if stream_full => NatsError::PublishConflict(format!(
+                "the stream capturing '{subject}' is full and discards new messages: {}",
+                says(&refusal)
+            )),
+            codes::STREAM_MESSAGE_EXCEEDS_MAXIMUM | codes::STREAM_HEADER_EXCEEDS_MAXIMUM => {
+                NatsError::InvalidMessage(format!(
+                    "JetStream refused the message: {}",
+                    says(&refusal)
+                ))
+            }
+            _ if refusal.code == 400 => NatsError::InvalidMessage(format!(
+                "JetStream refused the message: {}",
+                says(&refusal)
+            )),
+            _ => NatsError::PublishFailed {
+                subject: subject.to_owned(),
+                reason: says(&refusal),
+            },
+        }
+    }
+
     /// JetStream's `err_code`, when JetStream refused the request.
     pub fn err_code(&self) -> Option<u64> {
         match self {
@@ -76,4 +146,12 @@ impl NatsError {
             _ => None,
         }
     }
+}
+
+/// A refusal as the operator reads it: JetStream's words and its code to look up.
+fn says(refusal: &Refusal) -> String {
+    format!(
+        "{} (JetStream err_code {})",
+        refusal.description, refusal.err_code
+    )
 }

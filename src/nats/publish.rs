@@ -11,6 +11,7 @@ use bytes::Bytes;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::wire::Refusal;
 use super::{Nats, NatsError};
 use crate::model::rules;
 use crate::model::stream::Published;
@@ -62,6 +63,13 @@ impl Publish {
         if id.is_empty() {
             return Err(NatsError::InvalidMessage("msg_id must not be empty".into()));
         }
+        if id.len() > rules::MAX_MSG_ID_LEN {
+            return Err(NatsError::InvalidMessage(format!(
+                "msg_id is {} bytes long; the limit is {}",
+                id.len(),
+                rules::MAX_MSG_ID_LEN
+            )));
+        }
         let value = HeaderValue::from_str(id)
             .map_err(|_| NatsError::InvalidMessage("msg_id must not contain line breaks".into()))?;
         self.headers
@@ -73,9 +81,12 @@ impl Publish {
         &self.subject
     }
 
-    /// Bytes on the wire that count against the server's `max_payload`: payload and headers.
-    fn size(&self) -> usize {
-        let headers: usize = self
+    /// Bytes of the header block on the wire (`NATS/1.0\r\n`, `Name: value\r\n` lines, `\r\n`).
+    fn header_bytes(&self) -> usize {
+        if self.headers.is_empty() {
+            return 0;
+        }
+        let lines: usize = self
             .headers
             .iter()
             .map(|(name, values)| {
@@ -85,9 +96,29 @@ impl Publish {
                     .sum::<usize>()
             })
             .sum();
-        let block = if self.headers.is_empty() { 0 } else { 12 };
-        self.payload.len() + headers + block
+        lines + 12
     }
+
+    /// Bytes on the wire that count against the server's `max_payload`: payload and headers.
+    fn size(&self) -> usize {
+        self.payload.len() + self.header_bytes()
+    }
+}
+
+/// The stream's refusal behind a failed publish, when there is one.
+fn refusal_of(err: &async_nats::jetstream::context::PublishError) -> Option<Refusal> {
+    let refusal = std::error::Error::source(err)?.downcast_ref::<async_nats::jetstream::Error>()?;
+    // The description is only reachable through Display: "<description> (code N, error code M)".
+    let text = refusal.to_string();
+    let description = text
+        .rsplit_once(" (code ")
+        .map_or(text.as_str(), |(description, _)| description)
+        .to_owned();
+    Some(Refusal {
+        code: u16::try_from(refusal.code()).unwrap_or(500),
+        err_code: refusal.error_code().0,
+        description,
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -103,6 +134,13 @@ impl Nats {
     /// Publishes and waits for JetStream's acknowledgement; a success means the message is stored.
     pub async fn publish(&self, message: Publish) -> Result<Published, NatsError> {
         self.require_connected()?;
+        let header_bytes = message.header_bytes();
+        if header_bytes > rules::MAX_HEADER_BYTES {
+            return Err(NatsError::InvalidMessage(format!(
+                "headers are {header_bytes} bytes; JetStream takes at most {} bytes of headers",
+                rules::MAX_HEADER_BYTES
+            )));
+        }
         let limit = self.client().max_payload();
         let size = message.size();
         if limit > 0 && size > limit {
@@ -139,17 +177,9 @@ impl Nats {
                 Ok(Err(err)) => err,
                 Err(_) => return Err(self.publish_error(PublishErrorKind::TimedOut, "", &subject)),
             };
-            // The stream's own max_msg_size refuses the message: the caller's data is at fault,
-            // as with the server's max_payload above.
-            if let Some(refusal) = std::error::Error::source(&err)
-                .and_then(|source| source.downcast_ref::<async_nats::jetstream::Error>())
-                && refusal.error_code()
-                    == async_nats::jetstream::ErrorCode::STREAM_MESSAGE_EXCEEDS_MAXIMUM
-            {
-                return Err(NatsError::InvalidMessage(format!(
-                    "message is {size} bytes with headers; that is more than the max_msg_size \
-                     of the stream capturing '{subject}'"
-                )));
+            // The stream refused the message itself: why decides whose fault it is.
+            if let Some(refusal) = refusal_of(&err) {
+                return Err(NatsError::refused_message(&subject, refusal));
             }
             if err.kind() != PublishErrorKind::StreamNotFound {
                 return Err(self.publish_error(err.kind(), &err.to_string(), &subject));

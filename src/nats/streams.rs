@@ -185,28 +185,9 @@ impl Nats {
             )
             .await
             .map_err(|err| match err {
-                // Lost a race with another creator between our check and the create.
-                NatsError::Refused(body) if body.err_code == codes::STREAM_NAME_EXISTS => {
-                    NatsError::StreamExists(spec.name.clone())
-                }
-                NatsError::Refused(body) if body.err_code == codes::STREAM_SUBJECT_OVERLAP => {
-                    NatsError::SubjectsTaken(format!(
-                        "JetStream refused the stream: {}",
-                        body.description
-                    ))
-                }
-                // The server judged the definition itself invalid (e.g. replicas beyond the
-                // cluster's size): the caller's data is at fault.
-                NatsError::Refused(body)
-                    if body.err_code == codes::STREAM_REPLICAS_NOT_SUPPORTED
-                        || body.code == 400 =>
-                {
-                    NatsError::InvalidStream(format!(
-                        "JetStream refused the stream: {}",
-                        body.description
-                    ))
-                }
-                NatsError::Refused(body) => NatsError::CreateRefused(body),
+                // A race with another creator lost between our check and the create, or the
+                // server judging the definition itself.
+                NatsError::Refused(refusal) => NatsError::refused_stream(&spec.name, refusal),
                 other => other,
             })?;
         tracing::info!(stream = %spec.name, subjects = ?subjects, "stream created");
@@ -234,7 +215,10 @@ impl Nats {
             .await
             .map_err(|e| {
                 tracing::warn!(stream = %spec.name, changes = %changes.join(", "), error = %e, "stream update refused");
-                about_stream(e, &spec.name)
+                match about_stream(e, &spec.name) {
+                    NatsError::Refused(refusal) => NatsError::refused_stream(&spec.name, refusal),
+                    other => other,
+                }
             })?;
         tracing::info!(stream = %spec.name, changes = %changes.join(", "), "stream updated");
         Ok(changes)

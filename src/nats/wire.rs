@@ -198,11 +198,25 @@ pub struct Refusal {
 
 /// JetStream error codes the service reacts to (`err_code` in API errors).
 pub mod codes {
+    pub const INSUFFICIENT_RESOURCES: u64 = 10023;
+    pub const MEMORY_RESOURCES_EXCEEDED: u64 = 10028;
+    pub const NO_MESSAGE_FOUND: u64 = 10037;
+    pub const JETSTREAM_NOT_ENABLED_FOR_ACCOUNT: u64 = 10039;
+    pub const STORAGE_RESOURCES_EXCEEDED: u64 = 10047;
+    pub const STREAM_INVALID_CONFIG: u64 = 10052;
+    pub const STREAM_LIMITS: u64 = 10053;
+    pub const STREAM_MESSAGE_EXCEEDS_MAXIMUM: u64 = 10054;
     pub const STREAM_NAME_EXISTS: u64 = 10058;
     pub const STREAM_NOT_FOUND: u64 = 10059;
+    pub const STREAM_NOT_MATCH: u64 = 10060;
+    pub const STREAM_SEQUENCE_NOT_MATCH: u64 = 10063;
     pub const STREAM_SUBJECT_OVERLAP: u64 = 10065;
+    pub const STREAM_WRONG_LAST_MSG_ID: u64 = 10070;
+    pub const STREAM_WRONG_LAST_SEQUENCE: u64 = 10071;
     pub const STREAM_REPLICAS_NOT_SUPPORTED: u64 = 10074;
-    pub const NO_MESSAGE_FOUND: u64 = 10037;
     pub const JETSTREAM_NOT_ENABLED: u64 = 10076;
-    pub const JETSTREAM_NOT_ENABLED_FOR_ACCOUNT: u64 = 10039;
+    pub const STREAM_STORE_FAILED: u64 = 10077;
+    pub const STREAM_HEADER_EXCEEDS_MAXIMUM: u64 = 10097;
+    pub const STREAM_SEALED: u64 = 10109;
+    pub const STREAM_MAX_BYTES_REQUIRED: u64 = 10113;
 }
