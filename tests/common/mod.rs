@@ -27,15 +27,14 @@ use message_broker::serve::nats_options;
 use serde_json::Value;
 use tower::ServiceExt;
 
-/// A free TCP port on 127.0.0.1 (bound and released; a race with other processes is possible but
-/// unlikely on a test machine).
 /// First port of the range tests hand out: below Linux's ephemeral range (32768 and up), so an
 /// outgoing connection can never be given a port a test is about to let a server bind.
 const TEST_PORTS_START: u32 = 20_000;
 const TEST_PORTS_SPAN: u32 = 12_000;
 static NEXT_PORT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
-/// A free TCP port on 127.0.0.1, never handed out twice by this process.
+/// A free TCP port on 127.0.0.1, never handed out twice by this process (bound and released; a
+/// race with other processes is possible but unlikely on a test machine).
 pub fn free_port() -> u16 {
     free_block(1)
 }
