@@ -5,8 +5,8 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::NatsServer;
 use common::pty::Console;
+use common::{NatsServer, wait_until_blocking};
 
 const WAIT: Duration = Duration::from_secs(20);
 
@@ -186,7 +186,7 @@ fn help_lists_the_active_keymap_and_q_quits_restoring_the_terminal() {
     assert!(screen.contains("g g"), "vim bindings in help: {screen}");
     console.send("\x1b");
     console.send("q");
-    assert_eq!(console.wait_exit(WAIT), Some(0));
+    assert_eq!(console.wait_exit(WAIT), 0);
     assert_terminal_restored(&console);
 }
 
@@ -203,7 +203,7 @@ fn compact_layout_at_80x24_and_sigterm_restores_the_terminal() {
         .args(["-TERM", &pid.to_string()])
         .status()
         .unwrap();
-    assert_eq!(console.wait_exit(WAIT), Some(0));
+    assert_eq!(console.wait_exit(WAIT), 0);
     assert_terminal_restored(&console);
 }
 
@@ -258,13 +258,11 @@ fn with_nothing_listening_locally_it_starts_an_embedded_server() {
         Some(200)
     );
     console.send("q");
-    assert_eq!(console.wait_exit(WAIT), Some(0));
+    assert_eq!(console.wait_exit(WAIT), 0);
     // Quitting stops the embedded server.
-    let deadline = Instant::now() + WAIT;
-    while common::http_status(http, "/healthz").is_some() {
-        assert!(Instant::now() < deadline, "embedded server still running");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_until_blocking("the embedded server to stop", WAIT, || {
+        common::http_status(http, "/healthz").is_none()
+    });
 }
 
 #[test]
@@ -289,7 +287,7 @@ fn with_api_the_console_also_serves_the_rest_api() {
         Some(200)
     );
     console.send("q");
-    assert_eq!(console.wait_exit(WAIT), Some(0));
+    assert_eq!(console.wait_exit(WAIT), 0);
     assert_eq!(
         common::http_status(port, "/health"),
         None,
@@ -330,7 +328,7 @@ fn a_bad_user_keymap_or_theme_names_the_file_and_the_key() {
             &["--no-supervise"],
             &[("NATS_URL", &server.url())],
         );
-        assert_eq!(console.wait_exit(WAIT), Some(1), "{file}");
+        assert_eq!(console.wait_exit(WAIT), 1, "{file}");
         let screen = console.screen();
         assert!(screen.contains(file), "{file}: {screen}");
         assert!(screen.contains(expected), "{file}: {screen}");
@@ -407,7 +405,7 @@ fn a_supervised_local_cluster_shows_every_node() {
     }
     assert!(screen.contains("supervisor running"), "{screen}");
     console.send("q");
-    assert_eq!(console.wait_exit(WAIT), Some(0));
+    assert_eq!(console.wait_exit(WAIT), 0);
 }
 
 #[test]
@@ -419,30 +417,13 @@ fn resizing_switches_between_the_full_and_the_compact_layout() {
 
     let offset = console.byte_count();
     console.resize(80, 24);
-    let deadline = Instant::now() + WAIT;
-    loop {
-        let screen = console.screen_since(offset);
-        if screen.contains("? help")
-            && !screen.contains("1 Throughput")
-            && screen.contains("Streams")
-        {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no compact redraw after the resize:\n{screen}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    console.wait_for_since(offset, "a compact redraw after the resize", WAIT, |s| {
+        s.contains("? help") && !s.contains("1 Throughput") && s.contains("Streams")
+    });
 
     let offset = console.byte_count();
     console.resize(140, 40);
-    let deadline = Instant::now() + WAIT;
-    while !console.screen_since(offset).contains("1 Throughput") {
-        assert!(
-            Instant::now() < deadline,
-            "no full redraw after growing back"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    console.wait_for_since(offset, "a full redraw after growing back", WAIT, |s| {
+        s.contains("1 Throughput")
+    });
 }

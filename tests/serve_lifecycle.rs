@@ -9,9 +9,9 @@ mod common;
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-use common::NatsServer;
 use common::serve_http::{dead_nats_url, find_log, get, http, parse_log_lines, post, wait_health};
 use common::service::{EXIT_LIMIT, START_LIMIT, Service};
+use common::{NatsServer, wait_until};
 use serde_json::json;
 
 fn refuses_connections(port: u16) -> bool {
@@ -52,14 +52,12 @@ async fn sigterm_lets_an_in_flight_request_finish_then_exits_0() {
     let signalled = Instant::now();
 
     // New connections are refused while the old request is still being answered.
-    let deadline = Instant::now() + Duration::from_secs(2);
-    while !refuses_connections(service.port) {
-        assert!(
-            Instant::now() < deadline,
-            "still accepting connections after SIGTERM"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until(
+        "the listener to close after SIGTERM",
+        Duration::from_secs(2),
+        || refuses_connections(service.port),
+    )
+    .await;
     assert!(
         !slow.is_finished(),
         "the in-flight request ended before the listener closed"

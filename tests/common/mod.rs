@@ -8,12 +8,15 @@ pub mod pty;
 pub mod serve_http;
 pub mod service;
 pub mod streams;
+pub mod wait;
+
+pub use wait::{wait_for, wait_for_blocking, wait_until, wait_until_blocking};
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -133,14 +136,11 @@ impl NatsServer {
         } else {
             "/healthz"
         };
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while Instant::now() < deadline {
-            if http_status(self.http_port, path) == Some(200) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(25));
-        }
-        panic!("nats-server on port {} did not become ready", self.port);
+        wait_until_blocking(
+            &format!("nats-server on port {} to become ready", self.port),
+            Duration::from_secs(15),
+            || http_status(self.http_port, path) == Some(200),
+        );
     }
 
     pub fn url(&self) -> String {
@@ -213,17 +213,6 @@ pub async fn app_with(server: &NatsServer, yaml: &str) -> (AppState, Router) {
     let state = Shared::new(settings, nats);
     let router = router(state.clone());
     (state, router)
-}
-
-pub async fn wait_until(what: &str, limit: Duration, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if check() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("timed out waiting for {what}");
 }
 
 /// One request through the router: the status and the parsed envelope.

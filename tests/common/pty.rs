@@ -3,11 +3,12 @@
 
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 
 use super::service::{BIN, CONFIG_VARS};
+use super::wait_for_blocking;
 
 pub struct Console {
     child: Box<dyn Child + Send + Sync>,
@@ -94,24 +95,30 @@ impl Console {
 
     /// The screen as text, one line per row.
     pub fn screen(&self) -> String {
-        let mut parser = vt100::Parser::new(self.rows, self.cols, 0);
-        parser.process(&self.bytes());
-        parser.screen().contents()
+        self.screen_since(0)
     }
 
     /// Waits until the screen satisfies `check`; panics with the screen after `limit`.
     pub fn wait_for(&self, what: &str, limit: Duration, check: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + limit;
-        loop {
-            let screen = self.screen();
+        self.wait_for_since(0, what, limit, check)
+    }
+
+    /// The same for what was written since `offset` bytes (see [`Console::screen_since`]).
+    pub fn wait_for_since(
+        &self,
+        offset: usize,
+        what: &str,
+        limit: Duration,
+        check: impl Fn(&str) -> bool,
+    ) -> String {
+        wait_for_blocking(what, limit, || {
+            let screen = self.screen_since(offset);
             if check(&screen) {
-                return screen;
+                Ok(screen)
+            } else {
+                Err(format!("the screen:\n{screen}"))
             }
-            if Instant::now() > deadline {
-                panic!("timed out waiting for {what}; the screen:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        })
     }
 
     pub fn wait_text(&self, text: &str, limit: Duration) -> String {
@@ -142,9 +149,7 @@ impl Console {
     /// Everything written since `offset` bytes, parsed on a fresh screen of the current size.
     pub fn screen_since(&self, offset: usize) -> String {
         let bytes = self.bytes();
-        let mut parser = vt100::Parser::new(self.rows, self.cols, 0);
-        parser.process(&bytes[offset.min(bytes.len())..]);
-        parser.screen().contents()
+        render(&bytes[offset.min(bytes.len())..], self.rows, self.cols)
     }
 
     pub fn pid(&self) -> Option<u32> {
@@ -152,16 +157,24 @@ impl Console {
     }
 
     /// Waits for the process to exit; its exit code.
-    pub fn wait_exit(&mut self, limit: Duration) -> Option<u32> {
-        let deadline = Instant::now() + limit;
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return Some(status.exit_code());
+    pub fn wait_exit(&mut self, limit: Duration) -> u32 {
+        wait_for_blocking("the console to exit", limit, || {
+            match self.child.try_wait().expect("poll the console") {
+                Some(status) => Ok(status.exit_code()),
+                None => Err(format!(
+                    "still running; the screen:\n{}",
+                    render(&self.output.lock().unwrap(), self.rows, self.cols)
+                )),
             }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        None
+        })
     }
+}
+
+/// `bytes` played on a fresh `cols`x`rows` terminal: the screen as text, one line per row.
+fn render(bytes: &[u8], rows: u16, cols: u16) -> String {
+    let mut parser = vt100::Parser::new(rows, cols, 0);
+    parser.process(bytes);
+    parser.screen().contents()
 }
 
 impl Drop for Console {
