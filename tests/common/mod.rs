@@ -12,6 +12,7 @@ pub mod wait;
 
 pub use wait::{wait_for, wait_for_blocking, wait_until, wait_until_blocking};
 
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
@@ -157,6 +158,36 @@ impl NatsServer {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+
+    /// The streams this server reports on its monitoring port (`/jsz?streams=true`), each with
+    /// its creation time: the server's own view, not through the code under test.
+    pub async fn streams(&self) -> BTreeMap<String, String> {
+        let url = format!("{}/jsz?streams=true", self.monitor_url());
+        let jsz: Value = serve_http::http()
+            .get(&url)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{url}: {e}"))
+            .json()
+            .await
+            .unwrap_or_else(|e| panic!("{url}: not JSON ({e})"));
+        jsz["account_details"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|account| account["stream_detail"].as_array())
+            .flatten()
+            .map(|stream| {
+                let field = |key: &str| {
+                    stream[key]
+                        .as_str()
+                        .unwrap_or_else(|| panic!("{key} of a stream in {jsz}"))
+                        .to_owned()
+                };
+                (field("name"), field("created"))
+            })
+            .collect()
     }
 
     /// Starts it again on the same ports with the same data directory.
