@@ -125,6 +125,14 @@ impl Console {
         self.wait_for(&format!("'{text}'"), limit, |s| s.contains(text))
     }
 
+    /// Waits until the header shows the connection state `state`, the whole word: "connected"
+    /// never matches "disconnected" or "reconnecting".
+    pub fn wait_state(&self, state: &str, limit: Duration) -> String {
+        self.wait_for(&format!("the header to show '● {state}'"), limit, |s| {
+            header_state(s) == Some(state)
+        })
+    }
+
     pub fn send(&mut self, keys: &str) {
         self.writer.write_all(keys.as_bytes()).expect("write keys");
         self.writer.flush().expect("flush keys");
@@ -175,6 +183,14 @@ fn render(bytes: &[u8], rows: u16, cols: u16) -> String {
     let mut parser = vt100::Parser::new(rows, cols, 0);
     parser.process(bytes);
     parser.screen().contents()
+}
+
+/// The connection state the header draws after its `●` marker ("connected", "reconnecting", …),
+/// or `None` while it has none.
+pub fn header_state(screen: &str) -> Option<&str> {
+    let header = screen.lines().next()?;
+    let (_, after) = header.split_once("● ")?;
+    after.split_whitespace().next()
 }
 
 impl Drop for Console {
