@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::pty::{Console, header_state};
 use common::{NatsServer, wait_until_blocking};
@@ -18,24 +18,6 @@ fn assert_terminal_restored(console: &Console) {
         tail.contains("\x1b[?1049l"),
         "alternate screen left: {tail:?}"
     );
-}
-
-fn console_on(server: &NatsServer, cols: u16, rows: u16, extra: &[&str]) -> Console {
-    let mut args = vec!["--no-supervise"];
-    if !extra.contains(&"--refresh") {
-        args.extend(["--refresh", "0.5"]);
-    }
-    args.extend_from_slice(extra);
-    Console::start(
-        cols,
-        rows,
-        &args,
-        &[
-            ("NATS_URL", &server.url()),
-            ("NATS_MONITOR_URL", &server.monitor_url()),
-            ("NATS_TIMEOUT", "2"),
-        ],
-    )
 }
 
 #[test]
@@ -68,7 +50,7 @@ fn stdout_not_a_terminal_is_a_clear_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn streams_and_traffic_from_outside_appear_live() {
     let server = NatsServer::start();
-    let console = console_on(&server, 140, 40, &[]);
+    let console = Console::on_server(&server, 140, 40, &[]);
     console.wait_state("connected", WAIT);
 
     let client = async_nats::connect(server.url()).await.unwrap();
@@ -128,7 +110,7 @@ async fn streams_and_traffic_from_outside_appear_live() {
 #[test]
 fn killing_the_server_shows_disconnected_and_recovery() {
     let mut server = NatsServer::start();
-    let console = console_on(&server, 120, 36, &[]);
+    let console = Console::on_server(&server, 120, 36, &[]);
     console.wait_state("connected", WAIT);
     server.stop();
     let screen = console.wait_for("a lost connection in the header", WAIT, |s| {
@@ -145,7 +127,7 @@ fn killing_the_server_shows_disconnected_and_recovery() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stream_created_and_a_message_published_through_the_forms() {
     let server = NatsServer::start();
-    let mut console = console_on(&server, 120, 40, &[]);
+    let mut console = Console::on_server(&server, 120, 40, &[]);
     console.wait_state("connected", WAIT);
     // Create: the form opens on `c`; the name is typed, Enter submits.
     console.send("c");
@@ -187,7 +169,7 @@ async fn a_stream_created_and_a_message_published_through_the_forms() {
 #[test]
 fn help_lists_the_active_keymap_and_q_quits_restoring_the_terminal() {
     let server = NatsServer::start();
-    let mut console = console_on(&server, 100, 30, &["--keymap", "vim"]);
+    let mut console = Console::on_server(&server, 100, 30, &["--keymap", "vim"]);
     console.wait_state("connected", WAIT);
     console.send("?");
     let screen = console.wait_text("quit", WAIT);
@@ -201,7 +183,7 @@ fn help_lists_the_active_keymap_and_q_quits_restoring_the_terminal() {
 #[test]
 fn compact_layout_at_80x24_and_sigterm_restores_the_terminal() {
     let server = NatsServer::start();
-    let mut console = console_on(&server, 80, 24, &[]);
+    let mut console = Console::on_server(&server, 80, 24, &[]);
     let screen = console.wait_state("connected", WAIT);
     // The compact layout still has the header, the focused pane and the key hints.
     assert!(screen.contains("? help"), "{screen}");
@@ -213,22 +195,6 @@ fn compact_layout_at_80x24_and_sigterm_restores_the_terminal() {
         .unwrap();
     assert_eq!(console.wait_exit(WAIT), 0);
     assert_terminal_restored(&console);
-}
-
-/// Reports how many bytes the console writes per second when nothing changes (for SSH use).
-#[test]
-fn steady_state_output_is_small() {
-    let server = NatsServer::start();
-    let console = console_on(&server, 120, 40, &["--refresh", "1"]);
-    console.wait_state("connected", WAIT);
-    std::thread::sleep(Duration::from_secs(2));
-    let before = console.byte_count();
-    let started = Instant::now();
-    std::thread::sleep(Duration::from_secs(5));
-    let rate = (console.byte_count() - before) as f64 / started.elapsed().as_secs_f64();
-    eprintln!("steady state at 120x40, 1 s refresh: {rate:.0} bytes/s written to the terminal");
-    // A full repaint of 120x40 every second would be ~5-10 KB/s; diffs must stay well below.
-    assert!(rate < 4000.0, "{rate} bytes/s");
 }
 
 #[test]
@@ -278,7 +244,7 @@ fn with_api_the_console_also_serves_the_rest_api() {
     let server = NatsServer::start();
     let port = common::free_port();
     let port_text = port.to_string();
-    let mut console = console_on(
+    let mut console = Console::on_server(
         &server,
         140,
         36,
@@ -362,7 +328,7 @@ fn api_errors_of_a_serve_instance_show_by_code() {
         );
     }
     let api = service.url("");
-    let console = console_on(&server, 140, 40, &["--api", &api]);
+    let console = Console::on_server(&server, 140, 40, &["--api", &api]);
     let screen = console.wait_text("STREAM_NOT_FOUND", WAIT);
     assert!(
         screen
@@ -419,7 +385,7 @@ fn a_supervised_local_cluster_shows_every_node() {
 #[test]
 fn resizing_switches_between_the_full_and_the_compact_layout() {
     let server = NatsServer::start();
-    let mut console = console_on(&server, 140, 40, &[]);
+    let mut console = Console::on_server(&server, 140, 40, &[]);
     let screen = console.wait_state("connected", WAIT);
     assert!(screen.contains("1 Throughput"), "{screen}");
 

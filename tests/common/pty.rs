@@ -8,7 +8,7 @@ use std::time::Duration;
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 
 use super::service::{BIN, CONFIG_VARS};
-use super::wait_for_blocking;
+use super::{NatsServer, wait_for_blocking};
 
 pub struct Console {
     child: Box<dyn Child + Send + Sync>,
@@ -25,6 +25,26 @@ impl Console {
     pub fn start(cols: u16, rows: u16, args: &[&str], env: &[(&str, &str)]) -> Console {
         let home = tempfile::tempdir().expect("temp home");
         Console::start_in(home, cols, rows, args, env)
+    }
+
+    /// `message-broker --no-supervise` against the harness's `server` (its client and monitoring
+    /// URLs, a 2 s timeout), redrawing every 0.5 s unless `extra` sets `--refresh`.
+    pub fn on_server(server: &NatsServer, cols: u16, rows: u16, extra: &[&str]) -> Console {
+        let mut args = vec!["--no-supervise"];
+        if !extra.contains(&"--refresh") {
+            args.extend(["--refresh", "0.5"]);
+        }
+        args.extend_from_slice(extra);
+        Console::start(
+            cols,
+            rows,
+            &args,
+            &[
+                ("NATS_URL", &server.url()),
+                ("NATS_MONITOR_URL", &server.monitor_url()),
+                ("NATS_TIMEOUT", "2"),
+            ],
+        )
     }
 
     /// The same with a prepared HOME (its `config/` is XDG_CONFIG_HOME).
