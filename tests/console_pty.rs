@@ -313,13 +313,7 @@ fn a_bad_user_keymap_or_theme_names_the_file_and_the_key() {
 #[test]
 fn api_errors_of_a_serve_instance_show_by_code() {
     let server = NatsServer::start();
-    let service = common::service::Service::start(
-        &[
-            ("NATS_URL", &server.url()),
-            ("NATS_MONITOR_URL", &server.monitor_url()),
-        ],
-        &[],
-    );
+    let service = common::service::Service::start_against(&server, &[]);
     // Three requests for a stream that does not exist: STREAM_NOT_FOUND three times.
     for _ in 0..3 {
         assert_eq!(

@@ -96,8 +96,7 @@ async fn sigterm_lets_an_in_flight_request_finish_then_exits_0() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigint_exits_0() {
     let nats = NatsServer::start();
-    let url = nats.url();
-    let mut service = Service::start(&[("NATS_URL", url.as_str()), ("NATS_TIMEOUT", "5")], &[]);
+    let mut service = Service::start_against(&nats, &[("NATS_TIMEOUT", "5")]);
     let client = http();
     wait_health(&client, &service, "healthy", Duration::from_secs(20)).await;
     let took = service.stop_with("INT");
@@ -129,16 +128,7 @@ async fn serves_while_nats_is_down_and_recovers_without_a_restart() {
     // A server whose ports are known, stopped before the service starts: nothing listens there.
     let mut nats = NatsServer::start();
     nats.stop();
-    let url = nats.url();
-    let monitor = nats.monitor_url();
-    let mut service = Service::start(
-        &[
-            ("NATS_URL", url.as_str()),
-            ("NATS_MONITOR_URL", monitor.as_str()),
-            ("NATS_TIMEOUT", "1"),
-        ],
-        &[],
-    );
+    let mut service = Service::start_against(&nats, &[("NATS_TIMEOUT", "1")]);
     let client = http();
 
     let (status, json) = get(&client, &service.url("/health")).await;

@@ -18,16 +18,9 @@ use serde_json::{Value, json};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_spec_walkthrough_against_a_real_nats_server() {
     let nats = NatsServer::start();
-    let url = nats.url();
-    let monitor = nats.monitor_url();
-    let mut service = Service::start(
-        &[
-            ("NATS_URL", url.as_str()),
-            ("NATS_MONITOR_URL", monitor.as_str()),
-            ("ENVIRONMENT", "production"),
-            ("NATS_TIMEOUT", "5"),
-        ],
-        &[],
+    let mut service = Service::start_against(
+        &nats,
+        &[("ENVIRONMENT", "production"), ("NATS_TIMEOUT", "5")],
     );
     let client = http();
     wait_health(&client, &service, "healthy", Duration::from_secs(20)).await;
@@ -175,7 +168,7 @@ async fn the_spec_walkthrough_against_a_real_nats_server() {
         ["timestamp", "level", "logger", "message", "service"]
     );
     assert_eq!(listening["api"], format!("127.0.0.1:{}", service.port));
-    assert_eq!(listening["nats_url"], url);
+    assert_eq!(listening["nats_url"], nats.url());
     assert_eq!(listening["environment"], "production");
     let requested = find_log(&lines, "shutdown requested").expect("shutdown line");
     assert_eq!(requested["signal"], "SIGTERM");
