@@ -6,7 +6,10 @@ mod common;
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use common::{NatsServer, app, app_with, assert_error, call, settings_for, wait_for, wait_until};
+use common::{
+    NATS_CONNECTION_ERROR, NatsServer, app, app_with, call, expect_error, settings_for, wait_for,
+    wait_until,
+};
 use message_broker::api::{Shared, router};
 use message_broker::nats::{LinkState, Nats};
 use message_broker::serve::nats_options;
@@ -60,8 +63,7 @@ async fn serves_503_while_nats_is_down_and_recovers() {
         ("GET", "/api/v1/broker/health", None),
     ] {
         let started = Instant::now();
-        let result = call(&router, method, uri, body).await;
-        assert_error(&result, 503, "NATS_CONNECTION_ERROR");
+        expect_error(&router, method, uri, body, NATS_CONNECTION_ERROR).await;
         assert!(
             started.elapsed() < state.nats.timeout() + Duration::from_secs(1),
             "{uri}"
@@ -116,8 +118,14 @@ async fn starts_without_nats_and_connects_when_it_appears() {
         .expect("connect returns at once");
     let state = Shared::new(settings, nats);
     let router = router(state.clone());
-    let result = call(&router, "GET", "/api/v1/broker/streams", None).await;
-    assert_error(&result, 503, "NATS_CONNECTION_ERROR");
+    expect_error(
+        &router,
+        "GET",
+        "/api/v1/broker/streams",
+        None,
+        NATS_CONNECTION_ERROR,
+    )
+    .await;
     assert_eq!(state.nats.connection().state, LinkState::Connecting);
     drop(state);
 }
