@@ -6,7 +6,10 @@ mod common;
 use axum::body::Body;
 use axum::http::Request;
 use axum::routing::get;
-use common::{NatsServer, app, assert_error, call, raw_call};
+use common::{
+    INTERNAL_ERROR, INVALID_MESSAGE_DATA, INVALID_PARAMETERS, INVALID_STREAM_DATA, JETSTREAM_ERROR,
+    NatsServer, app, assert_error, call, expect_error, raw_call,
+};
 use message_broker::api::contract;
 use serde_json::json;
 
@@ -14,10 +17,16 @@ use serde_json::json;
 async fn unknown_route_is_404_in_the_envelope() {
     let server = NatsServer::start();
     let (_, router) = app(&server).await;
-    let result = call(&router, "GET", "/api/v1/nothing-here", None).await;
-    assert_error(&result, 404, "INVALID_PARAMETERS");
+    let result = expect_error(
+        &router,
+        "GET",
+        "/api/v1/nothing-here",
+        None,
+        (404, "INVALID_PARAMETERS"),
+    )
+    .await;
     assert!(
-        result.1["message"]
+        result["message"]
             .as_str()
             .unwrap()
             .contains("/api/v1/nothing-here")
@@ -28,10 +37,22 @@ async fn unknown_route_is_404_in_the_envelope() {
 async fn wrong_method_is_405_in_the_envelope() {
     let server = NatsServer::start();
     let (_, router) = app(&server).await;
-    let result = call(&router, "PUT", "/api/v1/broker/streams", Some(json!({}))).await;
-    assert_error(&result, 405, "INVALID_PARAMETERS");
-    let result = call(&router, "POST", "/health", None).await;
-    assert_error(&result, 405, "INVALID_PARAMETERS");
+    expect_error(
+        &router,
+        "PUT",
+        "/api/v1/broker/streams",
+        Some(json!({})),
+        (405, "INVALID_PARAMETERS"),
+    )
+    .await;
+    expect_error(
+        &router,
+        "POST",
+        "/health",
+        None,
+        (405, "INVALID_PARAMETERS"),
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -43,7 +64,7 @@ async fn bad_json_and_content_type_are_400() {
         .body(Body::from("{\"name\": "))
         .unwrap();
     let result = raw_call(&router, bad).await;
-    assert_error(&result, 400, "INVALID_STREAM_DATA");
+    assert_error(&result, INVALID_STREAM_DATA);
     assert!(
         result.1["message"]
             .as_str()
@@ -55,24 +76,20 @@ async fn bad_json_and_content_type_are_400() {
         .header("content-type", "application/json")
         .body(Body::from("[1, 2"))
         .unwrap();
-    assert_error(&raw_call(&router, bad).await, 400, "INVALID_MESSAGE_DATA");
+    assert_error(&raw_call(&router, bad).await, INVALID_MESSAGE_DATA);
 
     let trailing = Request::post("/api/v1/broker/publish")
         .header("content-type", "application/json")
         .body(Body::from("{\"subject\":\"a\",\"message\":1} extra"))
         .unwrap();
-    assert_error(
-        &raw_call(&router, trailing).await,
-        400,
-        "INVALID_MESSAGE_DATA",
-    );
+    assert_error(&raw_call(&router, trailing).await, INVALID_MESSAGE_DATA);
 
     let text = Request::post("/api/v1/broker/publish")
         .header("content-type", "text/plain")
         .body(Body::from("{\"subject\":\"a\",\"message\":1}"))
         .unwrap();
     let result = raw_call(&router, text).await;
-    assert_error(&result, 400, "INVALID_PARAMETERS");
+    assert_error(&result, INVALID_PARAMETERS);
     assert!(
         result.1["message"]
             .as_str()
@@ -83,7 +100,7 @@ async fn bad_json_and_content_type_are_400() {
     let none = Request::post("/api/v1/broker/publish")
         .body(Body::from("{}"))
         .unwrap();
-    assert_error(&raw_call(&router, none).await, 400, "INVALID_PARAMETERS");
+    assert_error(&raw_call(&router, none).await, INVALID_PARAMETERS);
 }
 
 #[tokio::test]
@@ -97,7 +114,10 @@ async fn oversized_body_is_413_in_the_envelope() {
             json!({"subject": "a.b", "message": big}).to_string(),
         ))
         .unwrap();
-    assert_error(&raw_call(&router, request).await, 413, "INVALID_PARAMETERS");
+    assert_error(
+        &raw_call(&router, request).await,
+        (413, "INVALID_PARAMETERS"),
+    );
 }
 
 #[tokio::test]
@@ -119,9 +139,8 @@ async fn a_panicking_handler_answers_500_and_the_service_keeps_serving() {
             get(|| async { message_broker::api::ok("fine", json!({})) }),
         );
     let router = contract(routes, state.clone());
-    let result = call(&router, "GET", "/boom", None).await;
-    assert_error(&result, 500, "INTERNAL_ERROR");
-    assert!(!result.1["message"].as_str().unwrap().contains("exploded"));
+    let result = expect_error(&router, "GET", "/boom", None, INTERNAL_ERROR).await;
+    assert!(!result["message"].as_str().unwrap().contains("exploded"));
     let (status, _) = call(&router, "GET", "/fine", None).await;
     assert_eq!(status, 200);
     let stats = state.api_stats.snapshot();
@@ -249,11 +268,23 @@ async fn monitoring_port_unreachable_is_reported_per_section() {
 async fn broker_health_is_503_jetstream_error_without_jetstream() {
     let server = NatsServer::start_with(common::ServerOptions::default());
     let (_, router) = app(&server).await;
-    let result = call(&router, "GET", "/api/v1/broker/health", None).await;
-    assert_error(&result, 503, "JETSTREAM_ERROR");
-    assert!(result.1["message"].as_str().unwrap().contains("jetstream"));
-    let result = call(&router, "GET", "/api/v1/broker/streams", None).await;
-    assert_error(&result, 503, "JETSTREAM_ERROR");
+    let result = expect_error(
+        &router,
+        "GET",
+        "/api/v1/broker/health",
+        None,
+        JETSTREAM_ERROR,
+    )
+    .await;
+    assert!(result["message"].as_str().unwrap().contains("jetstream"));
+    expect_error(
+        &router,
+        "GET",
+        "/api/v1/broker/streams",
+        None,
+        JETSTREAM_ERROR,
+    )
+    .await;
     let (_, body) = call(&router, "GET", "/api/v1/status", None).await;
     assert_eq!(body["data"]["features"]["jetstream"], false);
 }

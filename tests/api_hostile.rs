@@ -6,7 +6,10 @@ mod common;
 
 use async_nats::jetstream;
 use common::messages::{PUBLISH, STREAMS, create, publish};
-use common::{NatsServer, assert_error, call};
+use common::{
+    INVALID_MESSAGE_DATA, INVALID_STREAM_DATA, NatsServer, PUBLISH_CONFLICT, assert_error, call,
+    expect_error,
+};
 use serde_json::{Value, json};
 
 /// The service's one connection to the server, as the server sees it: its client id.
@@ -44,21 +47,20 @@ async fn reserved_subjects_cannot_reach_the_jetstream_api() {
         "$SYS.REQ.SERVER.PING",
         "_INBOX.someone.else",
     ] {
-        let result = call(
+        let result = expect_error(
             &router,
             "POST",
             PUBLISH,
             Some(json!({ "subject": subject, "message": "{\"seq\":1}" })),
+            INVALID_MESSAGE_DATA,
         )
         .await;
-        assert_error(&result, 400, "INVALID_MESSAGE_DATA");
         assert!(
-            result.1["message"]
+            result["message"]
                 .as_str()
                 .unwrap()
                 .contains("api.allow_publish_to"),
-            "{}",
-            result.1
+            "{result}"
         );
     }
 
@@ -88,14 +90,14 @@ async fn a_reserved_subject_allowed_in_the_config_can_be_published_to() {
     let stored = bucket.get("colour").await.unwrap().unwrap();
     assert_eq!(&stored[..], b"blue");
     // Another bucket is still out of reach.
-    let result = call(
+    expect_error(
         &router,
         "POST",
         PUBLISH,
         Some(json!({ "subject": "$KV.other.k", "message": "x" })),
+        INVALID_MESSAGE_DATA,
     )
     .await;
-    assert_error(&result, 400, "INVALID_MESSAGE_DATA");
 }
 
 #[tokio::test]
@@ -107,14 +109,14 @@ async fn no_subject_header_or_id_size_drops_the_connection() {
 
     for size in [4 * 1024, 8 * 1024, 64 * 1024] {
         let subject = format!("big.{}", "s".repeat(size));
-        let result = call(
+        expect_error(
             &router,
             "POST",
             PUBLISH,
             Some(json!({ "subject": subject, "message": "x" })),
+            INVALID_MESSAGE_DATA,
         )
         .await;
-        assert_error(&result, 400, "INVALID_MESSAGE_DATA");
 
         // A header of this size: within JetStream's 64 KiB it is stored, beyond it refused.
         let headers = json!({ "X-Big": "h".repeat(size) });
@@ -128,28 +130,28 @@ async fn no_subject_header_or_id_size_drops_the_connection() {
         if size < 64 * 1024 {
             assert_eq!(status, 200, "{size}: {body}");
         } else {
-            assert_error(&(status, body), 400, "INVALID_MESSAGE_DATA");
+            assert_error(&(status, body), INVALID_MESSAGE_DATA);
         }
     }
-    let result = call(
+    expect_error(
         &router,
         "POST",
         PUBLISH,
         Some(json!({ "subject": "big.id", "message": "x", "msg_id": "i".repeat(100_000) })),
+        INVALID_MESSAGE_DATA,
     )
     .await;
-    assert_error(&result, 400, "INVALID_MESSAGE_DATA");
     let many: serde_json::Map<String, Value> = (0..500)
         .map(|i| (format!("H{i}"), json!("v".repeat(1000))))
         .collect();
-    let result = call(
+    expect_error(
         &router,
         "POST",
         PUBLISH,
         Some(json!({ "subject": "big.h", "message": "x", "headers": many })),
+        INVALID_MESSAGE_DATA,
     )
     .await;
-    assert_error(&result, 400, "INVALID_MESSAGE_DATA");
 
     // The same connection throughout, as the client and the server both see it.
     let connection = state.nats.connection();
@@ -177,9 +179,15 @@ async fn stream_definitions_the_server_refuses_are_the_callers_to_fix() {
             "10052",
         ),
     ] {
-        let result = call(&router, "POST", STREAMS, Some(body.clone())).await;
-        assert_error(&result, 400, "INVALID_STREAM_DATA");
-        let message = result.1["message"].as_str().unwrap();
+        let result = expect_error(
+            &router,
+            "POST",
+            STREAMS,
+            Some(body.clone()),
+            INVALID_STREAM_DATA,
+        )
+        .await;
+        let message = result["message"].as_str().unwrap();
         assert!(
             message.contains(&format!("JetStream err_code {err_code}")),
             "{body}: {message}"
@@ -198,15 +206,15 @@ async fn expectations_that_do_not_hold_and_full_streams_are_conflicts() {
         ("Nats-Expected-Last-Sequence", "99", "10071"),
         ("Nats-Expected-Last-Msg-Id", "nope", "10070"),
     ] {
-        let result = call(
+        let result = expect_error(
             &router,
             "POST",
             PUBLISH,
             Some(json!({ "subject": "ledger.2", "message": "x", "headers": { header: value } })),
+            PUBLISH_CONFLICT,
         )
         .await;
-        assert_error(&result, 409, "MESSAGE_PUBLISH_ERROR");
-        let message = result.1["message"].as_str().unwrap();
+        let message = result["message"].as_str().unwrap();
         assert!(message.contains(err_code), "{header}: {message}");
     }
     // An expectation that holds is stored.
@@ -225,18 +233,17 @@ async fn expectations_that_do_not_hold_and_full_streams_are_conflicts() {
     )
     .await;
     publish(&router, "capped", json!("first")).await;
-    let result = call(
+    let result = expect_error(
         &router,
         "POST",
         PUBLISH,
         Some(json!({ "subject": "capped", "message": "second" })),
+        PUBLISH_CONFLICT,
     )
     .await;
-    assert_error(&result, 409, "MESSAGE_PUBLISH_ERROR");
     assert!(
-        result.1["message"].as_str().unwrap().contains("full"),
-        "{}",
-        result.1
+        result["message"].as_str().unwrap().contains("full"),
+        "{result}"
     );
 }
 

@@ -11,7 +11,10 @@ use bytes::Bytes;
 use common::messages::{
     PUBLISH, STREAMS, create, publish, publish_body, read, statistics, stream_messages,
 };
-use common::{NatsServer, ServerOptions, assert_error, call};
+use common::{
+    INVALID_MESSAGE_DATA, INVALID_PARAMETERS, NatsServer, STREAM_NOT_FOUND, ServerOptions,
+    assert_error, call, expect_error,
+};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -82,33 +85,32 @@ async fn msg_id_deduplicates_a_retried_publish() {
 async fn publish_without_a_capturing_stream_is_404() {
     let server = NatsServer::start();
     let (_state, router) = common::app(&server).await;
-    let result = call(
+    let result = expect_error(
         &router,
         "POST",
         PUBLISH,
         Some(json!({ "subject": "nobody.listens", "message": "hi" })),
+        STREAM_NOT_FOUND,
     )
     .await;
-    assert_error(&result, 404, "STREAM_NOT_FOUND");
     assert!(
-        result.1["message"]
+        result["message"]
             .as_str()
             .unwrap()
             .contains("nobody.listens"),
-        "{}",
-        result.1
+        "{result}"
     );
 
     // With a stream on a neighbouring subject the answer is the same.
     create(&router, "near", json!(["nobody.other"])).await;
-    let result = call(
+    expect_error(
         &router,
         "POST",
         PUBLISH,
         Some(json!({ "subject": "nobody.listens", "message": "hi" })),
+        STREAM_NOT_FOUND,
     )
     .await;
-    assert_error(&result, 404, "STREAM_NOT_FOUND");
     assert_eq!(stream_messages(&router, "near").await, 0);
     assert_eq!(statistics(&router).await.0, 0);
 }
@@ -166,9 +168,15 @@ async fn invalid_publish_requests_are_rejected() {
         ),
     ];
     for (body, field) in cases {
-        let result = call(&router, "POST", PUBLISH, Some(body.clone())).await;
-        assert_error(&result, 400, "INVALID_MESSAGE_DATA");
-        let message = result.1["message"].as_str().unwrap();
+        let result = expect_error(
+            &router,
+            "POST",
+            PUBLISH,
+            Some(body.clone()),
+            INVALID_MESSAGE_DATA,
+        )
+        .await;
+        let message = result["message"].as_str().unwrap();
         assert!(
             message.contains(field),
             "{body}: message should name '{field}': {message}"
@@ -182,7 +190,7 @@ async fn invalid_publish_requests_are_rejected() {
         .body(Body::from("{\"subject\": \"a.b\", "))
         .unwrap();
     let result = common::raw_call(&router, request).await;
-    assert_error(&result, 400, "INVALID_MESSAGE_DATA");
+    assert_error(&result, INVALID_MESSAGE_DATA);
 
     // Nothing reached the stream and nothing was counted.
     assert_eq!(stream_messages(&router, "everything").await, 0);
@@ -208,9 +216,8 @@ async fn payload_over_server_max_payload_is_rejected_saying_the_limit() {
         // The headers count toward the limit as well.
         json!({ "subject": "big.headers", "message": "d".repeat(1000), "msg_id": "m".repeat(40) }),
     ] {
-        let result = call(&router, "POST", PUBLISH, Some(body)).await;
-        assert_error(&result, 400, "INVALID_MESSAGE_DATA");
-        let message = result.1["message"].as_str().unwrap();
+        let result = expect_error(&router, "POST", PUBLISH, Some(body), INVALID_MESSAGE_DATA).await;
+        let message = result["message"].as_str().unwrap();
         assert!(
             message.contains("1024"),
             "message should state the limit: {message}"
@@ -233,21 +240,17 @@ async fn payload_over_the_stream_max_msg_size_is_invalid_message_data() {
     .await;
     publish(&router, "small.ok", json!("0123456789")).await;
 
-    let result = call(
+    let result = expect_error(
         &router,
         "POST",
         PUBLISH,
         Some(json!({ "subject": "small.big", "message": "x".repeat(64) })),
+        INVALID_MESSAGE_DATA,
     )
     .await;
-    assert_error(&result, 400, "INVALID_MESSAGE_DATA");
     assert!(
-        result.1["message"]
-            .as_str()
-            .unwrap()
-            .contains("max_msg_size"),
-        "{}",
-        result.1
+        result["message"].as_str().unwrap().contains("max_msg_size"),
+        "{result}"
     );
     assert_eq!(stream_messages(&router, "small").await, 1);
     assert_eq!(statistics(&router).await.0, 1);
@@ -272,22 +275,15 @@ async fn statistics_count_acked_publishes_and_delivered_reads() {
     let again = publish_body(&router, dedup).await;
     assert_eq!(again["duplicate"], true);
     // Failures are not counted.
-    let result = call(
-        &router,
-        "POST",
-        PUBLISH,
-        Some(json!({ "subject": "void.x", "message": 1 })),
-    )
-    .await;
-    assert_error(&result, 404, "STREAM_NOT_FOUND");
-    let result = call(
-        &router,
-        "POST",
-        PUBLISH,
-        Some(json!({ "subject": "stats.a" })),
-    )
-    .await;
-    assert_error(&result, 400, "INVALID_MESSAGE_DATA");
+    for (body, expected) in [
+        (
+            json!({ "subject": "void.x", "message": 1 }),
+            STREAM_NOT_FOUND,
+        ),
+        (json!({ "subject": "stats.a" }), INVALID_MESSAGE_DATA),
+    ] {
+        expect_error(&router, "POST", PUBLISH, Some(body), expected).await;
+    }
     // Messages put in by other publishers are not this service's publishes.
     let js = jetstream::new(async_nats::connect(server.url()).await.unwrap());
     js.publish("stats.b", Bytes::from_static(b"outside"))
@@ -302,30 +298,14 @@ async fn statistics_count_acked_publishes_and_delivered_reads() {
     assert_eq!(read(&router, "stats", "last=2").await.len(), 2);
     assert_eq!(read(&router, "stats", "seq=1").await.len(), 1);
     assert_eq!(statistics(&router).await, (4, 3));
-    let result = call(
-        &router,
-        "GET",
-        &format!("{STREAMS}/stats/messages?seq=99"),
-        None,
-    )
-    .await;
-    assert_error(&result, 404, "STREAM_NOT_FOUND");
-    let result = call(
-        &router,
-        "GET",
-        &format!("{STREAMS}/stats/messages?last=0"),
-        None,
-    )
-    .await;
-    assert_error(&result, 400, "INVALID_PARAMETERS");
-    let result = call(
-        &router,
-        "GET",
-        &format!("{STREAMS}/nope/messages?last=1"),
-        None,
-    )
-    .await;
-    assert_error(&result, 404, "STREAM_NOT_FOUND");
+    for (path, expected) in [
+        ("stats/messages?seq=99", STREAM_NOT_FOUND),
+        ("stats/messages?last=0", INVALID_PARAMETERS),
+        ("nope/messages?last=1", STREAM_NOT_FOUND),
+    ] {
+        let uri = format!("{STREAMS}/{path}");
+        expect_error(&router, "GET", &uri, None, expected).await;
+    }
     assert_eq!(statistics(&router).await, (4, 3));
     assert_eq!(read(&router, "stats", "last=100").await.len(), 5);
     assert_eq!(statistics(&router).await, (4, 8));

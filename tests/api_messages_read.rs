@@ -9,7 +9,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use bytes::Bytes;
 use common::messages::{STREAMS, create, publish, publish_body, read, seqs, stream_messages};
-use common::{NatsServer, assert_error, call};
+use common::{INVALID_PARAMETERS, NatsServer, STREAM_NOT_FOUND, call, expect_error};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -152,21 +152,14 @@ async fn last_skips_deleted_sequences_and_missing_sequence_is_404() {
     assert_eq!(payloads, vec![json!(1), json!(3), json!(5)]);
 
     for seq in [2, 4, 6, 1000] {
-        let result = call(
-            &router,
-            "GET",
-            &format!("{STREAMS}/gaps/messages?seq={seq}"),
-            None,
-        )
-        .await;
-        assert_error(&result, 404, "STREAM_NOT_FOUND");
+        let uri = format!("{STREAMS}/gaps/messages?seq={seq}");
+        let result = expect_error(&router, "GET", &uri, None, STREAM_NOT_FOUND).await;
         assert!(
-            result.1["message"]
+            result["message"]
                 .as_str()
                 .unwrap()
                 .contains(&seq.to_string()),
-            "{}",
-            result.1
+            "{result}"
         );
     }
 }
@@ -192,39 +185,20 @@ async fn read_error_paths() {
         "limit=5",
         "seq=1&extra=2",
     ] {
-        let result = call(
-            &router,
-            "GET",
-            &format!("{STREAMS}/params/messages?{query}"),
-            None,
-        )
-        .await;
-        assert_error(&result, 400, "INVALID_PARAMETERS");
+        let uri = format!("{STREAMS}/params/messages?{query}");
+        expect_error(&router, "GET", &uri, None, INVALID_PARAMETERS).await;
     }
     // The boundary value is accepted.
     assert_eq!(read(&router, "params", "last=100").await.len(), 1);
 
-    let result = call(
-        &router,
-        "GET",
-        &format!("{STREAMS}/missing/messages?seq=1"),
-        None,
-    )
-    .await;
-    assert_error(&result, 404, "STREAM_NOT_FOUND");
+    let uri = format!("{STREAMS}/missing/messages?seq=1");
+    let result = expect_error(&router, "GET", &uri, None, STREAM_NOT_FOUND).await;
     assert!(
-        result.1["message"].as_str().unwrap().contains("missing"),
-        "{}",
-        result.1
+        result["message"].as_str().unwrap().contains("missing"),
+        "{result}"
     );
-    let result = call(
-        &router,
-        "GET",
-        &format!("{STREAMS}/missing/messages?last=5"),
-        None,
-    )
-    .await;
-    assert_error(&result, 404, "STREAM_NOT_FOUND");
+    let uri = format!("{STREAMS}/missing/messages?last=5");
+    expect_error(&router, "GET", &uri, None, STREAM_NOT_FOUND).await;
     let result = call(
         &router,
         "GET",
@@ -352,14 +326,8 @@ async fn streams_without_direct_get_read_the_same() {
             "{message}"
         );
         views.push(message);
-        let missing = call(
-            &router,
-            "GET",
-            &format!("{STREAMS}/{name}/messages?seq=9"),
-            None,
-        )
-        .await;
-        assert_error(&missing, 404, "STREAM_NOT_FOUND");
+        let uri = format!("{STREAMS}/{name}/messages?seq=9");
+        expect_error(&router, "GET", &uri, None, STREAM_NOT_FOUND).await;
     }
     let (_, detail) = call(&router, "GET", &format!("{STREAMS}/leader"), None).await;
     assert_eq!(detail["data"]["config"]["allow_direct"], false);

@@ -10,14 +10,20 @@ use async_nats::jetstream;
 use axum::Router;
 use common::messages::publish;
 use common::streams::{STREAMS, create, detail, stream_names};
-use common::{NatsServer, app, assert_error, call};
+use common::{INVALID_STREAM_DATA, NatsServer, STREAM_CREATION_ERROR, app, call, expect_error};
 use serde_json::{Value, json};
 
 /// Asserts a 400 INVALID_STREAM_DATA whose message names `field`, and that nothing was created.
 async fn assert_invalid(router: &Router, body: Value, field: &str) {
-    let result = call(router, "POST", STREAMS, Some(body.clone())).await;
-    assert_error(&result, 400, "INVALID_STREAM_DATA");
-    let message = result.1["message"].as_str().unwrap();
+    let result = expect_error(
+        router,
+        "POST",
+        STREAMS,
+        Some(body.clone()),
+        INVALID_STREAM_DATA,
+    )
+    .await;
+    let message = result["message"].as_str().unwrap();
     assert!(
         message.contains(field),
         "message for {body} should name '{field}': {message}"
@@ -262,8 +268,14 @@ async fn unknown_enum_values_fields_and_wrong_types_are_rejected() {
     )
     .await;
     // Not an object at all.
-    let result = call(&router, "POST", STREAMS, Some(json!(["enums"]))).await;
-    assert_error(&result, 400, "INVALID_STREAM_DATA");
+    expect_error(
+        &router,
+        "POST",
+        STREAMS,
+        Some(json!(["enums"])),
+        INVALID_STREAM_DATA,
+    )
+    .await;
     assert!(stream_names(&router).await.is_empty());
 }
 
@@ -279,32 +291,31 @@ async fn duplicate_name_is_a_conflict() {
     publish(&router, "orders.1", json!({"id": 1})).await;
 
     // Same name, even with different subjects, is refused and the original is untouched.
-    let result = call(
+    let result = expect_error(
         &router,
         "POST",
         STREAMS,
         Some(json!({ "name": "orders", "subjects": ["other.>"] })),
+        STREAM_CREATION_ERROR,
     )
     .await;
-    assert_error(&result, 409, "STREAM_CREATION_ERROR");
     assert!(
-        result.1["message"].as_str().unwrap().contains("orders"),
-        "{}",
-        result.1
+        result["message"].as_str().unwrap().contains("orders"),
+        "{result}"
     );
     let data = detail(&router, "orders").await;
     assert_eq!(data["config"]["subjects"], json!(["orders.>"]));
     assert_eq!(data["state"]["messages"], 1);
 
     // Identical body: still a conflict, not a silent success.
-    let again = call(
+    expect_error(
         &router,
         "POST",
         STREAMS,
         Some(json!({ "name": "orders", "subjects": ["orders.>"] })),
+        STREAM_CREATION_ERROR,
     )
     .await;
-    assert_error(&again, 409, "STREAM_CREATION_ERROR");
     assert_eq!(stream_names(&router).await, vec!["orders"]);
 }
 
@@ -325,15 +336,15 @@ async fn overlapping_subjects_are_a_conflict_naming_the_other_stream() {
         json!([">"]),
         json!(["fresh.>", "market.eth"]),
     ] {
-        let result = call(
+        let result = expect_error(
             &router,
             "POST",
             STREAMS,
             Some(json!({ "name": "ticks", "subjects": subjects })),
+            STREAM_CREATION_ERROR,
         )
         .await;
-        assert_error(&result, 409, "STREAM_CREATION_ERROR");
-        let message = result.1["message"].as_str().unwrap();
+        let message = result["message"].as_str().unwrap();
         assert!(message.contains("market_data"), "{subjects}: {message}");
     }
     assert_eq!(stream_names(&router).await, vec!["market_data"]);
@@ -347,12 +358,17 @@ async fn overlapping_subjects_are_a_conflict_naming_the_other_stream() {
     assert_eq!(stream_names(&router).await, vec!["market_data", "ticks"]);
 
     // A name defaulting to its subject also conflicts with an explicit subject.
-    let result = call(&router, "POST", STREAMS, Some(json!({ "name": "market" }))).await;
-    assert_error(&result, 409, "STREAM_CREATION_ERROR");
+    let result = expect_error(
+        &router,
+        "POST",
+        STREAMS,
+        Some(json!({ "name": "market" })),
+        STREAM_CREATION_ERROR,
+    )
+    .await;
     assert!(
-        result.1["message"].as_str().unwrap().contains("ticks"),
-        "{}",
-        result.1
+        result["message"].as_str().unwrap().contains("ticks"),
+        "{result}"
     );
 }
 
@@ -379,20 +395,19 @@ async fn definitions_the_server_refuses_are_invalid_stream_data() {
     let server = NatsServer::start();
     let (_, router) = app(&server).await;
     // A single server cannot hold three replicas.
-    let result = call(
+    let result = expect_error(
         &router,
         "POST",
         "/api/v1/broker/streams",
         Some(json!({"name": "r3", "subjects": ["r3.>"], "replicas": 3})),
+        INVALID_STREAM_DATA,
     )
     .await;
-    assert_error(&result, 400, "INVALID_STREAM_DATA");
     assert!(
-        result.1["message"]
+        result["message"]
             .as_str()
             .unwrap()
             .contains("JetStream refused"),
-        "{}",
-        result.1
+        "{result}"
     );
 }

@@ -10,7 +10,7 @@ use async_nats::jetstream::AckKind;
 use async_nats::jetstream::consumer::{PullConsumer, pull};
 use common::messages::publish;
 use common::streams::{STREAMS, create, detail, stream_names};
-use common::{NatsServer, assert_error, call};
+use common::{INVALID_STREAM_DATA, NatsServer, STREAM_NOT_FOUND, call, expect_error};
 use futures::StreamExt;
 use serde_json::json;
 
@@ -106,18 +106,17 @@ async fn detail_reports_state_after_publishing() {
 async fn detail_of_a_missing_or_invalid_stream() {
     let server = NatsServer::start();
     let (_state, router) = common::app(&server).await;
-    let result = call(&router, "GET", &format!("{STREAMS}/nope"), None).await;
-    assert_error(&result, 404, "STREAM_NOT_FOUND");
+    let uri = format!("{STREAMS}/nope");
+    let result = expect_error(&router, "GET", &uri, None, STREAM_NOT_FOUND).await;
     assert!(
-        result.1["message"].as_str().unwrap().contains("nope"),
-        "{}",
-        result.1
+        result["message"].as_str().unwrap().contains("nope"),
+        "{result}"
     );
     // A name that could never exist is a bad request, not a lookup.
-    let result = call(&router, "GET", &format!("{STREAMS}/a.b"), None).await;
-    assert_error(&result, 400, "INVALID_STREAM_DATA");
-    let result = call(&router, "GET", &format!("{STREAMS}/a*"), None).await;
-    assert_error(&result, 400, "INVALID_STREAM_DATA");
+    for name in ["a.b", "a*"] {
+        let uri = format!("{STREAMS}/{name}");
+        expect_error(&router, "GET", &uri, None, INVALID_STREAM_DATA).await;
+    }
 }
 
 #[tokio::test]
@@ -234,28 +233,19 @@ async fn delete_removes_the_stream_and_then_answers_404() {
     let js = jetstream::new(async_nats::connect(server.url()).await.unwrap());
     assert!(js.get_stream("temp").await.is_err(), "stream still in NATS");
 
-    let result = call(&router, "GET", &format!("{STREAMS}/temp"), None).await;
-    assert_error(&result, 404, "STREAM_NOT_FOUND");
-    let result = call(&router, "DELETE", &format!("{STREAMS}/temp"), None).await;
-    assert_error(&result, 404, "STREAM_NOT_FOUND");
-    let result = call(&router, "POST", &format!("{STREAMS}/temp/purge"), None).await;
-    assert_error(&result, 404, "STREAM_NOT_FOUND");
-    let result = call(
-        &router,
-        "GET",
-        &format!("{STREAMS}/temp/messages?last=1"),
-        None,
-    )
-    .await;
-    assert_error(&result, 404, "STREAM_NOT_FOUND");
-    let result = call(
-        &router,
-        "POST",
-        "/api/v1/broker/publish",
-        Some(json!({ "subject": "temp.a", "message": "y" })),
-    )
-    .await;
-    assert_error(&result, 404, "STREAM_NOT_FOUND");
+    for (method, uri, body) in [
+        ("GET", format!("{STREAMS}/temp"), None),
+        ("DELETE", format!("{STREAMS}/temp"), None),
+        ("POST", format!("{STREAMS}/temp/purge"), None),
+        ("GET", format!("{STREAMS}/temp/messages?last=1"), None),
+        (
+            "POST",
+            "/api/v1/broker/publish".to_owned(),
+            Some(json!({ "subject": "temp.a", "message": "y" })),
+        ),
+    ] {
+        expect_error(&router, method, &uri, body, STREAM_NOT_FOUND).await;
+    }
 
     // The name and subjects are free again; the new stream starts empty.
     let data = create(&router, json!({ "name": "temp", "subjects": ["temp.>"] })).await;
@@ -266,15 +256,14 @@ async fn delete_removes_the_stream_and_then_answers_404() {
 async fn delete_of_a_missing_or_invalid_stream() {
     let server = NatsServer::start();
     let (_state, router) = common::app(&server).await;
-    let result = call(&router, "DELETE", &format!("{STREAMS}/ghost"), None).await;
-    assert_error(&result, 404, "STREAM_NOT_FOUND");
+    let uri = format!("{STREAMS}/ghost");
+    let result = expect_error(&router, "DELETE", &uri, None, STREAM_NOT_FOUND).await;
     assert!(
-        result.1["message"].as_str().unwrap().contains("ghost"),
-        "{}",
-        result.1
+        result["message"].as_str().unwrap().contains("ghost"),
+        "{result}"
     );
-    let result = call(&router, "DELETE", &format!("{STREAMS}/a.b"), None).await;
-    assert_error(&result, 400, "INVALID_STREAM_DATA");
+    let uri = format!("{STREAMS}/a.b");
+    expect_error(&router, "DELETE", &uri, None, INVALID_STREAM_DATA).await;
 }
 
 #[tokio::test]
@@ -319,11 +308,10 @@ async fn purge_reports_the_number_removed_and_empties_the_stream() {
 async fn purge_of_a_missing_stream_is_404() {
     let server = NatsServer::start();
     let (_state, router) = common::app(&server).await;
-    let result = call(&router, "POST", &format!("{STREAMS}/nothing/purge"), None).await;
-    assert_error(&result, 404, "STREAM_NOT_FOUND");
+    let uri = format!("{STREAMS}/nothing/purge");
+    let result = expect_error(&router, "POST", &uri, None, STREAM_NOT_FOUND).await;
     assert!(
-        result.1["message"].as_str().unwrap().contains("nothing"),
-        "{}",
-        result.1
+        result["message"].as_str().unwrap().contains("nothing"),
+        "{result}"
     );
 }

@@ -338,28 +338,7 @@ fn spec_environment_example_is_accepted() {
 #[test]
 fn spec_file_example_and_other_services_sections_load() {
     let sandbox = Sandbox::new();
-    let (_, run) = sandbox.config_of(
-        r#"
-services:
-  other-service:
-    anything: [goes, here]
-  message-broker:
-    port: 8086
-    host: "0.0.0.0"
-    nats_server:
-      port: 4222
-      cluster_port: 6222
-      http_port: 8222
-    nats_client:
-      url: "nats://localhost:4222"
-      timeout: 10
-    streams:
-      market_data:
-        subjects: ["market.>"]
-        retention: "limits"
-        max_msgs: 1000000
-"#,
-    );
+    let (_, run) = sandbox.config_of(include_str!("fixtures/spec-config.yaml"));
     let json = run.json();
     assert_eq!(json["nats_url"], "nats://localhost:4222");
     assert_eq!(json["monitor_url"], "http://localhost:8222");

@@ -5,7 +5,11 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{NatsServer, app, app_with, assert_error, call, settings_for, wait_until};
+use axum::Router;
+use common::{
+    NATS_CONNECTION_ERROR, NatsServer, app, app_with, call, expect_error, settings_for, wait_for,
+    wait_until,
+};
 use message_broker::api::{Shared, router};
 use message_broker::nats::{LinkState, Nats};
 use message_broker::serve::nats_options;
@@ -59,8 +63,7 @@ async fn serves_503_while_nats_is_down_and_recovers() {
         ("GET", "/api/v1/broker/health", None),
     ] {
         let started = Instant::now();
-        let result = call(&router, method, uri, body).await;
-        assert_error(&result, 503, "NATS_CONNECTION_ERROR");
+        expect_error(&router, method, uri, body, NATS_CONNECTION_ERROR).await;
         assert!(
             started.elapsed() < state.nats.timeout() + Duration::from_secs(1),
             "{uri}"
@@ -115,8 +118,14 @@ async fn starts_without_nats_and_connects_when_it_appears() {
         .expect("connect returns at once");
     let state = Shared::new(settings, nats);
     let router = router(state.clone());
-    let result = call(&router, "GET", "/api/v1/broker/streams", None).await;
-    assert_error(&result, 503, "NATS_CONNECTION_ERROR");
+    expect_error(
+        &router,
+        "GET",
+        "/api/v1/broker/streams",
+        None,
+        NATS_CONNECTION_ERROR,
+    )
+    .await;
     assert_eq!(state.nats.connection().state, LinkState::Connecting);
     drop(state);
 }
@@ -153,28 +162,47 @@ async fn configured_streams_are_provisioned_and_reprovisioned_after_reconnect() 
     assert_eq!(body["data"]["state"]["messages"], 5);
 
     // A stream deleted while we were away comes back on reconnect, via the background task.
+    // Its first pass (we are connected) is seen re-creating a stream deleted before it started,
+    // so that pass is over for `audit` before the deletion that the reconnect must repair.
+    delete_audit(&router, &server).await;
     let cancel = tokio_util::sync::CancellationToken::new();
     message_broker::nats::provision_on_connect(
         state.nats.clone(),
         state.settings.streams.clone(),
         cancel.clone(),
     );
-    let (status, _) = call(&router, "DELETE", "/api/v1/broker/streams/audit", None).await;
-    assert_eq!(status, 200);
+    let first = audit_created(&server, "the first pass to create audit").await;
+
+    delete_audit(&router, &server).await;
+    let reconnects = state.nats.connection().reconnects;
     server.restart();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let (status, _) = call(&router, "GET", "/api/v1/broker/streams/audit", None).await;
-        if status == 200 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "audit was not re-provisioned");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_until("the client to reconnect", Duration::from_secs(15), || {
+        state.nats.connection().reconnects > reconnects
+    })
+    .await;
+    let again = audit_created(&server, "audit re-created after the reconnect").await;
+    assert_ne!(again, first, "a new stream, created at a new time");
     let (_, body) = call(&router, "GET", "/api/v1/broker/streams/orders", None).await;
     assert_eq!(
         body["data"]["state"]["messages"], 5,
         "data survived reconnect"
     );
     cancel.cancel();
+}
+
+/// Deletes `audit` through the API and checks, on the server itself, that it is gone.
+async fn delete_audit(router: &Router, server: &NatsServer) {
+    let (status, body) = call(router, "DELETE", "/api/v1/broker/streams/audit", None).await;
+    assert_eq!(status, 200, "{body}");
+    let on_server = server.streams().await;
+    assert!(!on_server.contains_key("audit"), "{on_server:?}");
+}
+
+/// Waits until the server itself has a stream `audit`; its creation time.
+async fn audit_created(server: &NatsServer, what: &str) -> String {
+    wait_for(what, Duration::from_secs(15), async || {
+        let mut on_server = server.streams().await;
+        on_server.remove("audit").ok_or(format!("{on_server:?}"))
+    })
+    .await
 }

@@ -9,9 +9,9 @@ mod common;
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-use common::NatsServer;
 use common::serve_http::{dead_nats_url, find_log, get, http, parse_log_lines, post, wait_health};
 use common::service::{EXIT_LIMIT, START_LIMIT, Service};
+use common::{NatsServer, wait_until};
 use serde_json::json;
 
 fn refuses_connections(port: u16) -> bool {
@@ -52,14 +52,12 @@ async fn sigterm_lets_an_in_flight_request_finish_then_exits_0() {
     let signalled = Instant::now();
 
     // New connections are refused while the old request is still being answered.
-    let deadline = Instant::now() + Duration::from_secs(2);
-    while !refuses_connections(service.port) {
-        assert!(
-            Instant::now() < deadline,
-            "still accepting connections after SIGTERM"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until(
+        "the listener to close after SIGTERM",
+        Duration::from_secs(2),
+        || refuses_connections(service.port),
+    )
+    .await;
     assert!(
         !slow.is_finished(),
         "the in-flight request ended before the listener closed"
@@ -98,8 +96,7 @@ async fn sigterm_lets_an_in_flight_request_finish_then_exits_0() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigint_exits_0() {
     let nats = NatsServer::start();
-    let url = nats.url();
-    let mut service = Service::start(&[("NATS_URL", url.as_str()), ("NATS_TIMEOUT", "5")], &[]);
+    let mut service = Service::start_against(&nats, &[("NATS_TIMEOUT", "5")]);
     let client = http();
     wait_health(&client, &service, "healthy", Duration::from_secs(20)).await;
     let took = service.stop_with("INT");
@@ -131,16 +128,7 @@ async fn serves_while_nats_is_down_and_recovers_without_a_restart() {
     // A server whose ports are known, stopped before the service starts: nothing listens there.
     let mut nats = NatsServer::start();
     nats.stop();
-    let url = nats.url();
-    let monitor = nats.monitor_url();
-    let mut service = Service::start(
-        &[
-            ("NATS_URL", url.as_str()),
-            ("NATS_MONITOR_URL", monitor.as_str()),
-            ("NATS_TIMEOUT", "1"),
-        ],
-        &[],
-    );
+    let mut service = Service::start_against(&nats, &[("NATS_TIMEOUT", "1")]);
     let client = http();
 
     let (status, json) = get(&client, &service.url("/health")).await;

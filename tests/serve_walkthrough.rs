@@ -8,26 +8,19 @@
 mod common;
 
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::NatsServer;
 use common::serve_http::{dead_nats_url, find_log, get, http, parse_log_lines, post, wait_health};
 use common::service::Service;
+use common::{NatsServer, wait_for};
 use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_spec_walkthrough_against_a_real_nats_server() {
     let nats = NatsServer::start();
-    let url = nats.url();
-    let monitor = nats.monitor_url();
-    let mut service = Service::start(
-        &[
-            ("NATS_URL", url.as_str()),
-            ("NATS_MONITOR_URL", monitor.as_str()),
-            ("ENVIRONMENT", "production"),
-            ("NATS_TIMEOUT", "5"),
-        ],
-        &[],
+    let mut service = Service::start_against(
+        &nats,
+        &[("ENVIRONMENT", "production"), ("NATS_TIMEOUT", "5")],
     );
     let client = http();
     wait_health(&client, &service, "healthy", Duration::from_secs(20)).await;
@@ -175,7 +168,7 @@ async fn the_spec_walkthrough_against_a_real_nats_server() {
         ["timestamp", "level", "logger", "message", "service"]
     );
     assert_eq!(listening["api"], format!("127.0.0.1:{}", service.port));
-    assert_eq!(listening["nats_url"], url);
+    assert_eq!(listening["nats_url"], nats.url());
     assert_eq!(listening["environment"], "production");
     let requested = find_log(&lines, "shutdown requested").expect("shutdown line");
     assert_eq!(requested["signal"], "SIGTERM");
@@ -203,18 +196,19 @@ async fn configured_streams_are_created_at_start_up() {
         &["--config", file.to_str().expect("utf-8")],
     );
     let client = http();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let stream = loop {
-        let (status, json) = get(&client, &service.url("/api/v1/broker/streams")).await;
-        if status == 200 && json["data"]["count"] == 1 {
-            break json["data"]["streams"][0].clone();
-        }
-        assert!(
-            Instant::now() < deadline,
-            "configured stream never appeared: {json}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let stream = wait_for(
+        "the configured stream to appear",
+        Duration::from_secs(20),
+        async || {
+            let (status, json) = get(&client, &service.url("/api/v1/broker/streams")).await;
+            if status == 200 && json["data"]["count"] == 1 {
+                Ok(json["data"]["streams"][0].clone())
+            } else {
+                Err(json)
+            }
+        },
+    )
+    .await;
     assert_eq!(stream["name"], "market_data");
     assert_eq!(stream["config"]["subjects"], json!(["market.>"]));
     assert_eq!(stream["config"]["max_msgs"], 1000);

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{call, settings_for, wait_until};
+use common::{call, settings_for, wait_for, wait_until};
 use message_broker::api::{AppState, Shared, router};
 use message_broker::nats::{MessageSelector, Nats};
 use message_broker::serve::nats_options;
@@ -324,22 +324,22 @@ async fn three_node_cluster_keeps_publishing_when_a_node_dies() {
     assert_eq!(handle.status().nodes.len(), 3);
     let (state, router) = app_on(&supervisor).await;
 
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let (status, body) = call(
-            &router,
-            "POST",
-            "/api/v1/broker/streams",
-            Some(json!({"name": "r3", "subjects": ["r3.>"], "replicas": 3})),
-        )
-        .await;
-        if status == 200 {
-            assert_eq!(body["data"]["config"]["replicas"], 3);
-            break;
-        }
-        assert!(Instant::now() < deadline, "R3 stream not created: {body}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let created = wait_for(
+        "the R3 stream to be created",
+        Duration::from_secs(20),
+        async || {
+            let (status, body) = call(
+                &router,
+                "POST",
+                "/api/v1/broker/streams",
+                Some(json!({"name": "r3", "subjects": ["r3.>"], "replicas": 3})),
+            )
+            .await;
+            if status == 200 { Ok(body) } else { Err(body) }
+        },
+    )
+    .await;
+    assert_eq!(created["data"]["config"]["replicas"], 3);
     for i in 0..20 {
         let (status, body) = call(
             &router,
@@ -354,50 +354,57 @@ async fn three_node_cluster_keeps_publishing_when_a_node_dies() {
     let victim = handle.status().nodes[1].clone();
     kill9(victim.pid.unwrap());
     // Publishing continues through the surviving majority (allowing a brief leader election).
-    let mut ok_after_kill = 0;
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while ok_after_kill < 20 {
-        assert!(Instant::now() < deadline, "publishing did not continue");
-        let (status, body) = call(
-            &router,
-            "POST",
-            "/api/v1/broker/publish",
-            // The id makes a retry after an unanswered publish safe: stored at most once.
-            Some(json!({"subject": "r3.b", "message": ok_after_kill, "msg_id": format!("b{ok_after_kill}")})),
-        )
-        .await;
-        match status.as_u16() {
-            200 => ok_after_kill += 1,
-            503 => tokio::time::sleep(Duration::from_millis(100)).await,
-            other => panic!("publish answered {other}: {body}"),
-        }
-    }
+    let mut accepted = 0;
+    wait_for(
+        "20 publishes accepted after the kill",
+        Duration::from_secs(30),
+        async || {
+            while accepted < 20 {
+                let (status, body) = call(
+                    &router,
+                    "POST",
+                    "/api/v1/broker/publish",
+                    // The id makes a retry after an unanswered publish safe: stored at most once.
+                    Some(json!({"subject": "r3.b", "message": accepted, "msg_id": format!("b{accepted}")})),
+                )
+                .await;
+                match status.as_u16() {
+                    200 => accepted += 1,
+                    503 => return Err(format!("{accepted} accepted, then {body}")),
+                    other => panic!("publish answered {other}: {body}"),
+                }
+            }
+            Ok(())
+        },
+    )
+    .await;
     wait_until("victim restarted", Duration::from_secs(30), || {
         let node = &handle.status().nodes[1];
         node.state == NodeState::Running && node.restarts == 1
     })
     .await;
     // The returning node catches up: every replica current with all 40 messages.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let (_, body) = call(&router, "GET", "/api/v1/broker/streams/r3", None).await;
-        let replicas = body["data"]["cluster"]["replicas"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
-        let all_current = replicas.len() == 2
-            && replicas
-                .iter()
-                .all(|r| r["current"] == true && r["offline"] != true);
-        if all_current && body["data"]["state"]["messages"] == 40 {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "replicas did not catch up: {body}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_for(
+        "the replicas to catch up",
+        Duration::from_secs(30),
+        async || {
+            let (_, body) = call(&router, "GET", "/api/v1/broker/streams/r3", None).await;
+            let replicas = body["data"]["cluster"]["replicas"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let all_current = replicas.len() == 2
+                && replicas
+                    .iter()
+                    .all(|r| r["current"] == true && r["offline"] != true);
+            if all_current && body["data"]["state"]["messages"] == 40 {
+                Ok(())
+            } else {
+                Err(body)
+            }
+        },
+    )
+    .await;
     drop(state);
     supervisor.shutdown().await;
 }

@@ -6,10 +6,10 @@ mod common;
 
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::free_port;
 use common::service::{BIN, EXIT_LIMIT, Service};
+use common::{free_port, wait_for, wait_for_blocking};
 use serde_json::{Value, json};
 
 /// Writes a config whose supervised server uses free ports and a data dir under `dir`.
@@ -59,18 +59,14 @@ fn processes_mentioning(needle: &str) -> Vec<u32> {
 }
 
 fn wait_no_servers(needle: &str, limit: Duration) {
-    let deadline = Instant::now() + limit;
-    loop {
+    wait_for_blocking("every nats-server process to exit", limit, || {
         let left = processes_mentioning(needle);
         if left.is_empty() {
-            return;
+            Ok(())
+        } else {
+            Err(format!("processes left behind: {left:?}"))
         }
-        assert!(
-            Instant::now() < deadline,
-            "nats-server processes left behind: {left:?}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    });
 }
 
 async fn get(url: &str) -> (u16, Value) {
@@ -215,19 +211,19 @@ fn a_busy_server_port_names_the_port() {
 async fn a_local_cluster_serves_replicated_streams_and_reports_every_node() {
     let (_dir, mut service, needle) = start_supervised(3);
     assert_eq!(processes_mentioning(&needle).len(), 3);
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let (status, body) = post(
-            &service.url("/api/v1/broker/streams"),
-            json!({"name": "r3", "subjects": ["r3.>"], "replicas": 3}),
-        )
-        .await;
-        if status == 200 {
-            break;
-        }
-        assert!(Instant::now() < deadline, "{body}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    wait_for(
+        "the R3 stream to be created",
+        Duration::from_secs(20),
+        async || {
+            let (status, body) = post(
+                &service.url("/api/v1/broker/streams"),
+                json!({"name": "r3", "subjects": ["r3.>"], "replicas": 3}),
+            )
+            .await;
+            if status == 200 { Ok(()) } else { Err(body) }
+        },
+    )
+    .await;
     let (status, body) = post(
         &service.url("/api/v1/broker/publish"),
         json!({"subject": "r3.x", "message": "hello"}),

@@ -5,9 +5,9 @@ mod common;
 
 use std::collections::BTreeSet;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use common::{free_port, http_status, nats_server_binary};
+use common::{free_port, http_status, nats_server_binary, wait_for, wait_until_blocking};
 use message_broker::nats::system::ping_all;
 use message_broker::status::sys_nodes;
 
@@ -77,13 +77,11 @@ fn start_cluster(dir: &std::path::Path, count: usize) -> Vec<Node> {
             http_port,
         });
     }
-    let deadline = Instant::now() + Duration::from_secs(30);
-    for node in &nodes {
-        while http_status(node.http_port, "/healthz?js-enabled-only=true") != Some(200) {
-            assert!(Instant::now() < deadline, "cluster did not become ready");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
+    wait_until_blocking("every node to be ready", Duration::from_secs(30), || {
+        nodes
+            .iter()
+            .all(|node| http_status(node.http_port, "/healthz?js-enabled-only=true") == Some(200))
+    });
     nodes
 }
 
@@ -101,42 +99,43 @@ async fn every_node_answers_through_one_system_connection() {
     .await;
 
     // All three, through node 0 alone, once the routes are up.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let replies = loop {
-        let replies = ping_all(&system, "VARZ", Duration::from_millis(500))
-            .await
-            .unwrap();
-        if replies.len() == 3 {
-            break replies;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "only {} servers answered",
-            replies.len()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let replies = wait_for(
+        "all three servers to answer",
+        Duration::from_secs(20),
+        async || {
+            let replies = ping_all(&system, "VARZ", Duration::from_millis(500))
+                .await
+                .unwrap();
+            if replies.len() == 3 {
+                Ok(replies)
+            } else {
+                Err(format!("{} answered", replies.len()))
+            }
+        },
+    )
+    .await;
     let names: Vec<&str> = replies.iter().map(|r| r.server.name.as_str()).collect();
     assert_eq!(names, ["n0", "n1", "n2"]);
 
     let mut seen = BTreeSet::new();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let rows = loop {
-        let rows = sys_nodes(&system, Duration::from_millis(500), &mut seen)
-            .await
-            .unwrap();
-        if rows
-            .iter()
-            .all(|r| r.peers.len() == 2 && r.meta_leader.is_some())
-        {
-            break rows;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "routes or meta leader missing: {rows:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let rows = wait_for(
+        "routes and a meta leader",
+        Duration::from_secs(20),
+        async || {
+            let rows = sys_nodes(&system, Duration::from_millis(500), &mut seen)
+                .await
+                .unwrap();
+            if rows
+                .iter()
+                .all(|r| r.peers.len() == 2 && r.meta_leader.is_some())
+            {
+                Ok(rows)
+            } else {
+                Err(format!("{rows:?}"))
+            }
+        },
+    )
+    .await;
     assert!(rows.iter().all(|r| r.up));
     assert!(
         rows.iter()
@@ -145,20 +144,21 @@ async fn every_node_answers_through_one_system_connection() {
 
     // A node that stops answering is shown as down, not forgotten.
     drop(nodes.remove(2));
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let rows = sys_nodes(&system, Duration::from_millis(500), &mut seen)
-            .await
-            .unwrap();
-        if let Some(n2) = rows.iter().find(|r| r.name == "n2")
-            && !n2.up
-        {
-            assert!(n2.error.as_deref().unwrap().contains("$SYS"));
-            break;
-        }
-        assert!(Instant::now() < deadline, "n2 still shown as up");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let n2 = wait_for(
+        "n2 to be shown as down",
+        Duration::from_secs(20),
+        async || {
+            let rows = sys_nodes(&system, Duration::from_millis(500), &mut seen)
+                .await
+                .unwrap();
+            match rows.into_iter().find(|r| r.name == "n2") {
+                Some(n2) if !n2.up => Ok(n2),
+                other => Err(format!("{other:?}")),
+            }
+        },
+    )
+    .await;
+    assert!(n2.error.as_deref().unwrap().contains("$SYS"), "{n2:?}");
 }
 
 #[tokio::test]

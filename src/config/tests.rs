@@ -27,26 +27,7 @@ fn defaults_without_a_file() {
 
 #[test]
 fn the_spec_example_loads() {
-    let text = r#"
-services:
-  message-broker:
-    port: 8086
-    host: "0.0.0.0"
-    nats_server:
-      port: 4222
-      cluster_port: 6222
-      http_port: 8222
-    nats_client:
-      url: "nats://localhost:4222"
-      timeout: 10
-    streams:
-      market_data:
-        subjects: ["market.>"]
-        retention: "limits"
-        max_msgs: 1000000
-  other-service:
-    anything: [goes, here]
-"#;
+    let text = include_str!("../../tests/fixtures/spec-config.yaml");
     let s = load(&SettingsArgs::default(), text).unwrap();
     assert_eq!(s.streams.len(), 1);
     assert_eq!(s.streams[0].name, "market_data");

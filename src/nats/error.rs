@@ -102,8 +102,8 @@ impl NatsError {
         }
     }
 
-    /// JetStream's refusal of a message published to `subject`.
-    pub(super) fn refused_message(subject: &str, refusal: Refusal) -> NatsError {
+    /// JetStream's refusal of a message of `size` bytes (with headers) published to `subject`.
+    pub(super) fn refused_message(subject: &str, size: usize, refusal: Refusal) -> NatsError {
         let stream_full = refusal.err_code == codes::STREAM_STORE_FAILED
             && refusal.description.starts_with("maximum");
         match refusal.err_code {
@@ -122,12 +122,15 @@ impl NatsError {
                 "the stream capturing '{subject}' is full and discards new messages: {}",
                 says(&refusal)
             )),
-            codes::STREAM_MESSAGE_EXCEEDS_MAXIMUM | codes::STREAM_HEADER_EXCEEDS_MAXIMUM => {
-                NatsError::InvalidMessage(format!(
-                    "JetStream refused the message: {}",
-                    says(&refusal)
-                ))
-            }
+            codes::STREAM_MESSAGE_EXCEEDS_MAXIMUM => NatsError::InvalidMessage(format!(
+                "message is {size} bytes with headers; that is more than the max_msg_size of the \
+                 stream capturing '{subject}': {}",
+                says(&refusal)
+            )),
+            codes::STREAM_HEADER_EXCEEDS_MAXIMUM => NatsError::InvalidMessage(format!(
+                "JetStream refused the message: {}",
+                says(&refusal)
+            )),
             _ if refusal.code == 400 => NatsError::InvalidMessage(format!(
                 "JetStream refused the message: {}",
                 says(&refusal)

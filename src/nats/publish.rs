@@ -179,7 +179,7 @@ impl Nats {
             };
             // The stream refused the message itself: why decides whose fault it is.
             if let Some(refusal) = refusal_of(&err) {
-                return Err(NatsError::refused_message(&subject, refusal));
+                return Err(NatsError::refused_message(&subject, size, refusal));
             }
             if err.kind() != PublishErrorKind::StreamNotFound {
                 return Err(self.publish_error(err.kind(), &err.to_string(), &subject));

@@ -8,12 +8,16 @@ pub mod pty;
 pub mod serve_http;
 pub mod service;
 pub mod streams;
+pub mod wait;
 
+pub use wait::{wait_for, wait_for_blocking, wait_until, wait_until_blocking};
+
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -27,15 +31,14 @@ use message_broker::serve::nats_options;
 use serde_json::Value;
 use tower::ServiceExt;
 
-/// A free TCP port on 127.0.0.1 (bound and released; a race with other processes is possible but
-/// unlikely on a test machine).
 /// First port of the range tests hand out: below Linux's ephemeral range (32768 and up), so an
 /// outgoing connection can never be given a port a test is about to let a server bind.
 const TEST_PORTS_START: u32 = 20_000;
 const TEST_PORTS_SPAN: u32 = 12_000;
 static NEXT_PORT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
 
-/// A free TCP port on 127.0.0.1, never handed out twice by this process.
+/// A free TCP port on 127.0.0.1, never handed out twice by this process (bound and released; a
+/// race with other processes is possible but unlikely on a test machine).
 pub fn free_port() -> u16 {
     free_block(1)
 }
@@ -134,14 +137,11 @@ impl NatsServer {
         } else {
             "/healthz"
         };
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while Instant::now() < deadline {
-            if http_status(self.http_port, path) == Some(200) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(25));
-        }
-        panic!("nats-server on port {} did not become ready", self.port);
+        wait_until_blocking(
+            &format!("nats-server on port {} to become ready", self.port),
+            Duration::from_secs(15),
+            || http_status(self.http_port, path) == Some(200),
+        );
     }
 
     pub fn url(&self) -> String {
@@ -158,6 +158,36 @@ impl NatsServer {
             let _ = child.kill();
             let _ = child.wait();
         }
+    }
+
+    /// The streams this server reports on its monitoring port (`/jsz?streams=true`), each with
+    /// its creation time: the server's own view, not through the code under test.
+    pub async fn streams(&self) -> BTreeMap<String, String> {
+        let url = format!("{}/jsz?streams=true", self.monitor_url());
+        let jsz: Value = serve_http::http()
+            .get(&url)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{url}: {e}"))
+            .json()
+            .await
+            .unwrap_or_else(|e| panic!("{url}: not JSON ({e})"));
+        jsz["account_details"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|account| account["stream_detail"].as_array())
+            .flatten()
+            .map(|stream| {
+                let field = |key: &str| {
+                    stream[key]
+                        .as_str()
+                        .unwrap_or_else(|| panic!("{key} of a stream in {jsz}"))
+                        .to_owned()
+                };
+                (field("name"), field("created"))
+            })
+            .collect()
     }
 
     /// Starts it again on the same ports with the same data directory.
@@ -216,17 +246,6 @@ pub async fn app_with(server: &NatsServer, yaml: &str) -> (AppState, Router) {
     (state, router)
 }
 
-pub async fn wait_until(what: &str, limit: Duration, mut check: impl FnMut() -> bool) {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if check() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("timed out waiting for {what}");
-}
-
 /// One request through the router: the status and the parsed envelope.
 pub async fn call(
     router: &Router,
@@ -283,9 +302,43 @@ pub fn assert_envelope(json: &Value, status: StatusCode) {
     }
 }
 
+/// An error answer a test expects: the HTTP status and the `error_code`.
+pub type Expected = (u16, &'static str);
+
+// The spec's error codes with the status each one comes with. INVALID_PARAMETERS also comes as
+// 404, 405 or 413 (an unknown route, a wrong method, a body too large): those are written out.
+pub const STREAM_NOT_FOUND: Expected = (404, "STREAM_NOT_FOUND");
+pub const INVALID_STREAM_DATA: Expected = (400, "INVALID_STREAM_DATA");
+pub const INVALID_MESSAGE_DATA: Expected = (400, "INVALID_MESSAGE_DATA");
+pub const INVALID_PARAMETERS: Expected = (400, "INVALID_PARAMETERS");
+pub const STREAM_CREATION_ERROR: Expected = (409, "STREAM_CREATION_ERROR");
+pub const NATS_CONNECTION_ERROR: Expected = (503, "NATS_CONNECTION_ERROR");
+pub const JETSTREAM_ERROR: Expected = (503, "JETSTREAM_ERROR");
+pub const INTERNAL_ERROR: Expected = (500, "INTERNAL_ERROR");
+/// A message the stream refuses for what it is now (an expectation header, a full stream).
+pub const PUBLISH_CONFLICT: Expected = (409, "MESSAGE_PUBLISH_ERROR");
+
+/// One request through the router that must fail as `expected`: the envelope, for checks of its
+/// message.
+pub async fn expect_error(
+    router: &Router,
+    method: &str,
+    uri: &str,
+    body: Option<Value>,
+    expected: Expected,
+) -> Value {
+    let (status, json) = call(router, method, uri, body).await;
+    assert_eq!(answer(status, &json), expected, "{method} {uri}: {json}");
+    json
+}
+
 /// Asserts an error response's status and code.
 #[track_caller]
-pub fn assert_error(result: &(StatusCode, Value), status: u16, code: &str) {
-    assert_eq!(result.0.as_u16(), status, "{}", result.1);
-    assert_eq!(result.1["error_code"], code, "{}", result.1);
+pub fn assert_error((status, json): &(StatusCode, Value), expected: Expected) {
+    assert_eq!(answer(*status, json), expected, "{json}");
+}
+
+fn answer(status: StatusCode, json: &Value) -> (u16, &str) {
+    let code = json["error_code"].as_str().unwrap_or_default();
+    (status.as_u16(), code)
 }

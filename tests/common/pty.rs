@@ -3,11 +3,12 @@
 
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use portable_pty::{Child, CommandBuilder, MasterPty, PtySize, native_pty_system};
 
 use super::service::{BIN, CONFIG_VARS};
+use super::{NatsServer, wait_for_blocking};
 
 pub struct Console {
     child: Box<dyn Child + Send + Sync>,
@@ -24,6 +25,26 @@ impl Console {
     pub fn start(cols: u16, rows: u16, args: &[&str], env: &[(&str, &str)]) -> Console {
         let home = tempfile::tempdir().expect("temp home");
         Console::start_in(home, cols, rows, args, env)
+    }
+
+    /// `message-broker --no-supervise` against the harness's `server` (its client and monitoring
+    /// URLs, a 2 s timeout), redrawing every 0.5 s unless `extra` sets `--refresh`.
+    pub fn on_server(server: &NatsServer, cols: u16, rows: u16, extra: &[&str]) -> Console {
+        let mut args = vec!["--no-supervise"];
+        if !extra.contains(&"--refresh") {
+            args.extend(["--refresh", "0.5"]);
+        }
+        args.extend_from_slice(extra);
+        Console::start(
+            cols,
+            rows,
+            &args,
+            &[
+                ("NATS_URL", &server.url()),
+                ("NATS_MONITOR_URL", &server.monitor_url()),
+                ("NATS_TIMEOUT", "2"),
+            ],
+        )
     }
 
     /// The same with a prepared HOME (its `config/` is XDG_CONFIG_HOME).
@@ -94,28 +115,42 @@ impl Console {
 
     /// The screen as text, one line per row.
     pub fn screen(&self) -> String {
-        let mut parser = vt100::Parser::new(self.rows, self.cols, 0);
-        parser.process(&self.bytes());
-        parser.screen().contents()
+        self.screen_since(0)
     }
 
     /// Waits until the screen satisfies `check`; panics with the screen after `limit`.
     pub fn wait_for(&self, what: &str, limit: Duration, check: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + limit;
-        loop {
-            let screen = self.screen();
+        self.wait_for_since(0, what, limit, check)
+    }
+
+    /// The same for what was written since `offset` bytes (see [`Console::screen_since`]).
+    pub fn wait_for_since(
+        &self,
+        offset: usize,
+        what: &str,
+        limit: Duration,
+        check: impl Fn(&str) -> bool,
+    ) -> String {
+        wait_for_blocking(what, limit, || {
+            let screen = self.screen_since(offset);
             if check(&screen) {
-                return screen;
+                Ok(screen)
+            } else {
+                Err(format!("the screen:\n{screen}"))
             }
-            if Instant::now() > deadline {
-                panic!("timed out waiting for {what}; the screen:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        })
     }
 
     pub fn wait_text(&self, text: &str, limit: Duration) -> String {
         self.wait_for(&format!("'{text}'"), limit, |s| s.contains(text))
+    }
+
+    /// Waits until the header shows the connection state `state`, the whole word: "connected"
+    /// never matches "disconnected" or "reconnecting".
+    pub fn wait_state(&self, state: &str, limit: Duration) -> String {
+        self.wait_for(&format!("the header to show '● {state}'"), limit, |s| {
+            header_state(s) == Some(state)
+        })
     }
 
     pub fn send(&mut self, keys: &str) {
@@ -142,9 +177,7 @@ impl Console {
     /// Everything written since `offset` bytes, parsed on a fresh screen of the current size.
     pub fn screen_since(&self, offset: usize) -> String {
         let bytes = self.bytes();
-        let mut parser = vt100::Parser::new(self.rows, self.cols, 0);
-        parser.process(&bytes[offset.min(bytes.len())..]);
-        parser.screen().contents()
+        render(&bytes[offset.min(bytes.len())..], self.rows, self.cols)
     }
 
     pub fn pid(&self) -> Option<u32> {
@@ -152,16 +185,32 @@ impl Console {
     }
 
     /// Waits for the process to exit; its exit code.
-    pub fn wait_exit(&mut self, limit: Duration) -> Option<u32> {
-        let deadline = Instant::now() + limit;
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return Some(status.exit_code());
+    pub fn wait_exit(&mut self, limit: Duration) -> u32 {
+        wait_for_blocking("the console to exit", limit, || {
+            match self.child.try_wait().expect("poll the console") {
+                Some(status) => Ok(status.exit_code()),
+                None => Err(format!(
+                    "still running; the screen:\n{}",
+                    render(&self.output.lock().unwrap(), self.rows, self.cols)
+                )),
             }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        None
+        })
     }
+}
+
+/// `bytes` played on a fresh `cols`x`rows` terminal: the screen as text, one line per row.
+fn render(bytes: &[u8], rows: u16, cols: u16) -> String {
+    let mut parser = vt100::Parser::new(rows, cols, 0);
+    parser.process(bytes);
+    parser.screen().contents()
+}
+
+/// The connection state the header draws after its `●` marker ("connected", "reconnecting", …),
+/// or `None` while it has none.
+pub fn header_state(screen: &str) -> Option<&str> {
+    let header = screen.lines().next()?;
+    let (_, after) = header.split_once("● ")?;
+    after.split_whitespace().next()
 }
 
 impl Drop for Console {

@@ -1,13 +1,13 @@
 //! Helpers for tests of the binary in `--serve` mode: an HTTP client whose answers are checked
 //! against the envelope, polling `/health`, and parsing the JSON log lines.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::http::StatusCode;
 use serde_json::Value;
 
 use super::service::Service;
-use super::{assert_envelope, free_port};
+use super::{assert_envelope, free_port, wait_for};
 
 /// Parses JSON log lines and checks the fields every line carries.
 pub fn parse_log_lines(text: &str) -> Vec<Value> {
@@ -108,16 +108,15 @@ pub async fn post(client: &reqwest::Client, url: &str, body: Value) -> (u16, Val
 
 /// Polls `/health` (bounded) until `data.status` is `want`.
 pub async fn wait_health(client: &reqwest::Client, service: &Service, want: &str, limit: Duration) {
-    let deadline = Instant::now() + limit;
-    let mut last = Value::Null;
-    while Instant::now() < deadline {
+    let what = format!("/health to report {want:?}");
+    wait_for(&what, limit, async || {
         let (status, json) = get(client, &service.url("/health")).await;
         assert_eq!(status, 200, "{json}");
         if json["data"]["status"] == want {
-            return;
+            Ok(())
+        } else {
+            Err(json)
         }
-        last = json;
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("/health did not report {want:?} within {limit:?}; last answer: {last}");
+    })
+    .await;
 }

@@ -5,7 +5,7 @@ use std::fs::File;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use super::{free_port, http_status};
+use super::{NatsServer, free_port, http_status};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_message-broker");
 
@@ -42,6 +42,19 @@ impl Service {
         let mut service = Service::spawn(free_port(), env, args);
         service.wait_listening();
         service
+    }
+
+    /// Starts the service against the harness's `nats` (its client and monitoring URLs) with
+    /// `env` on top, and waits until it answers `/health`.
+    pub fn start_against(nats: &NatsServer, env: &[(&str, &str)]) -> Service {
+        let url = nats.url();
+        let monitor = nats.monitor_url();
+        let mut all = vec![
+            ("NATS_URL", url.as_str()),
+            ("NATS_MONITOR_URL", monitor.as_str()),
+        ];
+        all.extend_from_slice(env);
+        Service::start(&all, &[])
     }
 
     /// Starts the service on `port` without waiting for it.
