@@ -44,6 +44,7 @@ fn defaults_without_any_file_or_variable() {
                 "nodes": 1,
             },
             "max_body_bytes": 4194304,
+            "allow_publish_to": [],
             "streams": [],
         })
     );
