@@ -9,6 +9,8 @@ pub mod tables;
 
 use std::time::{Duration, Instant};
 
+use strum::VariantArray;
+
 use crate::command::{Command, Mode, Pane};
 use crate::model::{
     ApiView, ConnectionView, ConnectionsView, Effect, EventLevel, EventRecord, JetStreamView,
@@ -302,7 +304,8 @@ impl App {
             }
             Update::Streams(result) => {
                 if let Ok(rows) = &result {
-                    self.stream_rates.update(rows, at);
+                    let counters = rows.iter().map(|r| (r.name.clone(), r.last_seq));
+                    self.stream_rates.update(counters, at);
                 }
                 self.streams.set(result, at);
                 let rows = self.stream_lines().len();
@@ -310,7 +313,8 @@ impl App {
             }
             Update::Connections(result) => {
                 if let Ok(view) = &result {
-                    self.client_rates.update(&view.clients, at);
+                    let counters = view.clients.iter().map(|c| (c.cid, c.in_msgs + c.out_msgs));
+                    self.client_rates.update(counters, at);
                 }
                 self.connections.set(result, at);
                 let rows = self.client_lines().len();
@@ -344,11 +348,11 @@ impl App {
     }
 
     pub fn stream_sort(&self) -> StreamColumn {
-        StreamColumn::ALL[self.stream_table.sort % StreamColumn::ALL.len()]
+        self.stream_table.column()
     }
 
     pub fn client_sort(&self) -> ClientColumn {
-        ClientColumn::ALL[self.client_table.sort % ClientColumn::ALL.len()]
+        self.client_table.column()
     }
 
     /// The stream the selection is on, in the streams pane or the open detail.
@@ -547,8 +551,9 @@ impl App {
             .value
             .as_ref()
             .is_some_and(|nodes| nodes.len() > 1);
-        Pane::ALL
-            .into_iter()
+        Pane::VARIANTS
+            .iter()
+            .copied()
             .filter(|p| *p != Pane::Cluster || cluster)
             .collect()
     }

@@ -1,5 +1,6 @@
 //! The `:` command line (with completion) and the `/` filter, and text typed into forms.
 
+use strum::VariantArray;
 use tui_input::Input;
 
 use super::App;
@@ -134,8 +135,9 @@ impl App {
 
 /// Commands that make sense typed on the command line.
 fn command_matches(prefix: &str) -> Vec<Command> {
-    Command::ALL
-        .into_iter()
+    Command::VARIANTS
+        .iter()
+        .copied()
         .filter(|c| {
             !matches!(
                 c,

@@ -193,6 +193,8 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
 
 #[cfg(test)]
 mod tests {
+    use strum::VariantArray;
+
     use super::*;
 
     #[test]
@@ -222,8 +224,7 @@ mod tests {
     #[test]
     fn full_shows_every_visible_pane_focus_larger() {
         let area = Rect::new(0, 0, 160, 40);
-        let panes = Pane::ALL;
-        let slots = full_body(area, &panes, Pane::Connections, 100);
+        let slots = full_body(area, Pane::VARIANTS, Pane::Connections, 100);
         assert_eq!(slots.len(), 5);
         let width = |pane| {
             slots.iter().find_map(|s| match s {

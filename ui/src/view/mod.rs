@@ -24,7 +24,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph};
 
-use crate::command::{Mode, Pane};
+use crate::command::{Command, Mode, Pane};
 use crate::keymap::Keymap;
 use crate::state::{App, Sourced};
 use crate::theme::{Role, Theme};
@@ -126,7 +126,7 @@ impl Ctx<'_> {
         focused: bool,
     ) -> Block<'static> {
         let mut title = vec![Span::raw(" ")];
-        if let Some(key) = self.keymap.hint(Mode::Normal, focus_command(pane)) {
+        if let Some(key) = self.keymap.hint(Mode::Normal, Command::focus(pane)) {
             title.push(self.span(format!("{key} "), Role::Key));
         }
         title.push(self.span(pane.title(), Role::Title));
@@ -179,17 +179,6 @@ impl Ctx<'_> {
             }
             _ => area,
         }
-    }
-}
-
-fn focus_command(pane: Pane) -> crate::command::Command {
-    use crate::command::Command;
-    match pane {
-        Pane::Throughput => Command::FocusThroughput,
-        Pane::Streams => Command::FocusStreams,
-        Pane::Connections => Command::FocusConnections,
-        Pane::Errors => Command::FocusErrors,
-        Pane::Cluster => Command::FocusCluster,
     }
 }
 
