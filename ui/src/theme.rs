@@ -2,10 +2,11 @@
 //! styles, so the drawing code asks for a role and never names a colour.
 //!
 //! Four themes are built in (the files under `themes/` at the repository root, embedded at compile
-//! time). User themes are `NAME.toml` files in the themes directory; they may name a `parent` (a
-//! built-in or another user theme) and set only the roles they change. A role left out comes from
-//! the parent chain, then from `dark`. The terminal's colour capability is applied afterwards with
-//! [`Theme::adapted`], so theme files can use `#rrggbb` freely.
+//! time). User themes are `NAME.toml` files in the themes directory, read by the caller and found
+//! through a [`ThemeLookup`]; they may name a `parent` (a built-in or another user theme) and set
+//! only the roles they change. A role left out comes from the parent chain, then from `dark`. The
+//! terminal's colour capability is applied afterwards with [`Theme::adapted`], so theme files can
+//! use `#rrggbb` freely.
 
 use std::path::{Path, PathBuf};
 
@@ -190,22 +191,11 @@ impl Theme {
     }
 }
 
-/// Where a user theme can be found: `dir/NAME.toml`.
-pub fn dir_lookup(dir: &Path) -> impl Fn(&str) -> Result<Option<ThemeSource>, ThemeError> + '_ {
-    move |name| {
-        let path = dir.join(format!("{name}.toml"));
-        check_name(name, &path.display().to_string(), None)?;
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Ok(Some(ThemeSource { path, text })),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(ThemeError {
-                file: path.display().to_string(),
-                line: None,
-                role: None,
-                kind: ThemeErrorKind::Read(e.to_string()),
-            }),
-        }
-    }
+/// The file a user theme called `name` is read from, in the themes directory: `NAME.toml`. A
+/// name that could reach outside the directory (`../x`) is refused.
+pub fn file_name(name: &str) -> Result<String, ThemeError> {
+    check_name(name, "", None)?;
+    Ok(format!("{name}.toml"))
 }
 
 /// What went wrong with a theme, and where.
@@ -235,6 +225,19 @@ impl std::fmt::Display for ThemeError {
 }
 
 impl std::error::Error for ThemeError {}
+
+impl ThemeError {
+    /// A theme file that exists but could not be read (this crate reads no files; the caller
+    /// does).
+    pub fn unreadable(path: &Path, error: impl std::fmt::Display) -> ThemeError {
+        ThemeError {
+            file: path.display().to_string(),
+            line: None,
+            role: None,
+            kind: ThemeErrorKind::Read(error.to_string()),
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ThemeErrorKind {

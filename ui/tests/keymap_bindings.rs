@@ -280,36 +280,6 @@ fn toml_syntax_errors_give_the_line() {
     }
 }
 
-#[test]
-fn files_are_read_and_missing_ones_reported() {
-    let dir = std::env::temp_dir().join(format!("mb-keymap-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("keymap.toml");
-    std::fs::write(&path, "[normal]\n\"Q\" = \"quit\"\n").unwrap();
-    let keymap = Keymap::load("vim", Some(&path)).unwrap();
-    assert_eq!(keymap.get(Mode::Normal, &spec("Q")), Some(Command::Quit));
-    assert_eq!(keymap.get(Mode::Normal, &spec("j")), Some(Command::Down));
-
-    std::fs::write(&path, "[normal]\n\"Q\" = \"quit!\"\n").unwrap();
-    let err = Keymap::load("default", Some(&path))
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains(&path.display().to_string()) && err.contains("line 2"),
-        "{err}"
-    );
-
-    let missing = dir.join("absent.toml");
-    let err = Keymap::load("default", Some(&missing))
-        .unwrap_err()
-        .to_string();
-    assert!(
-        err.contains("absent.toml") && err.contains("cannot read"),
-        "{err}"
-    );
-    std::fs::remove_dir_all(&dir).unwrap();
-}
-
 // ---- help and hints ---------------------------------------------------------------------------
 
 #[test]

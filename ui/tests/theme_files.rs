@@ -3,7 +3,7 @@
 
 mod support;
 
-use message_broker_ui::theme::{Role, Theme, ThemeErrorKind, dir_lookup};
+use message_broker_ui::theme::{Role, Theme};
 use ratatui::style::{Color, Modifier, Style};
 use strum::VariantArray;
 use support::theme::{colours, dark, load, user};
@@ -191,27 +191,4 @@ full = "red"
     assert_eq!(theme.style(Role::ChartOut).fg, Some(Color::Magenta));
     assert_eq!(theme.style(Role::GaugeFull).fg, Some(Color::Red));
     assert_eq!(theme.style(Role::Gauge), dark().style(Role::Gauge));
-}
-
-#[test]
-fn themes_load_from_a_directory() {
-    let dir = std::env::temp_dir().join(format!("mb-theme-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    std::fs::write(
-        dir.join("mine.toml"),
-        "parent = \"light\"\n[roles]\nok = \"blue\"\n",
-    )
-    .expect("write");
-    let lookup = dir_lookup(&dir);
-    let theme = Theme::load("mine", &lookup);
-    let missing = Theme::load("nothing-here", &lookup);
-    let builtin = Theme::load("monochrome", &lookup);
-    std::fs::remove_dir_all(&dir).expect("clean up");
-
-    assert_eq!(theme.expect("valid").style(Role::Ok).fg, Some(Color::Blue));
-    assert!(matches!(
-        missing.expect_err("missing").kind,
-        ThemeErrorKind::NotFound { .. }
-    ));
-    assert_eq!(builtin, Ok(Theme::builtin("monochrome").expect("built in")));
 }

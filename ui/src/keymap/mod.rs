@@ -2,7 +2,7 @@
 //!
 //! A keymap is one table per mode plus `common`, the fallback for every mode. It is built from
 //! the embedded `keymaps/default.toml`, optionally a built-in variant merged over it (`vim`), then
-//! a user file merged over that key by key. The key handler ([`KeyResolver`]), the help overlay
+//! a user file's text (read by the caller) merged over that key by key. The key handler ([`KeyResolver`]), the help overlay
 //! ([`Keymap::bindings`]) and the footer hints ([`Keymap::hint`]) all read the same tables, so
 //! they cannot disagree.
 //!
@@ -18,7 +18,6 @@ mod key;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Bound;
-use std::path::Path;
 
 use ratatui::crossterm::event::{KeyEvent, KeyEventKind};
 use toml::de::{DeTable, DeValue};
@@ -69,6 +68,19 @@ impl fmt::Display for KeymapError {
 }
 
 impl std::error::Error for KeymapError {}
+
+impl KeymapError {
+    /// A keymap file that could not be read (this crate reads no files; the caller does).
+    pub fn unreadable(file: impl Into<String>, error: impl fmt::Display) -> KeymapError {
+        KeymapError {
+            file: file.into(),
+            line: None,
+            table: None,
+            key: None,
+            problem: format!("cannot read the file: {error}"),
+        }
+    }
+}
 
 /// What a key press means, given the keys pressed before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,28 +237,6 @@ impl Keymap {
             }
         }
         Ok(keymap)
-    }
-
-    /// The built-in keymap `builtin`, with the user file at `user_file` merged over it.
-    pub fn load(builtin: &str, user_file: Option<&Path>) -> Result<Keymap, KeymapError> {
-        let mut keymap = Keymap::builtin(builtin)?;
-        if let Some(path) = user_file {
-            keymap.merge_file(path)?;
-        }
-        Ok(keymap)
-    }
-
-    /// Reads the file at `path` and merges it over this keymap (see [`Keymap::merge_str`]).
-    pub fn merge_file(&mut self, path: &Path) -> Result<(), KeymapError> {
-        let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| KeymapError {
-            file: file.clone(),
-            line: None,
-            table: None,
-            key: None,
-            problem: format!("cannot read the file: {e}"),
-        })?;
-        self.merge_str(&file, &text)
     }
 
     /// Merges the keymap text `text` over this keymap, key by key: each binding replaces the
