@@ -1,13 +1,9 @@
 //! Carries out what the user asked for, off the UI loop, and reports back as updates.
 
-use message_broker_ui::model::{
-    ActionOutcome, ConsumerRow, Effect, EventLevel, MessageRow, Stamped, StreamDetailView, Update,
-};
-use serde_json::Value;
+use message_broker_ui::model::{ActionOutcome, DetailData, Effect, EventLevel, Stamped, Update};
 use tokio::sync::mpsc;
 
 use super::samplers::event;
-use crate::model::stream::{Encoding, StoredMessageView, StreamDetail};
 use crate::nats::{MessageSelector, Nats, Publish};
 
 /// Runs `effect` in its own task; the answer arrives as `Done` (or `Detail`) plus an event.
@@ -53,7 +49,7 @@ async fn run(nats: &Nats, effect: Effect) -> Vec<Update> {
             };
             vec![Update::Detail(
                 detail
-                    .map(|d| detail_view(d, messages))
+                    .map(|detail| Box::new(DetailData { detail, messages }))
                     .map_err(|e| e.to_string()),
             )]
         }
@@ -106,93 +102,5 @@ async fn run(nats: &Nats, effect: Effect) -> Vec<Update> {
     }
 }
 
-fn limit(value: i64) -> String {
-    if value <= 0 {
-        "unlimited".to_owned()
-    } else {
-        value.to_string()
-    }
-}
-
 /// Messages listed in a stream's detail.
 const RECENT_MESSAGES: u64 = 10;
-
-/// A payload as one line of text for the detail's message list.
-fn preview(message: &StoredMessageView) -> String {
-    const LIMIT: usize = 200;
-    let text = match (message.encoding, &message.payload) {
-        (Encoding::Text, Value::String(text)) => text.clone(),
-        (Encoding::Base64, Value::String(b64)) => format!("base64 {b64}"),
-        (_, value) => value.to_string(),
-    };
-    if text.chars().count() > LIMIT {
-        let cut: String = text.chars().take(LIMIT).collect();
-        format!("{cut}…")
-    } else {
-        text
-    }
-}
-
-fn detail_view(detail: StreamDetail, messages: Vec<StoredMessageView>) -> StreamDetailView {
-    let s = detail.stream;
-    let c = s.config;
-    let st = s.state;
-    let pair = |k: &str, v: String| (k.to_owned(), v);
-    StreamDetailView {
-        name: s.name,
-        config: vec![
-            pair("subjects", c.subjects.join(", ")),
-            pair("retention", c.retention),
-            pair("storage", c.storage),
-            pair("replicas", c.replicas.to_string()),
-            pair("discard", c.discard),
-            pair("max_msgs", limit(c.max_msgs)),
-            pair("max_bytes", limit(c.max_bytes)),
-            pair("max_msg_size", limit(c.max_msg_size)),
-            pair(
-                "max_age",
-                if c.max_age > 0.0 {
-                    format!("{} s", c.max_age)
-                } else {
-                    "unlimited".to_owned()
-                },
-            ),
-            pair("duplicate_window", format!("{} s", c.duplicate_window)),
-            pair("description", c.description.unwrap_or_default()),
-            pair("created", s.created.unwrap_or_default()),
-        ],
-        state: vec![
-            pair("messages", st.messages.to_string()),
-            pair("bytes", st.bytes.to_string()),
-            pair("first_seq", st.first_seq.to_string()),
-            pair("last_seq", st.last_seq.to_string()),
-            pair("first_ts", st.first_ts.unwrap_or_default()),
-            pair("last_ts", st.last_ts.unwrap_or_default()),
-            pair("deleted", st.deleted.to_string()),
-            pair("subjects", st.subjects.to_string()),
-            pair("consumers", st.consumer_count.to_string()),
-        ],
-        messages: messages
-            .iter()
-            .map(|m| MessageRow {
-                seq: m.seq,
-                subject: m.subject.clone(),
-                time: m.time.clone(),
-                size: m.size,
-                preview: preview(m),
-            })
-            .collect(),
-        consumers: detail
-            .consumers
-            .into_iter()
-            .map(|c| ConsumerRow {
-                name: c.name,
-                filter: c.filter_subject,
-                num_pending: c.num_pending,
-                num_ack_pending: c.num_ack_pending,
-                num_redelivered: c.num_redelivered,
-                num_waiting: c.num_waiting,
-            })
-            .collect(),
-    }
-}

@@ -3,6 +3,7 @@
 
 use std::time::Instant;
 
+use message_broker_model::stream::{StoredMessageView, StreamDetail};
 use serde::{Deserialize, Serialize};
 
 /// One update from one source, stamped with the time it was taken (rates use real elapsed time).
@@ -44,7 +45,7 @@ pub enum Update {
     /// Something worth listing in the recent events.
     Event(EventRecord),
     /// The answer to opening a stream's detail.
-    Detail(Result<StreamDetailView, String>),
+    Detail(Result<Box<DetailData>, String>),
     /// The outcome of a create / delete / purge / publish.
     Done(ActionOutcome),
 }
@@ -197,37 +198,12 @@ pub struct EventRecord {
     pub text: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ConsumerRow {
-    pub name: String,
-    pub filter: Option<String>,
-    pub num_pending: u64,
-    pub num_ack_pending: u64,
-    pub num_redelivered: u64,
-    pub num_waiting: u64,
-}
-
-/// A stored message as the detail view lists it (read without consuming it).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct MessageRow {
-    pub seq: u64,
-    pub subject: String,
-    /// RFC 3339 time it was stored.
-    pub time: Option<String>,
-    pub size: usize,
-    /// The payload as text: JSON compacted, UTF-8 as is, anything else as `base64 …`.
-    pub preview: String,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct StreamDetailView {
-    pub name: String,
-    /// `(field, value)` pairs in display order.
-    pub config: Vec<(String, String)>,
-    pub state: Vec<(String, String)>,
-    pub consumers: Vec<ConsumerRow>,
-    /// The newest stored messages, oldest first.
-    pub messages: Vec<MessageRow>,
+/// A stream's detail as the broker gave it: config, state and consumers, and the newest stored
+/// messages (oldest first), read without consuming them. The detail view formats it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DetailData {
+    pub detail: StreamDetail,
+    pub messages: Vec<StoredMessageView>,
 }
 
 /// What the user asked the broker to do.

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use message_broker_ui::command::Command;
 use message_broker_ui::keymap::Keymap;
-use message_broker_ui::model::{ActionOutcome, Stamped, StreamDetailView, Update};
+use message_broker_ui::model::{ActionOutcome, Stamped, Update};
 use message_broker_ui::state::App;
 use message_broker_ui::theme::Role;
 use ratatui::layout::Position;
@@ -38,7 +38,7 @@ fn overlays_on_tiny_terminals_do_not_panic() {
         },
         |app, t0| {
             app.command(Command::Select);
-            app.apply(at(t0, 6, Update::Detail(Ok(StreamDetailView::default()))));
+            app.apply(at(t0, 6, Update::Detail(Ok(Box::default()))));
         },
     ];
     for open in states {

@@ -13,8 +13,8 @@ use strum::VariantArray;
 
 use crate::command::{Command, Mode, Pane};
 use crate::model::{
-    ApiView, ConnectionView, ConnectionsView, Effect, EventLevel, EventRecord, JetStreamView,
-    NodeRow, ServerView, Stamped, StreamDetailView, StreamRow, SupervisorView, Update,
+    ApiView, ConnectionView, ConnectionsView, DetailData, Effect, EventLevel, EventRecord,
+    JetStreamView, NodeRow, ServerView, Stamped, StreamRow, SupervisorView, Update,
 };
 use forms::Form;
 use history::{Ring, Series};
@@ -107,7 +107,7 @@ pub struct Confirm {
 #[derive(Debug, Clone)]
 pub struct Detail {
     pub name: String,
-    pub view: Option<Result<StreamDetailView, String>>,
+    pub view: Option<Result<Box<DetailData>, String>>,
     pub scroll: usize,
 }
 
