@@ -151,7 +151,7 @@ async fn ui_loop(
         .context("cannot watch SIGTERM")?;
     let result = loop {
         if app.take_dirty() {
-            let theme = &themes[app.theme % themes.len()];
+            let theme = &themes[app.theme_index() % themes.len()];
             if let Err(err) = terminal.draw(|frame| view::draw(frame, app, theme, keymap)) {
                 break Err(anyhow::Error::from(err).context("cannot draw"));
             }

@@ -435,7 +435,7 @@ fn cluster_pane_with_three_nodes() {
 fn focus_is_drawn_with_the_focused_border() {
     let (mut app, _) = full();
     app.command(Command::FocusConnections);
-    assert_eq!(app.focus, Pane::Connections);
+    assert_eq!(app.focus(), Pane::Connections);
     let shot = render(&app, 160, 48);
     let (x, y) = shot.find("3 Connections");
     // The border cell just left of the title.

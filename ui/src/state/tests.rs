@@ -3,7 +3,8 @@ use std::time::{Duration, Instant};
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
-use crate::model::{ActionOutcome, ServerView};
+use crate::command::{Command, Mode};
+use crate::model::{ActionOutcome, Effect, ServerView};
 
 fn app() -> (App, Instant) {
     let t0 = Instant::now();
@@ -107,7 +108,7 @@ fn pause_holds_figures_but_not_answers() {
             ok: true,
         }),
     ));
-    assert_eq!(app.status.as_ref().unwrap().text, "stream 'a' created");
+    assert_eq!(app.status().unwrap().text, "stream 'a' created");
     app.command(Command::Pause);
     app.apply(at(t0, 2, streams(&[("a", 1)])));
     assert!(app.streams.value.is_some());
@@ -143,7 +144,7 @@ fn enter_opens_the_selected_stream_and_delete_asks_first() {
     assert_eq!(app.mode(), Mode::Detail);
     assert!(app.command(Command::DeleteStream).is_empty());
     assert_eq!(app.mode(), Mode::Confirm);
-    assert!(app.confirm.as_ref().unwrap().question.contains("orders"));
+    assert!(app.confirm().unwrap().question.contains("orders"));
     assert_eq!(
         app.command(Command::Confirm),
         vec![Effect::DeleteStream("orders".into())]
@@ -157,7 +158,7 @@ fn cancelling_a_confirmation_does_nothing() {
     app.apply(at(t0, 0, streams(&[("orders", 5)])));
     app.command(Command::PurgeStream);
     app.command(Command::Cancel);
-    assert!(app.confirm.is_none());
+    assert!(app.confirm().is_none());
     assert_eq!(app.command(Command::Confirm), Vec::<Effect>::new());
 }
 
@@ -186,7 +187,7 @@ fn the_command_line_completes_and_runs() {
     app.command(Command::CommandLine);
     type_text(&mut app, "crea");
     app.command(Command::Complete);
-    assert_eq!(app.prompt.as_ref().unwrap().input.value(), "create_stream");
+    assert_eq!(app.prompt().unwrap().input.value(), "create_stream");
     app.command(Command::Submit);
     assert_eq!(app.mode(), Mode::Form);
 
@@ -194,7 +195,7 @@ fn the_command_line_completes_and_runs() {
     app.command(Command::CommandLine);
     type_text(&mut app, "focus");
     app.command(Command::Complete);
-    assert_eq!(app.prompt.as_ref().unwrap().input.value(), "focus_");
+    assert_eq!(app.prompt().unwrap().input.value(), "focus_");
     assert!(app.suggestions().len() >= 4);
 
     app.command(Command::Back);
@@ -202,8 +203,7 @@ fn the_command_line_completes_and_runs() {
     type_text(&mut app, "bogus");
     app.command(Command::Submit);
     assert!(
-        app.prompt
-            .as_ref()
+        app.prompt()
             .unwrap()
             .error
             .as_deref()
@@ -234,7 +234,7 @@ fn a_refused_form_stays_open_with_the_reason() {
     ));
     assert_eq!(app.mode(), Mode::Form);
     assert_eq!(
-        app.form.as_ref().unwrap().error.as_deref(),
+        app.form().unwrap().error.as_deref(),
         Some("stream 'orders' already exists")
     );
     app.apply(at(
@@ -262,7 +262,7 @@ fn read_only_refuses_changes() {
         assert!(app.command(command).is_empty());
         assert_eq!(app.mode(), Mode::Normal);
     }
-    assert!(app.status.as_ref().unwrap().text.contains("read-only"));
+    assert!(app.status().unwrap().text.contains("read-only"));
 }
 
 #[test]
@@ -271,7 +271,7 @@ fn tab_skips_the_cluster_pane_for_a_single_server() {
     let mut seen = Vec::new();
     for _ in 0..5 {
         app.command(Command::NextPane);
-        seen.push(app.focus);
+        seen.push(app.focus());
     }
     assert!(!seen.contains(&Pane::Cluster));
     app.apply(at(
@@ -286,7 +286,7 @@ fn tab_skips_the_cluster_pane_for_a_single_server() {
     let mut seen = Vec::new();
     for _ in 0..5 {
         app.command(Command::NextPane);
-        seen.push(app.focus);
+        seen.push(app.focus());
     }
     assert!(seen.contains(&Pane::Cluster));
 }
@@ -304,8 +304,27 @@ fn publish_prefills_a_subject_of_the_selected_stream() {
         }])),
     ));
     app.command(Command::Publish);
-    assert_eq!(
-        app.form.as_ref().unwrap().fields[0].input.value(),
-        "orders.new"
-    );
+    assert_eq!(app.form().unwrap().fields[0].input.value(), "orders.new");
+}
+
+#[test]
+fn an_overlay_over_the_detail_returns_to_it() {
+    let (mut app, t0) = app();
+    app.apply(at(t0, 0, streams(&[("orders", 5)])));
+    app.command(Command::Select);
+    assert_eq!(app.mode(), Mode::Detail);
+    app.command(Command::Help);
+    assert_eq!((app.mode(), app.base_mode()), (Mode::Help, Mode::Detail));
+    // The detail's own commands wait until the help is closed.
+    assert!(app.command(Command::DeleteStream).is_empty());
+    assert_eq!(app.mode(), Mode::Help);
+    app.command(Command::Back);
+    assert_eq!(app.mode(), Mode::Detail);
+    app.command(Command::CommandLine);
+    assert_eq!(app.mode(), Mode::Prompt);
+    app.command(Command::Cancel);
+    assert_eq!(app.mode(), Mode::Detail);
+    assert_eq!(app.detail().map(|d| d.name.as_str()), Some("orders"));
+    app.command(Command::Back);
+    assert_eq!(app.mode(), Mode::Normal);
 }

@@ -44,7 +44,7 @@ pub fn header_height(compact: bool) -> u16 {
 
 /// Lines the footer takes: key hints, plus a line for the prompt or the status when there is one.
 pub fn footer_height(app: &App) -> u16 {
-    if app.prompt.is_some() || app.status.is_some() {
+    if app.prompt().is_some() || app.status().is_some() {
         2
     } else {
         1
@@ -71,8 +71,8 @@ pub fn screen(area: Rect, app: &App) -> Screen {
 pub fn body(area: Rect, app: &App, compact: bool) -> Vec<Slot> {
     let panes = app.visible_panes();
     // A focus on a pane that is not shown (a cluster that shrank to one node) falls back.
-    let focus = if panes.contains(&app.focus) {
-        app.focus
+    let focus = if panes.contains(&app.focus()) {
+        app.focus()
     } else {
         Pane::Streams
     };

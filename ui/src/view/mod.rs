@@ -2,9 +2,9 @@
 //! [`Theme`] and the [`Keymap`]: no I/O and no clock (ages are measured against `app.now`), so a
 //! frame can be rendered on a `TestBackend` and checked cell by cell.
 //!
-//! [`draw`] lays the screen out ([`layout`]), draws the header, the panes (or a stream's
-//! detail), the footer with its key hints, status and prompt, then whatever overlay is open
-//! (help, form, confirmation).
+//! [`draw`] lays the screen out ([`layout`]), draws the header, the base view (the panes or a
+//! stream's detail), the footer with its key hints, status and prompt, then the overlay that is
+//! open, if any (help, form, confirmation).
 
 mod cluster;
 mod connections;
@@ -26,7 +26,7 @@ use ratatui::widgets::{Block, BorderType, Paragraph};
 
 use crate::command::{Command, Mode, Pane};
 use crate::keymap::Keymap;
-use crate::state::{App, Sourced};
+use crate::state::{App, Base, Overlay, Sourced};
 use crate::theme::{Role, Theme};
 use layout::Slot;
 
@@ -35,30 +35,28 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, keymap: &Keymap) {
     let ctx = Ctx { app, theme, keymap };
     let screen = layout::screen(frame.area(), app);
     header::render(frame, screen.header, &ctx);
-    match &app.detail {
-        Some(open) => detail::render(frame, screen.body, &ctx, open),
-        None => {
+    match app.base() {
+        Base::Detail(open) => detail::render(frame, screen.body, &ctx, open),
+        Base::Dashboard => {
             for slot in layout::body(screen.body, app, screen.compact) {
                 draw_slot(frame, &ctx, slot);
             }
         }
     }
+    // The footer draws the prompt.
     footer::render(frame, screen.footer, &ctx);
-    if let Some(form) = &app.form {
-        overlays::form(frame, frame.area(), &ctx, form);
-    }
-    if let Some(confirm) = &app.confirm {
-        overlays::confirm(frame, frame.area(), &ctx, confirm);
-    }
-    if app.help && app.prompt.is_none() && app.confirm.is_none() && app.form.is_none() {
-        overlays::help(frame, frame.area(), &ctx);
+    match app.overlay() {
+        Some(Overlay::Help(help)) => overlays::help(frame, frame.area(), &ctx, help),
+        Some(Overlay::Form(form)) => overlays::form(frame, frame.area(), &ctx, form),
+        Some(Overlay::Confirm(confirm)) => overlays::confirm(frame, frame.area(), &ctx, confirm),
+        Some(Overlay::Prompt(_)) | None => {}
     }
 }
 
 fn draw_slot(frame: &mut Frame, ctx: &Ctx, slot: Slot) {
     match slot {
         Slot::Pane(pane, area) => {
-            let focused = ctx.app.focus == pane;
+            let focused = ctx.app.focus() == pane;
             match pane {
                 Pane::Throughput => throughput::render(frame, area, ctx, focused),
                 Pane::Streams => streams::render(frame, area, ctx, focused),

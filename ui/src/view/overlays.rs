@@ -8,18 +8,9 @@ use ratatui::widgets::{Clear, Paragraph};
 
 use super::{Ctx, format, layout::centered};
 use crate::command::{Command, Mode};
-use crate::state::Confirm;
 use crate::state::forms::Form;
+use crate::state::{Confirm, Help};
 use crate::theme::Role;
-
-/// The mode the help describes: the one under the overlay.
-pub fn help_mode(ctx: &Ctx) -> Mode {
-    match ctx.app.mode() {
-        Mode::Help if ctx.app.detail.is_some() => Mode::Detail,
-        Mode::Help => Mode::Normal,
-        mode => mode,
-    }
-}
 
 /// Each command bound in `mode` with all its keys: `("up, k", "move up")`.
 pub fn help_entries(ctx: &Ctx, mode: Mode) -> Vec<(String, &'static str)> {
@@ -40,8 +31,9 @@ pub fn help_entries(ctx: &Ctx, mode: Mode) -> Vec<(String, &'static str)> {
         .collect()
 }
 
-pub fn help(frame: &mut Frame, area: Rect, ctx: &Ctx) {
-    let mode = help_mode(ctx);
+pub fn help(frame: &mut Frame, area: Rect, ctx: &Ctx, help: &Help) {
+    // The help describes the mode under it.
+    let mode = ctx.app.base_mode();
     let entries = help_entries(ctx, mode);
     let max_rows = area.height.saturating_sub(2).max(1) as usize;
     let key_width = entries
@@ -61,7 +53,7 @@ pub fn help(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let box_area = centered(area, width.max(30), rows as u16 + 2);
     // Taller than the screen: scroll (the keys move `help_scroll`), and say there is more.
     let visible = box_area.height.saturating_sub(2) as usize;
-    let first = ctx.app.help_scroll.min(rows.saturating_sub(visible));
+    let first = help.scroll.min(rows.saturating_sub(visible));
     let more_below = first + visible < rows;
     let what = match mode {
         Mode::Detail => "stream detail",
@@ -280,9 +272,7 @@ pub fn form(frame: &mut Frame, area: Rect, ctx: &Ctx, form: &Form) {
         };
         frame.render_widget(Paragraph::new(tail), rest);
     }
-    if ctx.app.mode() == Mode::Form
-        && let Some(position) = cursor
-    {
+    if let Some(position) = cursor {
         frame.set_cursor_position(position);
     }
 }
