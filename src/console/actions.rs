@@ -1,15 +1,18 @@
 //! Carries out what the user asked for, off the UI loop, and reports back as updates.
 
-use message_broker_ui::model::{ActionOutcome, DetailData, Effect, EventLevel, Stamped, Update};
+use message_broker_ui::model::{
+    Action, ActionOutcome, DetailData, EventLevel, Request, RequestId, Stamped, Update,
+};
 use tokio::sync::mpsc;
 
 use super::samplers::event;
 use crate::nats::{MessageSelector, Nats, Publish};
 
-/// Runs `effect` in its own task; the answer arrives as `Done` (or `Detail`) plus an event.
-pub fn spawn(nats: Nats, effect: Effect, tx: mpsc::Sender<Stamped>) {
+/// Runs `request` in its own task; the answer arrives as `Done` (or `Detail`) carrying the
+/// request's id, plus an event.
+pub fn spawn(nats: Nats, request: Request, tx: mpsc::Sender<Stamped>) {
     tokio::spawn(async move {
-        for update in run(&nats, effect).await {
+        for update in run(&nats, request).await {
             if tx.send(Stamped::now(update)).await.is_err() {
                 return;
             }
@@ -17,7 +20,7 @@ pub fn spawn(nats: Nats, effect: Effect, tx: mpsc::Sender<Stamped>) {
     });
 }
 
-fn done(result: Result<String, String>) -> Vec<Update> {
+fn done(id: RequestId, result: Result<String, String>) -> Vec<Update> {
     let (ok, text) = match result {
         Ok(text) => (true, text),
         Err(text) => (false, text),
@@ -29,14 +32,16 @@ fn done(result: Result<String, String>) -> Vec<Update> {
     };
     vec![
         event(level, text.clone()),
-        Update::Done(ActionOutcome { text, ok }),
+        Update::Done {
+            id,
+            outcome: ActionOutcome { text, ok },
+        },
     ]
 }
 
-async fn run(nats: &Nats, effect: Effect) -> Vec<Update> {
-    match effect {
-        Effect::Quit | Effect::Refresh => Vec::new(),
-        Effect::LoadDetail(name) => {
+async fn run(nats: &Nats, Request { id, action }: Request) -> Vec<Update> {
+    match action {
+        Action::LoadDetail(name) => {
             let detail = nats.stream_detail(&name).await;
             // The newest messages, read without consuming them; a failure here leaves the list
             // empty rather than hiding the stream's config and consumers.
@@ -47,31 +52,33 @@ async fn run(nats: &Nats, effect: Effect) -> Vec<Update> {
                     .unwrap_or_default(),
                 Err(_) => Vec::new(),
             };
-            vec![Update::Detail(
-                detail
-                    .map(|detail| Box::new(DetailData { detail, messages }))
-                    .map_err(|e| e.to_string()),
-            )]
+            let result = detail
+                .map(|detail| Box::new(DetailData { detail, messages }))
+                .map_err(|e| e.to_string());
+            vec![Update::Detail { id, result }]
         }
-        Effect::CreateStream(spec) => done(
+        Action::CreateStream(spec) => done(
+            id,
             nats.create_stream(&spec)
                 .await
                 .map(|_| format!("stream '{}' created", spec.name))
                 .map_err(|e| e.to_string()),
         ),
-        Effect::DeleteStream(name) => done(
+        Action::DeleteStream(name) => done(
+            id,
             nats.delete_stream(&name)
                 .await
                 .map(|()| format!("stream '{name}' deleted"))
                 .map_err(|e| e.to_string()),
         ),
-        Effect::PurgeStream(name) => done(
+        Action::PurgeStream(name) => done(
+            id,
             nats.purge_stream(&name)
                 .await
                 .map(|purged| format!("stream '{name}' purged: {purged} messages removed"))
                 .map_err(|e| e.to_string()),
         ),
-        Effect::Publish {
+        Action::Publish {
             subject,
             payload,
             msg_id,
@@ -87,6 +94,7 @@ async fn run(nats: &Nats, effect: Effect) -> Vec<Update> {
                 Err(err) => Err(err),
             };
             done(
+                id,
                 published
                     .map(|ack| {
                         format!(

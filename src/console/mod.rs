@@ -165,10 +165,13 @@ async fn ui_loop(
                     }
                     for effect in effects {
                         match effect {
+                            Effect::Quit => {}
                             Effect::Refresh => {
                                 let _ = refresh_tx.try_send(());
                             }
-                            other => actions::spawn(nats.clone(), other, tx.clone()),
+                            Effect::Request(request) => {
+                                actions::spawn(nats.clone(), request, tx.clone());
+                            }
                         }
                     }
                 }

@@ -44,10 +44,16 @@ pub enum Update {
     Supervisor(SupervisorView),
     /// Something worth listing in the recent events.
     Event(EventRecord),
-    /// The answer to opening a stream's detail.
-    Detail(Result<Box<DetailData>, String>),
-    /// The outcome of a create / delete / purge / publish.
-    Done(ActionOutcome),
+    /// The answer to the request `id` that opened a stream's detail.
+    Detail {
+        id: RequestId,
+        result: Result<Box<DetailData>, String>,
+    },
+    /// The outcome of the create / delete / purge / publish request `id`.
+    Done {
+        id: RequestId,
+        outcome: ActionOutcome,
+    },
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -206,11 +212,30 @@ pub struct DetailData {
     pub messages: Vec<StoredMessageView>,
 }
 
-/// What the user asked the broker to do.
+/// What the runtime must do for a key the user pressed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Quit,
+    /// Sample every source now.
     Refresh,
+    /// Ask the broker; the answer comes back as an update carrying the request's id.
+    Request(Request),
+}
+
+/// Names one request to the broker, so that its answer updates only what asked for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RequestId(pub u64);
+
+/// One request to the broker and the id its answer will carry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub id: RequestId,
+    pub action: Action,
+}
+
+/// What the user asked the broker to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
     LoadDetail(String),
     CreateStream(message_broker_model::spec::StreamSpec),
     DeleteStream(String),

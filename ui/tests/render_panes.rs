@@ -13,7 +13,7 @@ use message_broker_ui::command::{Command, Pane};
 use message_broker_ui::model::{ConnectionView, ConnectionsView, DetailData, NodeRow, Update};
 use message_broker_ui::theme::Role;
 use ratatui::layout::Position;
-use support::render::{at, empty, full, render, role_fg, theme, type_text};
+use support::render::{at, empty, full, render, request_id, role_fg, theme, type_text};
 
 #[test]
 fn nothing_received_yet_says_waiting_and_does_not_panic() {
@@ -296,73 +296,76 @@ fn message(
 fn stream_detail_with_consumers() {
     let (mut app, t0) = full();
     app.command(Command::Down);
-    app.command(Command::Select);
+    let id = request_id(&app.command(Command::Select));
     render(&app, 80, 24).assert_has(&["Stream orders", "loading 'orders'…", "q back", "d delete"]);
     app.apply(at(
         t0,
         3,
-        Update::Detail(Ok(Box::new(DetailData {
-            detail: StreamDetail {
-                stream: StreamView {
-                    name: "orders".into(),
-                    config: StreamConfigView {
-                        subjects: vec!["orders.>".into()],
-                        retention: "limits".into(),
-                        storage: "file".into(),
-                        replicas: 1,
-                        max_msgs: -1,
-                        max_bytes: 1 << 20,
-                        max_age: 0.0,
-                        duplicate_window: 120.0,
-                        ..StreamConfigView::default()
+        Update::Detail {
+            id,
+            result: Ok(Box::new(DetailData {
+                detail: StreamDetail {
+                    stream: StreamView {
+                        name: "orders".into(),
+                        config: StreamConfigView {
+                            subjects: vec!["orders.>".into()],
+                            retention: "limits".into(),
+                            storage: "file".into(),
+                            replicas: 1,
+                            max_msgs: -1,
+                            max_bytes: 1 << 20,
+                            max_age: 0.0,
+                            duplicate_window: 120.0,
+                            ..StreamConfigView::default()
+                        },
+                        state: StreamStateView {
+                            messages: 20,
+                            bytes: 1229,
+                            ..StreamStateView::default()
+                        },
+                        ..StreamView::default()
                     },
-                    state: StreamStateView {
-                        messages: 20,
-                        bytes: 1229,
-                        ..StreamStateView::default()
-                    },
-                    ..StreamView::default()
+                    consumers: vec![
+                        ConsumerView {
+                            name: "shipper".into(),
+                            filter_subject: Some("orders.new".into()),
+                            num_pending: 1500,
+                            num_ack_pending: 3,
+                            num_redelivered: 1,
+                            num_waiting: 0,
+                            ..ConsumerView::default()
+                        },
+                        ConsumerView {
+                            name: "auditor".into(),
+                            ..ConsumerView::default()
+                        },
+                    ],
                 },
-                consumers: vec![
-                    ConsumerView {
-                        name: "shipper".into(),
-                        filter_subject: Some("orders.new".into()),
-                        num_pending: 1500,
-                        num_ack_pending: 3,
-                        num_redelivered: 1,
-                        num_waiting: 0,
-                        ..ConsumerView::default()
-                    },
-                    ConsumerView {
-                        name: "auditor".into(),
-                        ..ConsumerView::default()
-                    },
+                messages: vec![
+                    message(
+                        19,
+                        "orders.new",
+                        "2024-05-01T12:00:01.5Z",
+                        Encoding::Json,
+                        serde_json::json!({ "id": 19 }),
+                    ),
+                    message(
+                        20,
+                        "orders.paid",
+                        "2024-05-01T12:00:02Z",
+                        Encoding::Text,
+                        "hello\nworld".into(),
+                    ),
+                    message(
+                        21,
+                        "orders.raw",
+                        "2024-05-01T12:00:03Z",
+                        Encoding::Base64,
+                        "AAEC".into(),
+                    ),
                 ],
-            },
-            messages: vec![
-                message(
-                    19,
-                    "orders.new",
-                    "2024-05-01T12:00:01.5Z",
-                    Encoding::Json,
-                    serde_json::json!({ "id": 19 }),
-                ),
-                message(
-                    20,
-                    "orders.paid",
-                    "2024-05-01T12:00:02Z",
-                    Encoding::Text,
-                    "hello\nworld".into(),
-                ),
-                message(
-                    21,
-                    "orders.raw",
-                    "2024-05-01T12:00:03Z",
-                    Encoding::Base64,
-                    "AAEC".into(),
-                ),
-            ],
-        }))),
+            })),
+        },
     ));
     for (w, h) in [(80, 24), (160, 48)] {
         let shot = render(&app, w, h);
@@ -399,7 +402,8 @@ fn stream_detail_with_consumers() {
     let text = shot.text();
     let newest = text.find("orders.paid").unwrap();
     assert!(newest < text.rfind("{\"id\":19}").unwrap(), "newest first");
-    app.apply(at(t0, 4, Update::Detail(Err("stream not found".into()))));
+    let result = Err("stream not found".into());
+    app.apply(at(t0, 4, Update::Detail { id, result }));
     render(&app, 80, 24).assert_has(&["⚠ stream not found"]);
 }
 

@@ -18,6 +18,7 @@ use crate::model::{
     NodeRow, ServerView, Stamped, StreamRow, SupervisorView, Update,
 };
 use history::{Ring, Series};
+use modes::Requests;
 pub use modes::{Base, Confirm, Detail, Help, Overlay};
 pub use prompt::{Prompt, PromptKind};
 use tables::{
@@ -130,6 +131,7 @@ pub struct App {
     client_rates: ClientRates,
     base: Base,
     overlay: Option<Overlay>,
+    requests: Requests,
     status: Option<StatusLine>,
     dirty: bool,
 }
@@ -171,6 +173,7 @@ impl App {
             client_rates: ClientRates::default(),
             base: Base::Dashboard,
             overlay: None,
+            requests: Requests::default(),
             status: None,
             dirty: true,
         }
@@ -222,25 +225,18 @@ impl App {
         self.dirty = true;
         let origin = self.started;
         match update {
-            Update::Detail(result) => {
-                if let Base::Detail(detail) = &mut self.base {
-                    detail.view = Some(result);
-                }
+            Update::Detail { id, result } => {
+                self.answer_detail(id, result);
                 return;
             }
-            Update::Done(outcome) => {
+            Update::Done { id, outcome } => {
+                // Every outcome reaches the status line, whether or not what asked is still open.
                 self.status = Some(StatusLine {
                     text: outcome.text.clone(),
                     ok: outcome.ok,
                     at,
                 });
-                if let Some(Overlay::Form(form)) = &mut self.overlay {
-                    if outcome.ok {
-                        self.overlay = None;
-                    } else {
-                        form.error = Some(outcome.text);
-                    }
-                }
+                self.answer_action(id, outcome);
                 return;
             }
             Update::Event(record) => {
@@ -303,7 +299,7 @@ impl App {
                 self.api.set(result, at);
             }
             Update::Supervisor(view) => self.supervisor = Some(view),
-            Update::Detail(_) | Update::Done(_) | Update::Event(_) => {}
+            Update::Detail { .. } | Update::Done { .. } | Update::Event(_) => {}
         }
     }
 

@@ -2,12 +2,17 @@
 //! most one overlay over it (help, the command line or filter, a form, a confirmation). The keys
 //! are the overlay's when one is open, else the base's; closing the overlay returns to the base
 //! as it was left. Each mode has its own command handler.
+//!
+//! What asks the broker (a detail, a form, a confirmation) records the id of its request and
+//! takes only the answer to that request: a late answer for another stream's detail, or for a
+//! form closed since, changes nothing but the status line. A form or confirmation waiting for its
+//! answer ignores a second submit.
 
 use super::forms::Form;
 use super::prompt::{Prompt, PromptKind};
 use super::{App, DetailData};
 use crate::command::{Command, Mode, Pane};
-use crate::model::Effect;
+use crate::model::{Action, ActionOutcome, Effect, Request, RequestId};
 
 /// Rows a page-up/down moves.
 const PAGE: isize = 10;
@@ -23,6 +28,8 @@ pub enum Base {
 #[derive(Debug, Clone)]
 pub struct Detail {
     pub name: String,
+    /// The request that loads it; only its answer is shown.
+    pub request: RequestId,
     /// `None` until the broker answers.
     pub view: Option<Result<Box<DetailData>, String>>,
     pub scroll: usize,
@@ -45,11 +52,29 @@ pub struct Help {
     pub scroll: usize,
 }
 
-/// A destructive action waiting for a yes.
+/// A destructive action waiting for a yes, then for the broker's answer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Confirm {
     pub question: String,
-    pub effect: Effect,
+    pub action: Action,
+    /// The request sent on the yes, until it is answered.
+    pub pending: Option<RequestId>,
+}
+
+/// Hands out request ids, each once.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Requests {
+    last: u64,
+}
+
+impl Requests {
+    fn start(&mut self, action: Action) -> Request {
+        self.last += 1;
+        Request {
+            id: RequestId(self.last),
+            action,
+        }
+    }
 }
 
 impl App {
@@ -234,12 +259,14 @@ impl App {
         let Some(name) = self.selected_stream() else {
             return Vec::new();
         };
+        let request = self.requests.start(Action::LoadDetail(name.clone()));
         self.base = Base::Detail(Detail {
-            name: name.clone(),
+            name,
+            request: request.id,
             view: None,
             scroll: 0,
         });
-        vec![Effect::LoadDetail(name)]
+        vec![Effect::Request(request)]
     }
 
     /// The first subject of the selected stream a message can be published to.
@@ -270,18 +297,22 @@ impl App {
             .and_then(|rows| rows.iter().find(|r| r.name == name))
             .map(|r| r.messages);
         let count = messages.map_or(String::new(), |m| format!(" ({m} messages)"));
-        let confirm = if command == Command::DeleteStream {
-            Confirm {
-                question: format!("Delete stream '{name}'{count} and all its data?"),
-                effect: Effect::DeleteStream(name),
-            }
+        let (question, action) = if command == Command::DeleteStream {
+            (
+                format!("Delete stream '{name}'{count} and all its data?"),
+                Action::DeleteStream(name),
+            )
         } else {
-            Confirm {
-                question: format!("Purge every message from '{name}'{count}?"),
-                effect: Effect::PurgeStream(name),
-            }
+            (
+                format!("Purge every message from '{name}'{count}?"),
+                Action::PurgeStream(name),
+            )
         };
-        self.overlay = Some(Overlay::Confirm(confirm));
+        self.overlay = Some(Overlay::Confirm(Confirm {
+            question,
+            action,
+            pending: None,
+        }));
     }
 
     fn help_command(&mut self, command: Command) -> Vec<Effect> {
@@ -308,37 +339,80 @@ impl App {
         Vec::new()
     }
 
+    /// The form's keys. Once submitted it waits for the answer, so a refusal is shown in place;
+    /// until then only closing it does anything.
     fn form_command(&mut self, command: Command) -> Vec<Effect> {
         let Some(Overlay::Form(form)) = &mut self.overlay else {
             return Vec::new();
         };
         match command {
+            Command::Back | Command::Cancel => self.overlay = None,
+            _ if form.pending.is_some() => {}
             Command::NextField => form.next(),
             Command::PrevField => form.prev(),
-            // The form stays open until the broker answers, so a refusal is shown in place.
-            Command::Submit => return form.submit().into_iter().collect(),
-            Command::Back | Command::Cancel => self.overlay = None,
+            Command::Submit => {
+                if let Some(action) = form.submit() {
+                    let request = self.requests.start(action);
+                    form.pending = Some(request.id);
+                    return vec![Effect::Request(request)];
+                }
+            }
             _ => {}
         }
         Vec::new()
     }
 
+    /// The confirmation's keys: a yes sends the request once and waits for its answer.
     fn confirm_command(&mut self, command: Command) -> Vec<Effect> {
+        let Some(Overlay::Confirm(confirm)) = &mut self.overlay else {
+            return Vec::new();
+        };
         match command {
-            Command::Confirm => {
-                let Some(Overlay::Confirm(confirm)) = self.overlay.take() else {
-                    return Vec::new();
+            Command::Back | Command::Cancel => self.overlay = None,
+            Command::Confirm if confirm.pending.is_none() => {
+                let request = self.requests.start(confirm.action.clone());
+                confirm.pending = Some(request.id);
+                return vec![Effect::Request(request)];
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// The answer to request `id`: the detail, form or confirmation that sent it takes it; if
+    /// that has been closed (or replaced) since, nothing changes.
+    pub(super) fn answer_detail(&mut self, id: RequestId, result: Result<Box<DetailData>, String>) {
+        if let Base::Detail(detail) = &mut self.base
+            && detail.request == id
+        {
+            detail.view = Some(result);
+        }
+    }
+
+    pub(super) fn answer_action(&mut self, id: RequestId, outcome: ActionOutcome) {
+        match &mut self.overlay {
+            Some(Overlay::Form(form)) if form.pending == Some(id) => {
+                if outcome.ok {
+                    self.overlay = None;
+                } else {
+                    form.pending = None;
+                    form.error = Some(outcome.text);
+                }
+            }
+            Some(Overlay::Confirm(confirm)) if confirm.pending == Some(id) => {
+                // A stream deleted from its own detail has nothing left to show.
+                let deleted = match &confirm.action {
+                    Action::DeleteStream(name) if outcome.ok => Some(name.clone()),
+                    _ => None,
                 };
-                if matches!(confirm.effect, Effect::DeleteStream(_)) {
+                self.overlay = None;
+                if let Base::Detail(detail) = &self.base
+                    && deleted.is_some_and(|name| name == detail.name)
+                {
                     self.base = Base::Dashboard;
                 }
-                vec![confirm.effect]
             }
-            Command::Back | Command::Cancel => {
-                self.overlay = None;
-                Vec::new()
-            }
-            _ => Vec::new(),
+            _ => {}
         }
     }
 }

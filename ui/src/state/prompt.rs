@@ -57,12 +57,13 @@ impl App {
                     self.client_table.clamp(self.client_lines().len());
                 }
             }
-            Some(Overlay::Form(form)) => {
+            // A submitted form is locked until the broker answers.
+            Some(Overlay::Form(form)) if form.pending.is_none() => {
                 let field = form.focused();
                 field.input.handle_event(event);
                 field.error = None;
             }
-            Some(Overlay::Help(_) | Overlay::Confirm(_)) | None => {}
+            Some(Overlay::Form(_) | Overlay::Help(_) | Overlay::Confirm(_)) | None => {}
         }
     }
 

@@ -60,6 +60,13 @@ fn hinted(ctx: &Ctx, mode: Mode) -> Vec<(Command, &'static str, u8)> {
             (Command::Publish, "publish", 3),
             (Command::Help, "help", 1),
         ],
+        // Sent and waiting for the broker: closing is all there is to do.
+        Mode::Form if app.form().is_some_and(|f| f.pending.is_some()) => {
+            vec![(Command::Cancel, "close", 0)]
+        }
+        Mode::Confirm if app.confirm().is_some_and(|c| c.pending.is_some()) => {
+            vec![(Command::Cancel, "close", 0)]
+        }
         Mode::Form => vec![
             (Command::NextField, "next field", 1),
             (Command::PrevField, "prev field", 2),

@@ -5,8 +5,9 @@ use std::time::{Duration, Instant};
 
 use message_broker_ui::keymap::Keymap;
 use message_broker_ui::model::{
-    ApiView, ClientRow, ConnectionView, ConnectionsView, EventLevel, EventRecord, JetStreamView,
-    NodeRow, ServerView, Stamped, StreamRow, SupervisorView, Update,
+    ActionOutcome, ApiView, ClientRow, ConnectionView, ConnectionsView, Effect, EventLevel,
+    EventRecord, JetStreamView, NodeRow, RequestId, ServerView, Stamped, StreamRow, SupervisorView,
+    Update,
 };
 use message_broker_ui::state::{App, SessionInfo};
 use message_broker_ui::theme::{Role, Theme};
@@ -318,4 +319,24 @@ pub fn type_text(app: &mut App, text: &str) {
 
 pub fn role_fg(role: Role) -> Option<ratatui::style::Color> {
     theme().style(role).fg
+}
+
+/// The id of the one request in `effects`.
+#[track_caller]
+pub fn request_id(effects: &[Effect]) -> RequestId {
+    match effects {
+        [Effect::Request(request)] => request.id,
+        other => panic!("expected one request, got {other:?}"),
+    }
+}
+
+/// The broker's answer to request `id`.
+pub fn done(id: RequestId, text: &str, ok: bool) -> Update {
+    Update::Done {
+        id,
+        outcome: ActionOutcome {
+            text: text.into(),
+            ok,
+        },
+    }
 }
