@@ -8,16 +8,15 @@ use tokio::sync::mpsc;
 use super::samplers::event;
 use crate::nats::{MessageSelector, Nats, Publish};
 
-/// Runs `request` in its own task; the answer arrives as `Done` (or `Detail`) carrying the
-/// request's id, plus an event.
-pub fn spawn(nats: Nats, request: Request, tx: mpsc::Sender<Stamped>) {
-    tokio::spawn(async move {
-        for update in run(&nats, request).await {
-            if tx.send(Stamped::now(update)).await.is_err() {
-                return;
-            }
+/// Carries out `request` (the caller runs it as an owned task); the answer is sent as `Done`
+/// (or `Detail`) carrying the request's id, plus an event.
+pub async fn run(nats: Nats, request: Request, tx: mpsc::Sender<Stamped>) {
+    for update in answer(&nats, request).await {
+        if tx.send(Stamped::now(update)).await.is_err() {
+            // The console has closed: nobody is left to show it.
+            return;
         }
-    });
+    }
 }
 
 fn done(id: RequestId, result: Result<String, String>) -> Vec<Update> {
@@ -39,7 +38,7 @@ fn done(id: RequestId, result: Result<String, String>) -> Vec<Update> {
     ]
 }
 
-async fn run(nats: &Nats, Request { id, action }: Request) -> Vec<Update> {
+async fn answer(nats: &Nats, Request { id, action }: Request) -> Vec<Update> {
     match action {
         Action::LoadDetail(name) => {
             let detail = nats.stream_detail(&name).await;

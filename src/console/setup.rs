@@ -9,6 +9,7 @@ use anyhow::Context;
 use message_broker_ui::keymap::{Keymap, KeymapError};
 use message_broker_ui::theme::{self, ColorMode, Theme, ThemeError, ThemeSource};
 use tokio::net::TcpListener;
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::{self, Shared};
@@ -171,12 +172,14 @@ pub async fn server(
     Ok((settings, Some(supervisor), embedded))
 }
 
-/// Serves the REST API from this process until `cancel`; returns the address it listens on.
+/// Serves the REST API from this process, as a task in `tasks`, until `cancel`; returns the
+/// address it listens on.
 pub async fn host_api(
     settings: &Settings,
     nats: Nats,
     supervisor: Option<&Supervisor>,
     cancel: CancellationToken,
+    tasks: &mut JoinSet<()>,
 ) -> anyhow::Result<String> {
     let addr = settings.api_addr();
     let listener = TcpListener::bind(&addr).await.with_context(|| {
@@ -184,7 +187,7 @@ pub async fn host_api(
     })?;
     let local = listener.local_addr().map(|a| a.to_string()).unwrap_or(addr);
     let state = Shared::new_with(settings.clone(), nats, supervisor.map(Supervisor::handle));
-    tokio::spawn(async move {
+    tasks.spawn(async move {
         if let Err(err) = api::serve(listener, state, cancel.cancelled_owned()).await {
             tracing::error!(error = %err, "hosted REST API stopped");
         }
