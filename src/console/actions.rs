@@ -1,27 +1,25 @@
 //! Carries out what the user asked for, off the UI loop, and reports back as updates.
 
 use message_broker_ui::model::{
-    ActionOutcome, ConsumerRow, Effect, EventLevel, MessageRow, Stamped, StreamDetailView, Update,
+    Action, ActionOutcome, DetailData, EventLevel, Request, RequestId, Stamped, Update,
 };
-use serde_json::Value;
 use tokio::sync::mpsc;
 
 use super::samplers::event;
-use crate::model::stream::{Encoding, StoredMessageView, StreamDetail};
 use crate::nats::{MessageSelector, Nats, Publish};
 
-/// Runs `effect` in its own task; the answer arrives as `Done` (or `Detail`) plus an event.
-pub fn spawn(nats: Nats, effect: Effect, tx: mpsc::Sender<Stamped>) {
-    tokio::spawn(async move {
-        for update in run(&nats, effect).await {
-            if tx.send(Stamped::now(update)).await.is_err() {
-                return;
-            }
+/// Carries out `request` (the caller runs it as an owned task); the answer is sent as `Done`
+/// (or `Detail`) carrying the request's id, plus an event.
+pub async fn run(nats: Nats, request: Request, tx: mpsc::Sender<Stamped>) {
+    for update in answer(&nats, request).await {
+        if tx.send(Stamped::now(update)).await.is_err() {
+            // The console has closed: nobody is left to show it.
+            return;
         }
-    });
+    }
 }
 
-fn done(result: Result<String, String>) -> Vec<Update> {
+fn done(id: RequestId, result: Result<String, String>) -> Vec<Update> {
     let (ok, text) = match result {
         Ok(text) => (true, text),
         Err(text) => (false, text),
@@ -33,14 +31,16 @@ fn done(result: Result<String, String>) -> Vec<Update> {
     };
     vec![
         event(level, text.clone()),
-        Update::Done(ActionOutcome { text, ok }),
+        Update::Done {
+            id,
+            outcome: ActionOutcome { text, ok },
+        },
     ]
 }
 
-async fn run(nats: &Nats, effect: Effect) -> Vec<Update> {
-    match effect {
-        Effect::Quit | Effect::Refresh => Vec::new(),
-        Effect::LoadDetail(name) => {
+async fn answer(nats: &Nats, Request { id, action }: Request) -> Vec<Update> {
+    match action {
+        Action::LoadDetail(name) => {
             let detail = nats.stream_detail(&name).await;
             // The newest messages, read without consuming them; a failure here leaves the list
             // empty rather than hiding the stream's config and consumers.
@@ -51,31 +51,33 @@ async fn run(nats: &Nats, effect: Effect) -> Vec<Update> {
                     .unwrap_or_default(),
                 Err(_) => Vec::new(),
             };
-            vec![Update::Detail(
-                detail
-                    .map(|d| detail_view(d, messages))
-                    .map_err(|e| e.to_string()),
-            )]
+            let result = detail
+                .map(|detail| Box::new(DetailData { detail, messages }))
+                .map_err(|e| e.to_string());
+            vec![Update::Detail { id, result }]
         }
-        Effect::CreateStream(spec) => done(
+        Action::CreateStream(spec) => done(
+            id,
             nats.create_stream(&spec)
                 .await
                 .map(|_| format!("stream '{}' created", spec.name))
                 .map_err(|e| e.to_string()),
         ),
-        Effect::DeleteStream(name) => done(
+        Action::DeleteStream(name) => done(
+            id,
             nats.delete_stream(&name)
                 .await
                 .map(|()| format!("stream '{name}' deleted"))
                 .map_err(|e| e.to_string()),
         ),
-        Effect::PurgeStream(name) => done(
+        Action::PurgeStream(name) => done(
+            id,
             nats.purge_stream(&name)
                 .await
                 .map(|purged| format!("stream '{name}' purged: {purged} messages removed"))
                 .map_err(|e| e.to_string()),
         ),
-        Effect::Publish {
+        Action::Publish {
             subject,
             payload,
             msg_id,
@@ -91,6 +93,7 @@ async fn run(nats: &Nats, effect: Effect) -> Vec<Update> {
                 Err(err) => Err(err),
             };
             done(
+                id,
                 published
                     .map(|ack| {
                         format!(
@@ -106,93 +109,5 @@ async fn run(nats: &Nats, effect: Effect) -> Vec<Update> {
     }
 }
 
-fn limit(value: i64) -> String {
-    if value <= 0 {
-        "unlimited".to_owned()
-    } else {
-        value.to_string()
-    }
-}
-
 /// Messages listed in a stream's detail.
 const RECENT_MESSAGES: u64 = 10;
-
-/// A payload as one line of text for the detail's message list.
-fn preview(message: &StoredMessageView) -> String {
-    const LIMIT: usize = 200;
-    let text = match (message.encoding, &message.payload) {
-        (Encoding::Text, Value::String(text)) => text.clone(),
-        (Encoding::Base64, Value::String(b64)) => format!("base64 {b64}"),
-        (_, value) => value.to_string(),
-    };
-    if text.chars().count() > LIMIT {
-        let cut: String = text.chars().take(LIMIT).collect();
-        format!("{cut}…")
-    } else {
-        text
-    }
-}
-
-fn detail_view(detail: StreamDetail, messages: Vec<StoredMessageView>) -> StreamDetailView {
-    let s = detail.stream;
-    let c = s.config;
-    let st = s.state;
-    let pair = |k: &str, v: String| (k.to_owned(), v);
-    StreamDetailView {
-        name: s.name,
-        config: vec![
-            pair("subjects", c.subjects.join(", ")),
-            pair("retention", c.retention),
-            pair("storage", c.storage),
-            pair("replicas", c.replicas.to_string()),
-            pair("discard", c.discard),
-            pair("max_msgs", limit(c.max_msgs)),
-            pair("max_bytes", limit(c.max_bytes)),
-            pair("max_msg_size", limit(c.max_msg_size)),
-            pair(
-                "max_age",
-                if c.max_age > 0.0 {
-                    format!("{} s", c.max_age)
-                } else {
-                    "unlimited".to_owned()
-                },
-            ),
-            pair("duplicate_window", format!("{} s", c.duplicate_window)),
-            pair("description", c.description.unwrap_or_default()),
-            pair("created", s.created.unwrap_or_default()),
-        ],
-        state: vec![
-            pair("messages", st.messages.to_string()),
-            pair("bytes", st.bytes.to_string()),
-            pair("first_seq", st.first_seq.to_string()),
-            pair("last_seq", st.last_seq.to_string()),
-            pair("first_ts", st.first_ts.unwrap_or_default()),
-            pair("last_ts", st.last_ts.unwrap_or_default()),
-            pair("deleted", st.deleted.to_string()),
-            pair("subjects", st.subjects.to_string()),
-            pair("consumers", st.consumer_count.to_string()),
-        ],
-        messages: messages
-            .iter()
-            .map(|m| MessageRow {
-                seq: m.seq,
-                subject: m.subject.clone(),
-                time: m.time.clone(),
-                size: m.size,
-                preview: preview(m),
-            })
-            .collect(),
-        consumers: detail
-            .consumers
-            .into_iter()
-            .map(|c| ConsumerRow {
-                name: c.name,
-                filter: c.filter_subject,
-                num_pending: c.num_pending,
-                num_ack_pending: c.num_ack_pending,
-                num_redelivered: c.num_redelivered,
-                num_waiting: c.num_waiting,
-            })
-            .collect(),
-    }
-}

@@ -3,18 +3,22 @@
 //!
 //! One loop selects over terminal events, sampler updates, a clock tick and SIGTERM; it only folds
 //! what arrives into [`App`] and redraws when something changed. Network work happens in the
-//! sampler and action tasks.
+//! sampler and action tasks. The samplers, the action tasks and the hosted API are owned by the
+//! console: a panic in one ends it (as does a panic anywhere, through the panic hook), and on the way out
+//! they are given a few seconds to finish before the supervised server is stopped.
 
 mod actions;
 pub mod samplers;
 pub mod setup;
+mod terminal;
 
 use std::io::IsTerminal;
+use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use crossterm::event::{Event, EventStream, KeyEventKind, KeyModifiers};
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use message_broker_ui::keymap::{KeyResolver, Keymap, Resolution};
 use message_broker_ui::model::{Effect, EventLevel, Stamped};
 use message_broker_ui::state::{App, SessionInfo};
@@ -29,6 +33,7 @@ use crate::config::Settings;
 use crate::monitor::Monitor;
 use crate::nats::{Nats, provision_on_connect, redact};
 use crate::serve::nats_options;
+use terminal::TerminalGuard;
 
 /// Minutes of chart history kept, whatever the refresh interval.
 const HISTORY: Duration = Duration::from_secs(15 * 60);
@@ -64,8 +69,11 @@ pub async fn run(settings: Settings, args: ConsoleArgs) -> anyhow::Result<()> {
         .with_context(|| format!("cannot use NATS URL '{}'", redact(&settings.nats_url)))?;
     let cancel = CancellationToken::new();
     provision_on_connect(nats.clone(), settings.streams.clone(), cancel.clone());
+    let mut tasks = JoinSet::new();
     let api_addr = if args.with_api {
-        Some(setup::host_api(&settings, nats.clone(), supervisor.as_ref(), cancel.clone()).await?)
+        let supervised = supervisor.as_ref();
+        let cancel = cancel.clone();
+        Some(setup::host_api(&settings, nats.clone(), supervised, cancel, &mut tasks).await?)
     } else {
         None
     };
@@ -74,9 +82,8 @@ pub async fn run(settings: Settings, args: ConsoleArgs) -> anyhow::Result<()> {
         Some(url) => Some(setup::system_client(url).await?),
         None => None,
     };
-    let (tx, mut rx) = mpsc::channel::<Stamped>(256);
+    let (tx, rx) = mpsc::channel::<Stamped>(256);
     let (refresh_tx, refresh_rx) = watch::channel(0u64);
-    let mut sampler_tasks = JoinSet::new();
     samplers::spawn(
         samplers::Sources {
             nats: nats.clone(),
@@ -91,7 +98,7 @@ pub async fn run(settings: Settings, args: ConsoleArgs) -> anyhow::Result<()> {
         tx.clone(),
         refresh_rx,
         cancel.clone(),
-        &mut sampler_tasks,
+        &mut tasks,
     );
 
     let session = SessionInfo {
@@ -121,82 +128,143 @@ pub async fn run(settings: Settings, args: ConsoleArgs) -> anyhow::Result<()> {
         );
     }
 
-    let outcome = ui_loop(&mut app, &keymap, &themes, &nats, tx, &mut rx, refresh_tx).await;
+    let mut io = Io {
+        nats,
+        tx,
+        rx,
+        refresh: refresh_tx,
+        tasks,
+    };
+    // A panic in the loop itself unwinds to here (the terminal guard gives the terminal back on
+    // the way), so the shutdown below still happens.
+    let outcome = AssertUnwindSafe(ui_loop(&mut app, &keymap, &themes, &mut io))
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|_| Err(panicked()));
 
     cancel.cancel();
-    // Samplers leave at their next await once cancelled; none holds anything worth waiting for.
-    sampler_tasks.shutdown().await;
+    let Io { rx, mut tasks, .. } = io;
+    // Answers that can no longer be shown fail at once instead of waiting on a full channel.
+    drop(rx);
+    settle(&mut tasks, SETTLE).await;
     if let Some(supervisor) = supervisor.as_mut() {
         supervisor.shutdown().await;
     }
     outcome
 }
 
+/// How long the owned tasks get to finish once the console is leaving (samplers leave at once
+/// when cancelled; an action may be waiting on the broker).
+const SETTLE: Duration = Duration::from_secs(5);
+
+/// What the loop talks to.
+struct Io {
+    nats: Nats,
+    tx: mpsc::Sender<Stamped>,
+    rx: mpsc::Receiver<Stamped>,
+    /// Asks the samplers for a sample now.
+    refresh: watch::Sender<u64>,
+    /// The samplers, the action tasks and the hosted API.
+    tasks: JoinSet<()>,
+}
+
+fn panicked() -> anyhow::Error {
+    anyhow::anyhow!("the console stopped after a panic (its message is above)")
+}
+
+/// Waits up to `within` for the owned tasks to finish, then stops the rest.
+async fn settle(tasks: &mut JoinSet<()>, within: Duration) {
+    async fn drain(tasks: &mut JoinSet<()>) {
+        while let Some(joined) = tasks.join_next().await {
+            if let Err(err) = joined
+                && err.is_panic()
+            {
+                tracing::error!(error = %err, "a console task panicked while stopping");
+            }
+        }
+    }
+    if tokio::time::timeout(within, drain(tasks)).await.is_err() {
+        tracing::warn!(
+            tasks = tasks.len(),
+            "console tasks still running after {within:?} were stopped"
+        );
+        tasks.shutdown().await;
+    }
+}
+
 async fn ui_loop(
     app: &mut App,
     keymap: &Keymap,
     themes: &[Theme],
-    nats: &Nats,
-    tx: mpsc::Sender<Stamped>,
-    rx: &mut mpsc::Receiver<Stamped>,
-    refresh_tx: watch::Sender<u64>,
+    io: &mut Io,
 ) -> anyhow::Result<()> {
-    let mut terminal = ratatui::try_init().context("cannot set up the terminal")?;
-    // ratatui's hook restores the terminal on a panic; a panic in a background task would then
-    // leave a dashboard drawing over a normal screen. Stop instead, with the message readable
-    // (supervised servers die with us through their parent-death signal).
-    let restore_and_report = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        restore_and_report(info);
-        std::process::exit(101);
-    }));
+    let panic_seen = CancellationToken::new();
+    let mut guard =
+        TerminalGuard::enter(panic_seen.clone()).context("cannot set up the terminal")?;
     let mut events = EventStream::new();
     let mut resolver = KeyResolver::new();
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .context("cannot watch SIGTERM")?;
-    let result = loop {
+    loop {
+        // After a panic the terminal has been given back: nothing more is drawn on it.
+        if panic_seen.is_cancelled() {
+            return Err(panicked());
+        }
         if app.take_dirty() {
-            let theme = &themes[app.theme % themes.len()];
+            let theme = &themes[app.theme_index() % themes.len()];
+            let terminal = guard.terminal();
             if let Err(err) = terminal.draw(|frame| view::draw(frame, app, theme, keymap)) {
-                break Err(anyhow::Error::from(err).context("cannot draw"));
+                return Err(anyhow::Error::from(err).context("cannot draw"));
             }
         }
         tokio::select! {
+            () = panic_seen.cancelled() => return Err(panicked()),
+            Some(joined) = io.tasks.join_next() => {
+                if let Err(err) = joined
+                    && err.is_panic()
+                {
+                    return Err(panicked());
+                }
+            }
             event = events.next() => match event {
                 Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => {
                     let effects = handle_key(app, keymap, &mut resolver, key);
                     if effects.contains(&Effect::Quit) {
-                        break Ok(());
+                        return Ok(());
                     }
                     for effect in effects {
                         match effect {
+                            Effect::Quit => {}
                             Effect::Refresh => {
-                                refresh_tx.send_modify(|n| *n = n.wrapping_add(1));
+                                io.refresh.send_modify(|n| *n = n.wrapping_add(1));
                             }
-                            other => actions::spawn(nats.clone(), other, tx.clone()),
+                            Effect::Request(request) => {
+                                let work = actions::run(io.nats.clone(), request, io.tx.clone());
+                                io.tasks.spawn(work);
+                            }
                         }
                     }
                 }
                 Some(Ok(Event::Resize(_, _))) => app.mark_dirty(),
                 Some(Ok(_)) => {}
-                Some(Err(err)) => break Err(anyhow::Error::from(err).context("terminal input failed")),
-                None => break Ok(()),
+                Some(Err(err)) => {
+                    return Err(anyhow::Error::from(err).context("terminal input failed"));
+                }
+                None => return Ok(()),
             },
-            Some(update) = rx.recv() => {
+            Some(update) = io.rx.recv() => {
                 app.apply(update);
                 // Fold everything already waiting before drawing once.
-                while let Ok(update) = rx.try_recv() {
+                while let Ok(update) = io.rx.try_recv() {
                     app.apply(update);
                 }
             }
             _ = tick.tick() => app.tick(Instant::now()),
-            _ = terminate.recv() => break Ok(()),
+            _ = terminate.recv() => return Ok(()),
         }
-    };
-    ratatui::restore();
-    result
+    }
 }
 
 fn handle_key(
@@ -225,5 +293,32 @@ fn handle_key(
             }
             Vec::new()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use super::*;
+
+    // Printing the panic's backtrace takes a while: on a thread of its own.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn leaving_waits_for_tasks_that_finish_and_stops_those_that_do_not() {
+        let mut tasks = JoinSet::new();
+        let finished = Arc::new(AtomicBool::new(false));
+        let flag = finished.clone();
+        tasks.spawn(async move {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            flag.store(true, Ordering::SeqCst);
+        });
+        tasks.spawn(async { panic!("a task that panics does not stop the others") });
+        tasks.spawn(std::future::pending());
+        let started = Instant::now();
+        settle(&mut tasks, Duration::from_secs(1)).await;
+        assert!(finished.load(Ordering::SeqCst));
+        assert!(tasks.is_empty());
+        assert!(started.elapsed() < Duration::from_secs(5));
     }
 }

@@ -1,12 +1,14 @@
 //! What the console needs before it takes over the terminal: key bindings, themes, the server to
 //! watch (an embedded supervised one when nothing answers locally) and the hosted API.
 
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
-use message_broker_ui::keymap::Keymap;
-use message_broker_ui::theme::{self, ColorMode, Theme};
+use message_broker_ui::keymap::{Keymap, KeymapError};
+use message_broker_ui::theme::{self, ColorMode, Theme, ThemeError, ThemeSource};
 use tokio::net::TcpListener;
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::{self, Shared};
@@ -20,7 +22,29 @@ pub fn keymap(name: Option<&str>) -> anyhow::Result<Keymap> {
     let user = config::config_dir()
         .map(|d| d.join("keymap.toml"))
         .filter(|p| p.is_file());
-    Keymap::load(name.unwrap_or("default"), user.as_deref()).map_err(|e| anyhow::anyhow!("{e}"))
+    keymap_from(name.unwrap_or("default"), user.as_deref()).map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// The built-in keymap `builtin` with the file at `user` merged over it. The file is read here:
+/// the ui crate only parses text, and names the file in its messages.
+fn keymap_from(builtin: &str, user: Option<&Path>) -> Result<Keymap, KeymapError> {
+    let mut keymap = Keymap::builtin(builtin)?;
+    if let Some(path) = user {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| KeymapError::unreadable(&file, e))?;
+        keymap.merge_str(&file, &text)?;
+    }
+    Ok(keymap)
+}
+
+/// The user theme `name` from the themes directory `dir`, or `Ok(None)` when it has no such file.
+fn theme_file(dir: &Path, name: &str) -> Result<Option<ThemeSource>, ThemeError> {
+    let path = dir.join(theme::file_name(name)?);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(Some(ThemeSource { path, text })),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(ThemeError::unreadable(&path, e)),
+    }
 }
 
 /// The themes `t` cycles through, the chosen one first, adapted to what the terminal can show.
@@ -59,16 +83,14 @@ pub fn themes(chosen: Option<&str>) -> anyhow::Result<Vec<Theme>> {
     }
     names.retain(|n| *n != first);
     names.insert(0, first);
-    let none = |_: &str| Ok(None);
-    let from_dir = user_dir.as_deref().map(theme::dir_lookup);
-    let lookup: theme::ThemeLookup = match &from_dir {
-        Some(lookup) => lookup,
-        None => &none,
+    let lookup = |name: &str| match &user_dir {
+        Some(dir) => theme_file(dir, name),
+        None => Ok(None),
     };
     names
         .iter()
         .map(|name| {
-            Theme::load(name, lookup)
+            Theme::load(name, &lookup)
                 .map(|theme| theme.adapted(mode))
                 .map_err(|e| anyhow::anyhow!("{e}"))
         })
@@ -149,12 +171,14 @@ pub async fn server(
     Ok((settings, Some(supervisor), embedded))
 }
 
-/// Serves the REST API from this process until `cancel`; returns the address it listens on.
+/// Serves the REST API from this process, as a task in `tasks`, until `cancel`; returns the
+/// address it listens on.
 pub async fn host_api(
     settings: &Settings,
     nats: Nats,
     supervisor: Option<&Supervisor>,
     cancel: CancellationToken,
+    tasks: &mut JoinSet<()>,
 ) -> anyhow::Result<String> {
     let addr = settings.api_addr();
     let listener = TcpListener::bind(&addr).await.with_context(|| {
@@ -162,7 +186,7 @@ pub async fn host_api(
     })?;
     let local = listener.local_addr().map(|a| a.to_string()).unwrap_or(addr);
     let state = Shared::new_with(settings.clone(), nats, supervisor.map(Supervisor::handle));
-    tokio::spawn(async move {
+    tasks.spawn(async move {
         if let Err(err) = api::serve(listener, state, cancel.cancelled_owned()).await {
             tracing::error!(error = %err, "hosted REST API stopped");
         }
@@ -182,4 +206,69 @@ pub async fn system_client(url: &str) -> anyhow::Result<async_nats::Client> {
         .with_context(|| {
             "cannot use the system-account URL (--system-url / NATS_SYSTEM_URL)".to_owned()
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use message_broker_ui::command::{Command, Mode};
+    use message_broker_ui::theme::{Role, ThemeErrorKind};
+    use ratatui::style::Color;
+
+    use super::*;
+
+    #[test]
+    fn keymap_files_are_read_and_missing_ones_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keymap.toml");
+        let key = |text: &str| text.parse().unwrap();
+        std::fs::write(&path, "[normal]\n\"Q\" = \"quit\"\n").unwrap();
+        let keymap = keymap_from("vim", Some(&path)).unwrap();
+        assert_eq!(keymap.get(Mode::Normal, &key("Q")), Some(Command::Quit));
+        assert_eq!(keymap.get(Mode::Normal, &key("j")), Some(Command::Down));
+
+        std::fs::write(&path, "[normal]\n\"Q\" = \"quit!\"\n").unwrap();
+        let err = keymap_from("default", Some(&path)).unwrap_err().to_string();
+        assert!(
+            err.contains(&path.display().to_string()) && err.contains("line 2"),
+            "{err}"
+        );
+
+        let missing = dir.path().join("absent.toml");
+        let err = keymap_from("default", Some(&missing))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("absent.toml") && err.contains("cannot read"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn themes_load_from_a_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("mine.toml"),
+            "parent = \"light\"\n[roles]\nok = \"blue\"\n",
+        )
+        .unwrap();
+        let lookup = |name: &str| theme_file(dir.path(), name);
+        let theme = Theme::load("mine", &lookup);
+        assert_eq!(theme.unwrap().style(Role::Ok).fg, Some(Color::Blue));
+        let missing = Theme::load("nothing-here", &lookup).unwrap_err();
+        assert!(matches!(missing.kind, ThemeErrorKind::NotFound { .. }));
+        assert_eq!(
+            Theme::load("monochrome", &lookup).ok(),
+            Theme::builtin("monochrome")
+        );
+        // A name that would leave the directory is refused before any file is touched.
+        let outside = theme_file(dir.path(), "../mine").unwrap_err();
+        assert!(matches!(outside.kind, ThemeErrorKind::BadName { .. }));
+        // A file that exists but cannot be read is named.
+        std::fs::create_dir(dir.path().join("folder.toml")).unwrap();
+        let unreadable = theme_file(dir.path(), "folder").unwrap_err().to_string();
+        assert!(
+            unreadable.contains("folder.toml") && unreadable.contains("cannot read"),
+            "{unreadable}"
+        );
+    }
 }

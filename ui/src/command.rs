@@ -2,9 +2,23 @@
 //! too. The help overlay and footer are generated from the same tables, so they cannot disagree.
 
 use serde::{Deserialize, Serialize};
+use strum::{EnumCount, EnumMessage, EnumString, IntoStaticStr, VariantArray};
 
-/// The panes of the dashboard, in `Tab` order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// The panes of the dashboard, in `Tab` order. Their titles are their names.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Pane {
     Throughput,
@@ -15,28 +29,30 @@ pub enum Pane {
 }
 
 impl Pane {
-    pub const ALL: [Pane; 5] = [
-        Pane::Throughput,
-        Pane::Streams,
-        Pane::Connections,
-        Pane::Errors,
-        Pane::Cluster,
-    ];
-
     pub fn title(self) -> &'static str {
-        match self {
-            Pane::Throughput => "Throughput",
-            Pane::Streams => "Streams",
-            Pane::Connections => "Connections",
-            Pane::Errors => "Errors",
-            Pane::Cluster => "Cluster",
-        }
+        self.into()
     }
 }
 
-/// Input modes; each has its own key table, with `common` as the fallback.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// Input modes; each has its own key table, named in snake case, with `common` as the fallback.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    EnumString,
+    EnumCount,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Mode {
     /// The dashboard.
     Normal,
@@ -53,25 +69,9 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub const ALL: [Mode; 6] = [
-        Mode::Normal,
-        Mode::Detail,
-        Mode::Form,
-        Mode::Confirm,
-        Mode::Help,
-        Mode::Prompt,
-    ];
-
     /// The table name in keymap files.
     pub fn table(self) -> &'static str {
-        match self {
-            Mode::Normal => "normal",
-            Mode::Detail => "detail",
-            Mode::Form => "form",
-            Mode::Confirm => "confirm",
-            Mode::Help => "help",
-            Mode::Prompt => "prompt",
-        }
+        self.into()
     }
 
     /// Whether unbound printable keys are text for an input field in this mode.
@@ -80,165 +80,121 @@ impl Mode {
     }
 }
 
-/// A named action users bind to keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// A named action users bind to keys. The name (keymap files, the command line) is the variant
+/// in snake case, the same as serde's; the message is what the help says it does.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    IntoStaticStr,
+    EnumString,
+    EnumMessage,
+    VariantArray,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum Command {
+    #[strum(message = "quit")]
     Quit,
+    #[strum(message = "show this help")]
     Help,
+    #[strum(message = "command line (Tab completes)")]
     CommandLine,
+    #[strum(message = "filter the focused table")]
     Filter,
+    #[strum(message = "close / go back")]
     Back,
+    #[strum(message = "next pane")]
     NextPane,
+    #[strum(message = "previous pane")]
     PrevPane,
+    #[strum(message = "throughput pane")]
     FocusThroughput,
+    #[strum(message = "streams pane")]
     FocusStreams,
+    #[strum(message = "connections pane")]
     FocusConnections,
+    #[strum(message = "errors pane")]
     FocusErrors,
+    #[strum(message = "cluster pane")]
     FocusCluster,
+    #[strum(message = "move up")]
     Up,
+    #[strum(message = "move down")]
     Down,
+    #[strum(message = "page up")]
     PageUp,
+    #[strum(message = "page down")]
     PageDown,
+    #[strum(message = "first row")]
     Top,
+    #[strum(message = "last row")]
     Bottom,
+    #[strum(message = "open the selected stream")]
     Select,
+    #[strum(message = "sort by the next column")]
     SortNext,
+    #[strum(message = "reverse the sort")]
     SortReverse,
+    #[strum(message = "pause / resume updates")]
     Pause,
+    #[strum(message = "refresh now")]
     Refresh,
+    #[strum(message = "create a stream")]
     CreateStream,
+    #[strum(message = "delete the selected stream")]
     DeleteStream,
+    #[strum(message = "purge the selected stream")]
     PurgeStream,
+    #[strum(message = "publish a test message")]
     Publish,
+    #[strum(message = "next field")]
     NextField,
+    #[strum(message = "previous field")]
     PrevField,
+    #[strum(message = "submit")]
     Submit,
+    #[strum(message = "cancel")]
     Cancel,
+    #[strum(message = "confirm")]
     Confirm,
+    #[strum(message = "complete the command")]
     Complete,
+    #[strum(message = "next theme")]
     NextTheme,
 }
 
 impl Command {
-    pub const ALL: [Command; 34] = [
-        Command::Quit,
-        Command::Help,
-        Command::CommandLine,
-        Command::Filter,
-        Command::Back,
-        Command::NextPane,
-        Command::PrevPane,
-        Command::FocusThroughput,
-        Command::FocusStreams,
-        Command::FocusConnections,
-        Command::FocusErrors,
-        Command::FocusCluster,
-        Command::Up,
-        Command::Down,
-        Command::PageUp,
-        Command::PageDown,
-        Command::Top,
-        Command::Bottom,
-        Command::Select,
-        Command::SortNext,
-        Command::SortReverse,
-        Command::Pause,
-        Command::Refresh,
-        Command::CreateStream,
-        Command::DeleteStream,
-        Command::PurgeStream,
-        Command::Publish,
-        Command::NextField,
-        Command::PrevField,
-        Command::Submit,
-        Command::Cancel,
-        Command::Confirm,
-        Command::Complete,
-        Command::NextTheme,
-    ];
-
     /// The name used in keymap files and on the command line.
     pub fn name(self) -> &'static str {
-        match self {
-            Command::Quit => "quit",
-            Command::Help => "help",
-            Command::CommandLine => "command_line",
-            Command::Filter => "filter",
-            Command::Back => "back",
-            Command::NextPane => "next_pane",
-            Command::PrevPane => "prev_pane",
-            Command::FocusThroughput => "focus_throughput",
-            Command::FocusStreams => "focus_streams",
-            Command::FocusConnections => "focus_connections",
-            Command::FocusErrors => "focus_errors",
-            Command::FocusCluster => "focus_cluster",
-            Command::Up => "up",
-            Command::Down => "down",
-            Command::PageUp => "page_up",
-            Command::PageDown => "page_down",
-            Command::Top => "top",
-            Command::Bottom => "bottom",
-            Command::Select => "select",
-            Command::SortNext => "sort_next",
-            Command::SortReverse => "sort_reverse",
-            Command::Pause => "pause",
-            Command::Refresh => "refresh",
-            Command::CreateStream => "create_stream",
-            Command::DeleteStream => "delete_stream",
-            Command::PurgeStream => "purge_stream",
-            Command::Publish => "publish",
-            Command::NextField => "next_field",
-            Command::PrevField => "prev_field",
-            Command::Submit => "submit",
-            Command::Cancel => "cancel",
-            Command::Confirm => "confirm",
-            Command::Complete => "complete",
-            Command::NextTheme => "next_theme",
-        }
+        self.into()
     }
 
     pub fn description(self) -> &'static str {
-        match self {
-            Command::Quit => "quit",
-            Command::Help => "show this help",
-            Command::CommandLine => "command line (Tab completes)",
-            Command::Filter => "filter the focused table",
-            Command::Back => "close / go back",
-            Command::NextPane => "next pane",
-            Command::PrevPane => "previous pane",
-            Command::FocusThroughput => "throughput pane",
-            Command::FocusStreams => "streams pane",
-            Command::FocusConnections => "connections pane",
-            Command::FocusErrors => "errors pane",
-            Command::FocusCluster => "cluster pane",
-            Command::Up => "move up",
-            Command::Down => "move down",
-            Command::PageUp => "page up",
-            Command::PageDown => "page down",
-            Command::Top => "first row",
-            Command::Bottom => "last row",
-            Command::Select => "open the selected stream",
-            Command::SortNext => "sort by the next column",
-            Command::SortReverse => "reverse the sort",
-            Command::Pause => "pause / resume updates",
-            Command::Refresh => "refresh now",
-            Command::CreateStream => "create a stream",
-            Command::DeleteStream => "delete the selected stream",
-            Command::PurgeStream => "purge the selected stream",
-            Command::Publish => "publish a test message",
-            Command::NextField => "next field",
-            Command::PrevField => "previous field",
-            Command::Submit => "submit",
-            Command::Cancel => "cancel",
-            Command::Confirm => "confirm",
-            Command::Complete => "complete the command",
-            Command::NextTheme => "next theme",
-        }
+        // Every variant has a message; the test below checks it.
+        self.get_message().unwrap_or_default()
     }
 
     pub fn from_name(name: &str) -> Option<Command> {
-        Command::ALL.into_iter().find(|c| c.name() == name)
+        name.parse().ok()
+    }
+
+    /// The focus command of a pane.
+    pub fn focus(pane: Pane) -> Command {
+        match pane {
+            Pane::Throughput => Command::FocusThroughput,
+            Pane::Streams => Command::FocusStreams,
+            Pane::Connections => Command::FocusConnections,
+            Pane::Errors => Command::FocusErrors,
+            Pane::Cluster => Command::FocusCluster,
+        }
     }
 
     /// Commands that change the broker; refused in read-only mode.
@@ -256,10 +212,19 @@ mod tests {
 
     #[test]
     fn names_round_trip_and_match_serde() {
-        for command in Command::ALL {
+        for &command in Command::VARIANTS {
             assert_eq!(Command::from_name(command.name()), Some(command));
             let json = serde_json::to_value(command).unwrap();
             assert_eq!(json, serde_json::Value::String(command.name().to_owned()));
+            assert!(!command.description().is_empty(), "{command:?}");
         }
+        assert_eq!(Command::CommandLine.name(), "command_line");
+        assert_eq!(Command::from_name("CommandLine"), None);
+        for &mode in Mode::VARIANTS {
+            let json = serde_json::to_value(mode).unwrap();
+            assert_eq!(json, serde_json::Value::String(mode.table().to_owned()));
+        }
+        assert_eq!(Mode::COUNT, Mode::VARIANTS.len());
+        assert_eq!(Pane::Connections.title(), "Connections");
     }
 }

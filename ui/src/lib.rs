@@ -10,5 +10,6 @@ pub mod command;
 pub mod keymap;
 pub mod model;
 pub mod state;
+mod text;
 pub mod theme;
 pub mod view;

@@ -6,6 +6,7 @@ use std::time::Instant;
 pub use message_broker_model::status::{
     ApiStatsSnapshot, ClientStatus, ClusterNode, JetStreamStatus, Latency, LinkState, ServerStatus,
 };
+use message_broker_model::stream::{StoredMessageView, StreamDetail};
 use serde::{Deserialize, Serialize};
 
 /// One update from one source, stamped with the time it was taken (rates use real elapsed time).
@@ -46,10 +47,16 @@ pub enum Update {
     Supervisor(SupervisorView),
     /// Something worth listing in the recent events.
     Event(EventRecord),
-    /// The answer to opening a stream's detail.
-    Detail(Result<StreamDetailView, String>),
-    /// The outcome of a create / delete / purge / publish.
-    Done(ActionOutcome),
+    /// The answer to the request `id` that opened a stream's detail.
+    Detail {
+        id: RequestId,
+        result: Result<Box<DetailData>, String>,
+    },
+    /// The outcome of the create / delete / purge / publish request `id`.
+    Done {
+        id: RequestId,
+        outcome: ActionOutcome,
+    },
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -116,44 +123,38 @@ pub struct EventRecord {
     pub text: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ConsumerRow {
-    pub name: String,
-    pub filter: Option<String>,
-    pub num_pending: u64,
-    pub num_ack_pending: u64,
-    pub num_redelivered: u64,
-    pub num_waiting: u64,
+/// A stream's detail as the broker gave it: config, state and consumers, and the newest stored
+/// messages (oldest first), read without consuming them. The detail view formats it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DetailData {
+    pub detail: StreamDetail,
+    pub messages: Vec<StoredMessageView>,
 }
 
-/// A stored message as the detail view lists it (read without consuming it).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct MessageRow {
-    pub seq: u64,
-    pub subject: String,
-    /// RFC 3339 time it was stored.
-    pub time: Option<String>,
-    pub size: usize,
-    /// The payload as text: JSON compacted, UTF-8 as is, anything else as `base64 …`.
-    pub preview: String,
+/// What the runtime must do for a key the user pressed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Quit,
+    /// Sample every source now.
+    Refresh,
+    /// Ask the broker; the answer comes back as an update carrying the request's id.
+    Request(Request),
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct StreamDetailView {
-    pub name: String,
-    /// `(field, value)` pairs in display order.
-    pub config: Vec<(String, String)>,
-    pub state: Vec<(String, String)>,
-    pub consumers: Vec<ConsumerRow>,
-    /// The newest stored messages, oldest first.
-    pub messages: Vec<MessageRow>,
+/// Names one request to the broker, so that its answer updates only what asked for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RequestId(pub u64);
+
+/// One request to the broker and the id its answer will carry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    pub id: RequestId,
+    pub action: Action,
 }
 
 /// What the user asked the broker to do.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Effect {
-    Quit,
-    Refresh,
+pub enum Action {
     LoadDetail(String),
     CreateStream(message_broker_model::spec::StreamSpec),
     DeleteStream(String),

@@ -2,31 +2,50 @@
 //! styles, so the drawing code asks for a role and never names a colour.
 //!
 //! Four themes are built in (the files under `themes/` at the repository root, embedded at compile
-//! time). User themes are `NAME.toml` files in the themes directory; they may name a `parent` (a
-//! built-in or another user theme) and set only the roles they change. A role left out comes from
-//! the parent chain, then from `dark`. The terminal's colour capability is applied afterwards with
-//! [`Theme::adapted`], so theme files can use `#rrggbb` freely.
+//! time). User themes are `NAME.toml` files in the themes directory, read by the caller and found
+//! through a [`ThemeLookup`]; they may name a `parent` (a built-in or another user theme) and set
+//! only the roles they change. A role left out comes from the parent chain, then from `dark`. The
+//! terminal's colour capability is applied afterwards with [`Theme::adapted`], so theme files can
+//! use `#rrggbb` freely.
 
 use std::path::{Path, PathBuf};
 
 use ratatui::style::Style;
+use strum::{EnumCount, EnumString, IntoStaticStr, VariantArray};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 mod color;
 mod style;
 
+use crate::text::{closest, line_col};
 pub use color::ColorMode;
-use style::{MODIFIER_NAMES, closest, parse_style_value};
+use style::{MODIFIER_NAMES, parse_style_value};
 
-/// What a piece of the screen means; the theme decides how it looks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// What a piece of the screen means; the theme decides how it looks. The name in theme files
+/// is the variant in snake case, with a dot where a role refines another (`border.focused`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    IntoStaticStr,
+    EnumString,
+    EnumCount,
+    VariantArray,
+)]
+#[strum(serialize_all = "snake_case")]
 pub enum Role {
     Text,
     Muted,
     Accent,
     Title,
     Border,
+    #[strum(serialize = "border.focused")]
     BorderFocused,
     Ok,
     Warn,
@@ -36,74 +55,37 @@ pub enum Role {
     Footer,
     /// Key names in hints and the help overlay.
     Key,
+    #[strum(serialize = "chart.in")]
     ChartIn,
+    #[strum(serialize = "chart.out")]
     ChartOut,
+    #[strum(serialize = "chart.axis")]
     ChartAxis,
     Gauge,
     /// A gauge near its limit.
+    #[strum(serialize = "gauge.full")]
     GaugeFull,
     Input,
+    #[strum(serialize = "input.invalid")]
     InputInvalid,
     /// Data that has not been refreshed recently.
     Stale,
 }
 
-const ROLES: usize = 21;
+const ROLES: usize = Role::COUNT;
 
 impl Role {
-    pub const ALL: [Role; ROLES] = [
-        Role::Text,
-        Role::Muted,
-        Role::Accent,
-        Role::Title,
-        Role::Border,
-        Role::BorderFocused,
-        Role::Ok,
-        Role::Warn,
-        Role::Error,
-        Role::Selection,
-        Role::Header,
-        Role::Footer,
-        Role::Key,
-        Role::ChartIn,
-        Role::ChartOut,
-        Role::ChartAxis,
-        Role::Gauge,
-        Role::GaugeFull,
-        Role::Input,
-        Role::InputInvalid,
-        Role::Stale,
-    ];
-
     /// The key in theme files.
     pub fn name(self) -> &'static str {
-        match self {
-            Role::Text => "text",
-            Role::Muted => "muted",
-            Role::Accent => "accent",
-            Role::Title => "title",
-            Role::Border => "border",
-            Role::BorderFocused => "border.focused",
-            Role::Ok => "ok",
-            Role::Warn => "warn",
-            Role::Error => "error",
-            Role::Selection => "selection",
-            Role::Header => "header",
-            Role::Footer => "footer",
-            Role::Key => "key",
-            Role::ChartIn => "chart.in",
-            Role::ChartOut => "chart.out",
-            Role::ChartAxis => "chart.axis",
-            Role::Gauge => "gauge",
-            Role::GaugeFull => "gauge.full",
-            Role::Input => "input",
-            Role::InputInvalid => "input.invalid",
-            Role::Stale => "stale",
-        }
+        self.into()
     }
 
     pub fn from_name(name: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|role| role.name() == name)
+        name.parse().ok()
+    }
+
+    fn names() -> impl Iterator<Item = &'static str> {
+        Role::VARIANTS.iter().map(|role| role.name())
     }
 }
 
@@ -209,22 +191,11 @@ impl Theme {
     }
 }
 
-/// Where a user theme can be found: `dir/NAME.toml`.
-pub fn dir_lookup(dir: &Path) -> impl Fn(&str) -> Result<Option<ThemeSource>, ThemeError> + '_ {
-    move |name| {
-        let path = dir.join(format!("{name}.toml"));
-        check_name(name, &path.display().to_string(), None)?;
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Ok(Some(ThemeSource { path, text })),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(ThemeError {
-                file: path.display().to_string(),
-                line: None,
-                role: None,
-                kind: ThemeErrorKind::Read(e.to_string()),
-            }),
-        }
-    }
+/// The file a user theme called `name` is read from, in the themes directory: `NAME.toml`. A
+/// name that could reach outside the directory (`../x`) is refused.
+pub fn file_name(name: &str) -> Result<String, ThemeError> {
+    check_name(name, "", None)?;
+    Ok(format!("{name}.toml"))
 }
 
 /// What went wrong with a theme, and where.
@@ -254,6 +225,19 @@ impl std::fmt::Display for ThemeError {
 }
 
 impl std::error::Error for ThemeError {}
+
+impl ThemeError {
+    /// A theme file that exists but could not be read (this crate reads no files; the caller
+    /// does).
+    pub fn unreadable(path: &Path, error: impl std::fmt::Display) -> ThemeError {
+        ThemeError {
+            file: path.display().to_string(),
+            line: None,
+            role: None,
+            kind: ThemeErrorKind::Read(error.to_string()),
+        }
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ThemeErrorKind {
@@ -313,7 +297,7 @@ fn did_you_mean(suggestion: Option<&str>) -> String {
 }
 
 fn role_list() -> String {
-    Role::ALL.map(Role::name).join(", ")
+    Role::names().collect::<Vec<_>>().join(", ")
 }
 
 fn builtin_file(name: &str) -> String {
@@ -429,7 +413,7 @@ fn parse_layer(name: &str, text: &str, file: &str, builtin: bool) -> Result<Laye
             line: Some(line_of(text, offset)),
             role: None,
             kind: ThemeErrorKind::Syntax {
-                column: column_of(text, offset),
+                column: line_col(text, offset).1,
                 message: syntax_message(e.message()),
             },
         }
@@ -536,7 +520,7 @@ fn read_roles(
             }
         }
         let Some(role) = role else {
-            let suggestion = closest(&name, Role::ALL.map(Role::name));
+            let suggestion = closest(&name, Role::names(), 2);
             return Err((offset, name, ThemeErrorKind::UnknownRole { suggestion }));
         };
         if let Some(first) = lines[role as usize] {
@@ -554,27 +538,12 @@ fn read_roles(
 }
 
 fn is_role_group(name: &str) -> bool {
-    Role::ALL.iter().any(|role| {
-        role.name()
-            .strip_prefix(name)
+    Role::names().any(|role| {
+        role.strip_prefix(name)
             .is_some_and(|rest| rest.starts_with('.'))
     })
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
-    let end = offset.min(text.len());
-    text.as_bytes()[..end]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
-}
-
-fn column_of(text: &str, offset: usize) -> usize {
-    let end = offset.min(text.len());
-    let start = text.as_bytes()[..end]
-        .iter()
-        .rposition(|b| *b == b'\n')
-        .map_or(0, |i| i + 1);
-    end - start + 1
+    line_col(text, offset).0
 }

@@ -7,11 +7,11 @@ use std::time::Instant;
 
 use message_broker_ui::command::Command;
 use message_broker_ui::keymap::Keymap;
-use message_broker_ui::model::{ActionOutcome, Stamped, StreamDetailView, Update};
+use message_broker_ui::model::{RequestId, Stamped, Update};
 use message_broker_ui::state::App;
 use message_broker_ui::theme::Role;
 use ratatui::layout::Position;
-use support::render::{at, full, render, render_with, role_fg, type_text};
+use support::render::{at, done, full, render, render_with, request_id, role_fg, type_text};
 
 #[test]
 fn overlays_on_tiny_terminals_do_not_panic() {
@@ -37,8 +37,9 @@ fn overlays_on_tiny_terminals_do_not_panic() {
             );
         },
         |app, t0| {
-            app.command(Command::Select);
-            app.apply(at(t0, 6, Update::Detail(Ok(StreamDetailView::default()))));
+            let id = request_id(&app.command(Command::Select));
+            let result = Ok(Box::default());
+            app.apply(at(t0, 6, Update::Detail { id, result }));
         },
     ];
     for open in states {
@@ -119,14 +120,21 @@ fn form_shows_fields_hints_and_inline_validation() {
     let (x, _) = shot.find("bad.name");
     assert_eq!(shot.cursor, Some(Position::new(x + 8, name_row)));
 
-    // A refusal from the broker shows in the form.
-    app.command(Command::NextField);
-    app.apply(Stamped::now(Update::Done(ActionOutcome {
-        text: "insufficient resources".into(),
-        ok: false,
-    })));
+    // Sent, the form says it is waiting, greys its fields and takes no more text.
+    app.command(Command::Cancel);
+    app.command(Command::CreateStream);
+    type_text(&mut app, "orders");
+    let id = request_id(&app.command(Command::Submit));
     let shot = render(&app, 80, 24);
-    shot.assert_has(&["⚠ insufficient resources"]);
+    shot.assert_has(&["creating the stream…  esc close", "esc close"]);
+    shot.assert_lacks(&["tab next field", "enter submit"]);
+    assert_eq!(shot.fg_of("orders"), role_fg(Role::Muted));
+    assert_eq!(shot.cursor, None);
+
+    // A refusal from the broker shows in the form, which is unlocked again.
+    app.apply(Stamped::now(done(id, "insufficient resources", false)));
+    let shot = render(&app, 80, 24);
+    shot.assert_has(&["⚠ insufficient resources", "tab next field"]);
 
     // The publish form.
     app.command(Command::Cancel);
@@ -158,6 +166,12 @@ fn confirm_dialog_asks_with_the_keymap_keys() {
         footer.contains("y yes") && footer.contains("n no"),
         "{footer}"
     );
+
+    // Answered yes, it says what it is doing until the broker answers.
+    app.command(Command::Confirm);
+    let shot = render(&app, 80, 24);
+    shot.assert_has(&["deleting 'audit'…  n close"]);
+    shot.assert_lacks(&["y yes"]);
 }
 
 #[test]
@@ -185,16 +199,14 @@ fn command_line_suggestions_and_errors() {
 #[test]
 fn status_line_uses_ok_and_error_roles() {
     let (mut app, _) = full();
-    app.apply(Stamped::now(Update::Done(ActionOutcome {
-        text: "stream 'x' created".into(),
-        ok: true,
-    })));
+    app.apply(Stamped::now(done(RequestId(1), "stream 'x' created", true)));
     let shot = render(&app, 80, 24);
     assert_eq!(shot.fg_of("stream 'x' created"), role_fg(Role::Ok));
-    app.apply(Stamped::now(Update::Done(ActionOutcome {
-        text: "purge failed: timeout".into(),
-        ok: false,
-    })));
+    app.apply(Stamped::now(done(
+        RequestId(2),
+        "purge failed: timeout",
+        false,
+    )));
     let shot = render(&app, 80, 24);
     assert_eq!(shot.lines()[22].trim_end(), "purge failed: timeout");
     assert_eq!(shot.fg_of("purge failed"), role_fg(Role::Error));

@@ -5,14 +5,17 @@ mod support;
 
 use std::time::Duration;
 
+use message_broker_model::stream::{
+    ConsumerView, Encoding, StoredMessageView, StreamConfigView, StreamDetail, StreamStateView,
+    StreamView,
+};
 use message_broker_ui::command::{Command, Pane};
 use message_broker_ui::model::{
-    ClientStatus, ClusterNode, ConnectionsView, ConsumerRow, LinkState, MessageRow,
-    StreamDetailView, Update,
+    ClientStatus, ClusterNode, ConnectionsView, DetailData, LinkState, Update,
 };
 use message_broker_ui::theme::Role;
 use ratatui::layout::Position;
-use support::render::{at, empty, full, render, role_fg, theme, type_text};
+use support::render::{at, empty, full, render, request_id, role_fg, theme, type_text};
 
 #[test]
 fn nothing_received_yet_says_waiting_and_does_not_panic() {
@@ -272,57 +275,99 @@ fn compact_layout_at_80x24() {
     shot.assert_has(&["Cluster", "n3", "down"]);
 }
 
+fn message(
+    seq: u64,
+    subject: &str,
+    time: &str,
+    encoding: Encoding,
+    payload: serde_json::Value,
+) -> StoredMessageView {
+    StoredMessageView {
+        stream: "orders".into(),
+        subject: subject.into(),
+        seq,
+        time: Some(time.into()),
+        headers: Default::default(),
+        encoding,
+        size: payload.to_string().len(),
+        payload,
+    }
+}
+
 #[test]
 fn stream_detail_with_consumers() {
     let (mut app, t0) = full();
     app.command(Command::Down);
-    app.command(Command::Select);
+    let id = request_id(&app.command(Command::Select));
     render(&app, 80, 24).assert_has(&["Stream orders", "loading 'orders'…", "q back", "d delete"]);
     app.apply(at(
         t0,
         3,
-        Update::Detail(Ok(StreamDetailView {
-            name: "orders".into(),
-            config: vec![
-                ("subjects".into(), "orders.>".into()),
-                ("retention".into(), "limits".into()),
-                ("storage".into(), "file".into()),
-            ],
-            state: vec![
-                ("messages".into(), "20".into()),
-                ("bytes".into(), "1.2 KiB".into()),
-            ],
-            consumers: vec![
-                ConsumerRow {
-                    name: "shipper".into(),
-                    filter: Some("orders.new".into()),
-                    num_pending: 1500,
-                    num_ack_pending: 3,
-                    num_redelivered: 1,
-                    num_waiting: 0,
+        Update::Detail {
+            id,
+            result: Ok(Box::new(DetailData {
+                detail: StreamDetail {
+                    stream: StreamView {
+                        name: "orders".into(),
+                        config: StreamConfigView {
+                            subjects: vec!["orders.>".into()],
+                            retention: "limits".into(),
+                            storage: "file".into(),
+                            replicas: 1,
+                            max_msgs: -1,
+                            max_bytes: 1 << 20,
+                            max_age: 0.0,
+                            duplicate_window: 120.0,
+                            ..StreamConfigView::default()
+                        },
+                        state: StreamStateView {
+                            messages: 20,
+                            bytes: 1229,
+                            ..StreamStateView::default()
+                        },
+                        ..StreamView::default()
+                    },
+                    consumers: vec![
+                        ConsumerView {
+                            name: "shipper".into(),
+                            filter_subject: Some("orders.new".into()),
+                            num_pending: 1500,
+                            num_ack_pending: 3,
+                            num_redelivered: 1,
+                            num_waiting: 0,
+                            ..ConsumerView::default()
+                        },
+                        ConsumerView {
+                            name: "auditor".into(),
+                            ..ConsumerView::default()
+                        },
+                    ],
                 },
-                ConsumerRow {
-                    name: "auditor".into(),
-                    ..ConsumerRow::default()
-                },
-            ],
-            messages: vec![
-                MessageRow {
-                    seq: 19,
-                    subject: "orders.new".into(),
-                    time: Some("2024-05-01T12:00:01.5Z".into()),
-                    size: 9,
-                    preview: "{\"id\":19}".into(),
-                },
-                MessageRow {
-                    seq: 20,
-                    subject: "orders.paid".into(),
-                    time: Some("2024-05-01T12:00:02Z".into()),
-                    size: 11,
-                    preview: "hello\nworld".into(),
-                },
-            ],
-        })),
+                messages: vec![
+                    message(
+                        19,
+                        "orders.new",
+                        "2024-05-01T12:00:01.5Z",
+                        Encoding::Json,
+                        serde_json::json!({ "id": 19 }),
+                    ),
+                    message(
+                        20,
+                        "orders.paid",
+                        "2024-05-01T12:00:02Z",
+                        Encoding::Text,
+                        "hello\nworld".into(),
+                    ),
+                    message(
+                        21,
+                        "orders.raw",
+                        "2024-05-01T12:00:03Z",
+                        Encoding::Base64,
+                        "AAEC".into(),
+                    ),
+                ],
+            })),
+        },
     ));
     for (w, h) in [(80, 24), (160, 48)] {
         let shot = render(&app, w, h);
@@ -339,21 +384,28 @@ fn stream_detail_with_consumers() {
             "1.5k",
             "auditor",
             "Lag",
+            "max_msgs          unlimited",
+            "max_bytes         1048576",
+            "bytes      1229",
         ]);
         assert_eq!(shot.fg_of("1.5k "), role_fg(Role::Warn));
     }
-    // The newest messages, newest first, one line each.
+    // The newest messages, newest first, one line each; the whole config on a large screen.
     let shot = render(&app, 160, 48);
     shot.assert_has(&[
-        "Recent messages (2, not consumed)",
+        "max_age           unlimited",
+        "duplicate_window  120 s",
+        "Recent messages (3, not consumed)",
         "{\"id\":19}",
         "hello world",
+        "base64 AAEC",
         "12:00:02",
     ]);
     let text = shot.text();
     let newest = text.find("orders.paid").unwrap();
     assert!(newest < text.rfind("{\"id\":19}").unwrap(), "newest first");
-    app.apply(at(t0, 4, Update::Detail(Err("stream not found".into()))));
+    let result = Err("stream not found".into());
+    app.apply(at(t0, 4, Update::Detail { id, result }));
     render(&app, 80, 24).assert_has(&["⚠ stream not found"]);
 }
 
@@ -389,7 +441,7 @@ fn cluster_pane_with_three_nodes() {
 fn focus_is_drawn_with_the_focused_border() {
     let (mut app, _) = full();
     app.command(Command::FocusConnections);
-    assert_eq!(app.focus, Pane::Connections);
+    assert_eq!(app.focus(), Pane::Connections);
     let shot = render(&app, 160, 48);
     let (x, y) = shot.find("3 Connections");
     // The border cell just left of the title.

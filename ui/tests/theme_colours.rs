@@ -5,6 +5,7 @@ mod support;
 
 use message_broker_ui::theme::{ColorMode, Role, Theme};
 use ratatui::style::{Color, Modifier, Style};
+use strum::VariantArray;
 use support::theme::{colours, dark, user};
 
 fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
@@ -48,7 +49,7 @@ fn no_color_drops_every_colour_but_keeps_roles_apart() {
     let mode = ColorMode::detect(&env(&[("NO_COLOR", "1")]));
     for name in Theme::builtin_names() {
         let theme = Theme::builtin(name).expect("built in").adapted(mode);
-        for role in Role::ALL {
+        for &role in Role::VARIANTS {
             assert_eq!(
                 colours(theme.style(role)),
                 [None, None],
@@ -99,7 +100,7 @@ fn sixteen_colours_leave_no_rgb_or_high_indexes() {
     themes.push(user("[roles]\nok = \"#123456 on 200\"\nwarn = \"231 on 7\"\n").expect("valid"));
     for theme in themes {
         let adapted = theme.adapted(mode);
-        for role in Role::ALL {
+        for &role in Role::VARIANTS {
             for colour in colours(adapted.style(role)).into_iter().flatten() {
                 assert!(
                     !matches!(colour, Color::Rgb(..) | Color::Indexed(_)),

@@ -3,8 +3,9 @@
 
 mod support;
 
-use message_broker_ui::theme::{Role, Theme, ThemeErrorKind, dir_lookup};
+use message_broker_ui::theme::{Role, Theme};
 use ratatui::style::{Color, Modifier, Style};
+use strum::VariantArray;
 use support::theme::{colours, dark, load, user};
 
 #[test]
@@ -18,7 +19,7 @@ fn every_builtin_parses_and_sets_every_role_itself() {
         assert_eq!(theme.name, *name);
         // Parsed alone, over an empty base, to show no role is silently borrowed from dark.
         let text = Theme::builtin_text(name).expect("listed built-ins have text");
-        for role in Role::ALL {
+        for &role in Role::VARIANTS {
             let key = role.name();
             let quoted = format!("\"{key}\" =");
             let bare = format!("\n{key} =");
@@ -34,7 +35,7 @@ fn every_builtin_parses_and_sets_every_role_itself() {
 
 #[test]
 fn role_names_round_trip() {
-    for role in Role::ALL {
+    for &role in Role::VARIANTS {
         assert_eq!(Role::from_name(role.name()), Some(role));
     }
     assert_eq!(Role::from_name("chart.inn"), None);
@@ -50,7 +51,7 @@ fn builtins_style_the_roles_they_are_for() {
     assert!(selection.add_modifier.contains(Modifier::BOLD));
 
     let mono = Theme::builtin("monochrome").expect("built in");
-    for role in Role::ALL {
+    for &role in Role::VARIANTS {
         assert_eq!(colours(mono.style(role)), [None, None], "{}", role.name());
     }
     assert!(
@@ -90,7 +91,7 @@ ok = "bold green"
         theme.style(Role::ChartIn),
         Style::new().fg(Color::Rgb(0, 255, 0))
     );
-    for role in Role::ALL {
+    for &role in Role::VARIANTS {
         if role != Role::Ok && role != Role::ChartIn {
             assert_eq!(theme.style(role), light.style(role), "{}", role.name());
         }
@@ -190,27 +191,4 @@ full = "red"
     assert_eq!(theme.style(Role::ChartOut).fg, Some(Color::Magenta));
     assert_eq!(theme.style(Role::GaugeFull).fg, Some(Color::Red));
     assert_eq!(theme.style(Role::Gauge), dark().style(Role::Gauge));
-}
-
-#[test]
-fn themes_load_from_a_directory() {
-    let dir = std::env::temp_dir().join(format!("mb-theme-test-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    std::fs::write(
-        dir.join("mine.toml"),
-        "parent = \"light\"\n[roles]\nok = \"blue\"\n",
-    )
-    .expect("write");
-    let lookup = dir_lookup(&dir);
-    let theme = Theme::load("mine", &lookup);
-    let missing = Theme::load("nothing-here", &lookup);
-    let builtin = Theme::load("monochrome", &lookup);
-    std::fs::remove_dir_all(&dir).expect("clean up");
-
-    assert_eq!(theme.expect("valid").style(Role::Ok).fg, Some(Color::Blue));
-    assert!(matches!(
-        missing.expect_err("missing").kind,
-        ThemeErrorKind::NotFound { .. }
-    ));
-    assert_eq!(builtin, Ok(Theme::builtin("monochrome").expect("built in")));
 }

@@ -2,7 +2,7 @@
 //!
 //! A keymap is one table per mode plus `common`, the fallback for every mode. It is built from
 //! the embedded `keymaps/default.toml`, optionally a built-in variant merged over it (`vim`), then
-//! a user file merged over that key by key. The key handler ([`KeyResolver`]), the help overlay
+//! a user file's text (read by the caller) merged over that key by key. The key handler ([`KeyResolver`]), the help overlay
 //! ([`Keymap::bindings`]) and the footer hints ([`Keymap::hint`]) all read the same tables, so
 //! they cannot disagree.
 //!
@@ -18,12 +18,14 @@ mod key;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::ops::Bound;
-use std::path::Path;
 
 use ratatui::crossterm::event::{KeyEvent, KeyEventKind};
 use toml::de::{DeTable, DeValue};
 
+use strum::{EnumCount, VariantArray};
+
 use crate::command::{Command, Mode};
+use crate::text::{closest, line_col};
 
 pub use key::{Key, KeyPress, KeySpec};
 
@@ -66,6 +68,19 @@ impl fmt::Display for KeymapError {
 }
 
 impl std::error::Error for KeymapError {}
+
+impl KeymapError {
+    /// A keymap file that could not be read (this crate reads no files; the caller does).
+    pub fn unreadable(file: impl Into<String>, error: impl fmt::Display) -> KeymapError {
+        KeymapError {
+            file: file.into(),
+            line: None,
+            table: None,
+            key: None,
+            problem: format!("cannot read the file: {error}"),
+        }
+    }
+}
 
 /// What a key press means, given the keys pressed before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,27 +163,27 @@ enum TableId {
 }
 
 impl TableId {
+    const COMMON: &'static str = "common";
+
     fn name(self) -> &'static str {
         match self {
-            TableId::Common => "common",
+            TableId::Common => TableId::COMMON,
             TableId::Mode(mode) => mode.table(),
         }
     }
 
     fn parse(name: &str) -> Option<TableId> {
-        if name == "common" {
+        if name == TableId::COMMON {
             return Some(TableId::Common);
         }
-        Mode::ALL
-            .into_iter()
-            .find(|m| m.table() == name)
-            .map(TableId::Mode)
+        name.parse().ok().map(TableId::Mode)
     }
 
+    /// `common` first, then the modes in declaration order.
     fn index(self) -> usize {
         match self {
             TableId::Common => 0,
-            TableId::Mode(mode) => 1 + Mode::ALL.iter().position(|m| *m == mode).unwrap_or(0),
+            TableId::Mode(mode) => 1 + mode as usize,
         }
     }
 }
@@ -178,8 +193,8 @@ type Table = BTreeMap<KeySpec, Command>;
 /// Key bindings for every mode. See the module documentation for how tables combine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keymap {
-    /// `common` first, then the modes in `Mode::ALL` order.
-    tables: [Table; 1 + Mode::ALL.len()],
+    /// `common` first, then the modes in declaration order.
+    tables: [Table; 1 + Mode::COUNT],
 }
 
 impl Default for Keymap {
@@ -224,28 +239,6 @@ impl Keymap {
         Ok(keymap)
     }
 
-    /// The built-in keymap `builtin`, with the user file at `user_file` merged over it.
-    pub fn load(builtin: &str, user_file: Option<&Path>) -> Result<Keymap, KeymapError> {
-        let mut keymap = Keymap::builtin(builtin)?;
-        if let Some(path) = user_file {
-            keymap.merge_file(path)?;
-        }
-        Ok(keymap)
-    }
-
-    /// Reads the file at `path` and merges it over this keymap (see [`Keymap::merge_str`]).
-    pub fn merge_file(&mut self, path: &Path) -> Result<(), KeymapError> {
-        let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| KeymapError {
-            file: file.clone(),
-            line: None,
-            table: None,
-            key: None,
-            problem: format!("cannot read the file: {e}"),
-        })?;
-        self.merge_str(&file, &text)
-    }
-
     /// Merges the keymap text `text` over this keymap, key by key: each binding replaces the
     /// binding of the same keys in the same table, and `"none"` removes it. `file` names the text
     /// in error messages. On error this keymap is left unchanged.
@@ -276,7 +269,8 @@ impl Keymap {
             let name: &str = table_name.get_ref();
             let offset = table_name.span().start;
             let Some(id) = TableId::parse(name) else {
-                let tables = Mode::ALL.map(Mode::table).join(", ");
+                let tables: Vec<&str> = Mode::VARIANTS.iter().map(|m| m.table()).collect();
+                let tables = tables.join(", ");
                 let problem = format!("unknown table; the tables are common, {tables}");
                 return Err(at(offset, Some(name), None, problem));
             };
@@ -333,7 +327,7 @@ impl Keymap {
     }
 
     /// The bindings in effect in `mode`, for the help overlay: the mode's table and the `common`
-    /// bindings it does not shadow, ordered by command (as in [`Command::ALL`]) then by key.
+    /// bindings it does not shadow, ordered by command (in declaration order) then by key.
     pub fn bindings(&self, mode: Mode) -> Vec<(String, Command)> {
         let own = self.table(TableId::Mode(mode));
         let inherited = self
@@ -433,36 +427,16 @@ fn sequence_conflict(table: &Table, spec: &KeySpec) -> Option<String> {
 }
 
 fn unknown_command(name: &str) -> String {
-    let closest = Command::ALL
-        .into_iter()
-        .map(|c| (edit_distance(name, c.name()), c.name()))
-        .min();
-    match closest {
-        Some((d, suggestion)) if d <= name.chars().count() / 2 => {
+    let names = || Command::VARIANTS.iter().map(|c| c.name());
+    match closest(name, names(), name.chars().count() / 2) {
+        Some(suggestion) => {
             format!("unknown command {name:?}; did you mean {suggestion:?}? (\"none\" unbinds)")
         }
-        _ => format!(
+        None => format!(
             "unknown command {name:?}; the commands are {} (and \"none\" unbinds)",
-            Command::ALL.map(Command::name).join(", ")
+            names().collect::<Vec<_>>().join(", ")
         ),
     }
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let next = (row[j + 1] + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != *cb));
-            diagonal = row[j + 1];
-            row[j + 1] = next;
-        }
-    }
-    row[b.len()]
 }
 
 fn type_name(value: &DeValue<'_>) -> &'static str {
@@ -477,16 +451,6 @@ fn type_name(value: &DeValue<'_>) -> &'static str {
     }
 }
 
-/// The 1-based line and column of byte `offset` in `text`.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    (
-        before.matches('\n').count() + 1,
-        before[line_start..].chars().count() + 1,
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeSet;
@@ -497,29 +461,16 @@ mod tests {
     fn every_table_name_round_trips() {
         for id in [TableId::Common]
             .into_iter()
-            .chain(Mode::ALL.map(TableId::Mode))
+            .chain(Mode::VARIANTS.iter().copied().map(TableId::Mode))
         {
             assert_eq!(TableId::parse(id.name()), Some(id));
         }
-        let indexes: BTreeSet<usize> = Mode::ALL.map(|m| TableId::Mode(m).index()).into();
-        assert_eq!(indexes.len(), Mode::ALL.len());
+        let indexes: BTreeSet<usize> = Mode::VARIANTS
+            .iter()
+            .map(|m| TableId::Mode(*m).index())
+            .collect();
+        assert_eq!(indexes.len(), Mode::COUNT);
         assert!(!indexes.contains(&TableId::Common.index()));
-    }
-
-    #[test]
-    fn line_col_counts_from_one() {
-        let text = "a\nbc\nd";
-        assert_eq!(line_col(text, 0), (1, 1));
-        assert_eq!(line_col(text, 3), (2, 2));
-        assert_eq!(line_col(text, 5), (3, 1));
-        assert_eq!(line_col(text, 99), (3, 2));
-    }
-
-    #[test]
-    fn edit_distance_counts_edits() {
-        assert_eq!(edit_distance("quit", "quit"), 0);
-        assert_eq!(edit_distance("qiut", "quit"), 2);
-        assert_eq!(edit_distance("pag_down", "page_down"), 1);
-        assert_eq!(edit_distance("", "up"), 2);
+        assert!(indexes.iter().all(|i| *i <= Mode::COUNT));
     }
 }

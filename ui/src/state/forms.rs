@@ -3,7 +3,7 @@
 
 use tui_input::Input;
 
-use crate::model::Effect;
+use crate::model::{Action, RequestId};
 use message_broker_model::rules;
 use message_broker_model::spec::{Discard, Retention, Storage, StreamSpec};
 
@@ -45,6 +45,8 @@ pub struct Form {
     pub focus: usize,
     /// A problem with the form as a whole (e.g. the server's answer).
     pub error: Option<String>,
+    /// The request submitted and not yet answered: the form is locked until it is.
+    pub pending: Option<RequestId>,
 }
 
 impl Form {
@@ -74,6 +76,7 @@ impl Form {
             ],
             focus: 0,
             error: None,
+            pending: None,
         }
     }
 
@@ -87,6 +90,7 @@ impl Form {
             ],
             focus: 0,
             error: None,
+            pending: None,
         }
     }
 
@@ -129,13 +133,13 @@ impl Form {
 
     /// Checks every field; on success the effect to run, otherwise the first bad field is
     /// focused and every problem is shown under its field.
-    pub fn submit(&mut self) -> Option<Effect> {
+    pub fn submit(&mut self) -> Option<Action> {
         for field in &mut self.fields {
             field.error = None;
         }
         self.error = None;
         match self.kind {
-            FormKind::CreateStream => self.submit_stream().map(Effect::CreateStream),
+            FormKind::CreateStream => self.submit_stream().map(Action::CreateStream),
             FormKind::Publish => self.submit_publish(),
         }
     }
@@ -216,7 +220,7 @@ impl Form {
         Some(spec)
     }
 
-    fn submit_publish(&mut self) -> Option<Effect> {
+    fn submit_publish(&mut self) -> Option<Action> {
         let subject = self.value("subject").to_owned();
         if let Err(problem) = rules::publish_subject(&subject) {
             self.fail("subject", problem);
@@ -233,7 +237,7 @@ impl Form {
             return None;
         }
         let msg_id = Some(self.value("msg_id").to_owned()).filter(|id| !id.is_empty());
-        Some(Effect::Publish {
+        Some(Action::Publish {
             subject,
             payload,
             msg_id,
@@ -257,7 +261,7 @@ mod tests {
         type_into(&mut form, "subjects", "orders.>, returns.*");
         type_into(&mut form, "max_msgs", "1_000");
         type_into(&mut form, "storage", "Memory");
-        let Some(Effect::CreateStream(spec)) = form.submit() else {
+        let Some(Action::CreateStream(spec)) = form.submit() else {
             panic!("form refused: {:?}", form.fields);
         };
         assert_eq!(spec.name, "orders");
@@ -315,7 +319,7 @@ mod tests {
         type_into(&mut form, "msg_id", "m-1");
         assert_eq!(
             form.submit(),
-            Some(Effect::Publish {
+            Some(Action::Publish {
                 subject: "orders.new".into(),
                 payload: "{\"id\":1}".into(),
                 msg_id: Some("m-1".into()),

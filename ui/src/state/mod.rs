@@ -4,19 +4,23 @@
 
 pub mod forms;
 pub mod history;
+mod modes;
 mod prompt;
 mod sourced;
 pub mod tables;
 
 use std::time::{Duration, Instant};
 
-use crate::command::{Command, Mode, Pane};
+use strum::VariantArray;
+
+use crate::command::Pane;
 use crate::model::{
-    ApiStatsSnapshot, ClientStatus, ClusterNode, ConnectionsView, Effect, EventLevel, EventRecord,
-    JetStreamStatus, ServerStatus, Stamped, StreamDetailView, StreamRow, SupervisorView, Update,
+    ApiStatsSnapshot, ClientStatus, ClusterNode, ConnectionsView, DetailData, EventLevel,
+    EventRecord, JetStreamStatus, ServerStatus, Stamped, StreamRow, SupervisorView, Update,
 };
-use forms::Form;
 use history::{Ring, Series};
+use modes::Requests;
+pub use modes::{Base, Confirm, Detail, Help, Overlay};
 pub use prompt::{Prompt, PromptKind};
 pub use sourced::Sourced;
 use tables::{
@@ -25,8 +29,6 @@ use tables::{
 
 /// Recent events kept for the errors pane.
 const EVENTS_KEPT: usize = 200;
-/// Rows a page-up/down moves.
-const PAGE: isize = 10;
 
 /// Msgs/s and bytes/s in and out, from `/varz` counter deltas.
 #[derive(Debug, Clone)]
@@ -57,20 +59,6 @@ pub struct SessionInfo {
     pub themes: Vec<String>,
 }
 
-/// A destructive action waiting for a yes.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Confirm {
-    pub question: String,
-    pub effect: Effect,
-}
-
-#[derive(Debug, Clone)]
-pub struct Detail {
-    pub name: String,
-    pub view: Option<Result<StreamDetailView, String>>,
-    pub scroll: usize,
-}
-
 #[derive(Debug, Clone)]
 pub struct StatusLine {
     pub text: String,
@@ -78,13 +66,13 @@ pub struct StatusLine {
     pub at: Instant,
 }
 
+/// The console's whole state. The figures the panes draw are public; what is open (the base
+/// view and the overlay over it) changes only through [`App::command`], [`App::input`] and
+/// [`App::apply`].
 pub struct App {
     pub session: SessionInfo,
-    pub started: Instant,
     pub now: Instant,
-    pub focus: Pane,
     pub paused: bool,
-    pub theme: usize,
     pub connection: Option<ClientStatus>,
     pub server: Sourced<ServerStatus>,
     pub jetstream: Sourced<JetStreamStatus>,
@@ -97,17 +85,16 @@ pub struct App {
     pub errors: ErrorRates,
     pub events: Ring<EventRecord>,
     pub stream_table: TableState,
-    pub stream_rates: StreamRates,
     pub client_table: TableState,
-    pub client_rates: ClientRates,
-    pub detail: Option<Detail>,
-    pub form: Option<Form>,
-    pub confirm: Option<Confirm>,
-    pub help: bool,
-    /// First row of the help shown, when it is taller than the screen.
-    pub help_scroll: usize,
-    pub prompt: Option<Prompt>,
-    pub status: Option<StatusLine>,
+    started: Instant,
+    focus: Pane,
+    theme: usize,
+    stream_rates: StreamRates,
+    client_rates: ClientRates,
+    base: Base,
+    overlay: Option<Overlay>,
+    requests: Requests,
+    status: Option<StatusLine>,
     dirty: bool,
 }
 
@@ -116,11 +103,8 @@ impl App {
     pub fn new(session: SessionInfo, history: usize, now: Instant) -> App {
         App {
             session,
-            started: now,
             now,
-            focus: Pane::Streams,
             paused: false,
-            theme: 0,
             connection: None,
             server: Sourced::default(),
             jetstream: Sourced::default(),
@@ -143,35 +127,33 @@ impl App {
             },
             events: Ring::new(EVENTS_KEPT),
             stream_table: TableState::default(),
-            stream_rates: StreamRates::default(),
             client_table: TableState::default(),
+            started: now,
+            focus: Pane::Streams,
+            theme: 0,
+            stream_rates: StreamRates::default(),
             client_rates: ClientRates::default(),
-            detail: None,
-            form: None,
-            confirm: None,
-            help: false,
-            help_scroll: 0,
-            prompt: None,
+            base: Base::Dashboard,
+            overlay: None,
+            requests: Requests::default(),
             status: None,
             dirty: true,
         }
     }
 
-    /// The mode whose key table applies: the innermost thing open.
-    pub fn mode(&self) -> Mode {
-        if self.prompt.is_some() {
-            Mode::Prompt
-        } else if self.confirm.is_some() {
-            Mode::Confirm
-        } else if self.form.is_some() {
-            Mode::Form
-        } else if self.help {
-            Mode::Help
-        } else if self.detail.is_some() {
-            Mode::Detail
-        } else {
-            Mode::Normal
-        }
+    /// The pane that has the focus on the dashboard.
+    pub fn focus(&self) -> Pane {
+        self.focus
+    }
+
+    /// Which of the session's themes is shown (an index into `session.themes`).
+    pub fn theme_index(&self) -> usize {
+        self.theme
+    }
+
+    /// The last outcome or message for the status line.
+    pub fn status(&self) -> Option<&StatusLine> {
+        self.status.as_ref()
     }
 
     /// Whether something changed since the last draw; clears the flag.
@@ -215,27 +197,18 @@ impl App {
         self.dirty = true;
         let origin = self.started;
         match update {
-            Update::Detail(result) => {
-                if let Some(detail) = &mut self.detail {
-                    detail.view = Some(result);
-                }
+            Update::Detail { id, result } => {
+                self.answer_detail(id, result);
                 return;
             }
-            Update::Done(outcome) => {
+            Update::Done { id, outcome } => {
+                // Every outcome reaches the status line, whether or not what asked is still open.
                 self.status = Some(StatusLine {
                     text: outcome.text.clone(),
                     ok: outcome.ok,
                     at,
                 });
-                if !outcome.ok
-                    && let Some(form) = &mut self.form
-                {
-                    form.error = Some(outcome.text);
-                    return;
-                }
-                if outcome.ok {
-                    self.form = None;
-                }
+                self.answer_action(id, outcome);
                 return;
             }
             Update::Event(record) => {
@@ -274,7 +247,8 @@ impl App {
             }
             Update::Streams(result) => {
                 if let Ok(rows) = &result {
-                    self.stream_rates.update(rows, at);
+                    let counters = rows.iter().map(|r| (r.name.clone(), r.last_seq));
+                    self.stream_rates.update(counters, at);
                 }
                 self.streams.set(result, at);
                 let rows = self.stream_lines().len();
@@ -282,7 +256,8 @@ impl App {
             }
             Update::Connections(result) => {
                 if let Ok(view) = &result {
-                    self.client_rates.update(&view.clients, at);
+                    let counters = view.clients.iter().map(|c| (c.cid, c.in_msgs + c.out_msgs));
+                    self.client_rates.update(counters, at);
                 }
                 self.connections.set(result, at);
                 let rows = self.client_lines().len();
@@ -296,7 +271,7 @@ impl App {
                 self.api.set(result, at);
             }
             Update::Supervisor(view) => self.supervisor = Some(view),
-            Update::Detail(_) | Update::Done(_) | Update::Event(_) => {}
+            Update::Detail { .. } | Update::Done { .. } | Update::Event(_) => {}
         }
     }
 
@@ -316,16 +291,16 @@ impl App {
     }
 
     pub fn stream_sort(&self) -> StreamColumn {
-        StreamColumn::ALL[self.stream_table.sort % StreamColumn::ALL.len()]
+        self.stream_table.column()
     }
 
     pub fn client_sort(&self) -> ClientColumn {
-        ClientColumn::ALL[self.client_table.sort % ClientColumn::ALL.len()]
+        self.client_table.column()
     }
 
     /// The stream the selection is on, in the streams pane or the open detail.
     pub fn selected_stream(&self) -> Option<String> {
-        if let Some(detail) = &self.detail {
+        if let Base::Detail(detail) = &self.base {
             return Some(detail.name.clone());
         }
         if self.focus != Pane::Streams {
@@ -350,166 +325,12 @@ impl App {
         }
     }
 
-    fn move_selection(&mut self, delta: isize) {
-        if self.help {
-            // Clamped to the content when drawn: the view knows how many rows fit.
-            self.help_scroll = (self.help_scroll as isize)
-                .saturating_add(delta)
-                .clamp(0, 10_000) as usize;
-            return;
-        }
-        if let Some(detail) = &mut self.detail {
-            detail.scroll = (detail.scroll as isize + delta).max(0) as usize;
-            return;
-        }
-        if let Some((table, rows)) = self.focused_table() {
-            table.move_by(delta, rows);
-        }
-    }
-
     fn say(&mut self, text: impl Into<String>, ok: bool) {
         self.status = Some(StatusLine {
             text: text.into(),
             ok,
             at: self.now,
         });
-    }
-
-    /// Runs a command from the keymap or the command line; returns what the runtime must do.
-    pub fn command(&mut self, command: Command) -> Vec<Effect> {
-        self.dirty = true;
-        if command.writes() && self.session.read_only {
-            self.say("read-only mode: changes are disabled", false);
-            return Vec::new();
-        }
-        match command {
-            Command::Quit => return vec![Effect::Quit],
-            Command::Help => {
-                self.help = !self.help;
-                self.help_scroll = 0;
-            }
-            Command::Back | Command::Cancel => self.back(),
-            Command::CommandLine => self.open_prompt(PromptKind::CommandLine),
-            Command::Filter => self.open_prompt(PromptKind::Filter),
-            Command::NextPane | Command::PrevPane => {
-                let panes = self.visible_panes();
-                let i = panes.iter().position(|p| *p == self.focus).unwrap_or(0);
-                let step = if command == Command::NextPane {
-                    1
-                } else {
-                    panes.len() - 1
-                };
-                self.focus = panes[(i + step) % panes.len()];
-            }
-            Command::FocusThroughput => self.focus = Pane::Throughput,
-            Command::FocusStreams => self.focus = Pane::Streams,
-            Command::FocusConnections => self.focus = Pane::Connections,
-            Command::FocusErrors => self.focus = Pane::Errors,
-            Command::FocusCluster => self.focus = Pane::Cluster,
-            Command::Up => self.move_selection(-1),
-            Command::Down => self.move_selection(1),
-            Command::PageUp => self.move_selection(-PAGE),
-            Command::PageDown => self.move_selection(PAGE),
-            Command::Top => self.move_selection(isize::MIN / 2),
-            Command::Bottom => self.move_selection(isize::MAX / 2),
-            Command::Select => {
-                if self.focus == Pane::Streams
-                    && self.detail.is_none()
-                    && let Some(name) = self.selected_stream()
-                {
-                    self.detail = Some(Detail {
-                        name: name.clone(),
-                        view: None,
-                        scroll: 0,
-                    });
-                    return vec![Effect::LoadDetail(name)];
-                }
-            }
-            Command::SortNext => {
-                if let Some((table, _)) = self.focused_table() {
-                    table.sort += 1;
-                }
-            }
-            Command::SortReverse => {
-                if let Some((table, _)) = self.focused_table() {
-                    table.reverse = !table.reverse;
-                }
-            }
-            Command::Pause => self.paused = !self.paused,
-            Command::Refresh => return vec![Effect::Refresh],
-            Command::NextTheme => {
-                self.theme = (self.theme + 1) % self.session.themes.len().max(1);
-                let name = self
-                    .session
-                    .themes
-                    .get(self.theme)
-                    .cloned()
-                    .unwrap_or_default();
-                self.say(format!("theme: {name}"), true);
-            }
-            Command::CreateStream => self.form = Some(Form::create_stream()),
-            Command::Publish => {
-                let subject = self
-                    .selected_stream()
-                    .and_then(|name| {
-                        self.streams
-                            .value
-                            .as_ref()?
-                            .iter()
-                            .find(|s| s.name == name)?
-                            .subjects
-                            .iter()
-                            .find(|s| message_broker_model::rules::publish_subject(s).is_ok())
-                            .cloned()
-                    })
-                    .unwrap_or_default();
-                self.form = Some(Form::publish(&subject));
-            }
-            Command::DeleteStream | Command::PurgeStream => match self.selected_stream() {
-                Some(name) => {
-                    let messages = self
-                        .streams
-                        .value
-                        .as_ref()
-                        .and_then(|rows| rows.iter().find(|r| r.name == name))
-                        .map(|r| r.messages);
-                    let count = messages.map_or(String::new(), |m| format!(" ({m} messages)"));
-                    self.confirm = Some(if command == Command::DeleteStream {
-                        Confirm {
-                            question: format!("Delete stream '{name}'{count} and all its data?"),
-                            effect: Effect::DeleteStream(name),
-                        }
-                    } else {
-                        Confirm {
-                            question: format!("Purge every message from '{name}'{count}?"),
-                            effect: Effect::PurgeStream(name),
-                        }
-                    });
-                }
-                None => self.say("select a stream first (streams pane)", false),
-            },
-            Command::NextField => {
-                if let Some(form) = &mut self.form {
-                    form.next();
-                }
-            }
-            Command::PrevField => {
-                if let Some(form) = &mut self.form {
-                    form.prev();
-                }
-            }
-            Command::Submit => return self.submit(),
-            Command::Confirm => {
-                if let Some(confirm) = self.confirm.take() {
-                    if matches!(confirm.effect, Effect::DeleteStream(_)) {
-                        self.detail = None;
-                    }
-                    return vec![confirm.effect];
-                }
-            }
-            Command::Complete => self.complete(),
-        }
-        Vec::new()
     }
 
     /// Panes worth visiting: the cluster pane only when there is more than one node.
@@ -519,25 +340,11 @@ impl App {
             .value
             .as_ref()
             .is_some_and(|nodes| nodes.len() > 1);
-        Pane::ALL
-            .into_iter()
+        Pane::VARIANTS
+            .iter()
+            .copied()
             .filter(|p| *p != Pane::Cluster || cluster)
             .collect()
-    }
-
-    fn back(&mut self) {
-        if self.prompt.take().is_some()
-            || self.confirm.take().is_some()
-            || self.form.take().is_some()
-        {
-            return;
-        }
-        if self.help {
-            self.help = false;
-        } else if self.detail.take().is_none() && !self.stream_table.filter.is_empty() {
-            self.stream_table.filter.clear();
-            self.client_table.filter.clear();
-        }
     }
 }
 

@@ -1,8 +1,9 @@
 //! The `:` command line (with completion) and the `/` filter, and text typed into forms.
 
+use strum::VariantArray;
 use tui_input::Input;
 
-use super::App;
+use super::{App, Overlay};
 use crate::command::{Command, Pane};
 use crate::model::Effect;
 
@@ -31,48 +32,55 @@ impl App {
         if kind == PromptKind::Filter && !matches!(self.focus, Pane::Streams | Pane::Connections) {
             self.focus = Pane::Streams;
         }
-        self.prompt = Some(Prompt {
+        self.overlay = Some(Overlay::Prompt(Prompt {
             kind,
             input: Input::new(initial),
             error: None,
-        });
+        }));
     }
 
     /// Text typed into the open form field or prompt. A filter applies as it is typed.
     pub fn input(&mut self, event: &ratatui::crossterm::event::Event) {
         use tui_input::backend::crossterm::EventHandler;
         self.dirty = true;
-        if let Some(prompt) = &mut self.prompt {
-            prompt.input.handle_event(event);
-            prompt.error = None;
-            if prompt.kind == PromptKind::Filter {
-                let text = prompt.input.value().to_owned();
-                match self.focus {
-                    Pane::Connections => self.client_table.filter = text,
-                    _ => self.stream_table.filter = text,
+        match &mut self.overlay {
+            Some(Overlay::Prompt(prompt)) => {
+                prompt.input.handle_event(event);
+                prompt.error = None;
+                if prompt.kind == PromptKind::Filter {
+                    let text = prompt.input.value().to_owned();
+                    match self.focus {
+                        Pane::Connections => self.client_table.filter = text,
+                        _ => self.stream_table.filter = text,
+                    }
+                    self.stream_table.clamp(self.stream_lines().len());
+                    self.client_table.clamp(self.client_lines().len());
                 }
-                self.stream_table.clamp(self.stream_lines().len());
-                self.client_table.clamp(self.client_lines().len());
             }
-        } else if let Some(form) = &mut self.form {
-            let field = form.focused();
-            field.input.handle_event(event);
-            field.error = None;
+            // A submitted form is locked until the broker answers.
+            Some(Overlay::Form(form)) if form.pending.is_none() => {
+                let field = form.focused();
+                field.input.handle_event(event);
+                field.error = None;
+            }
+            Some(Overlay::Form(_) | Overlay::Help(_) | Overlay::Confirm(_)) | None => {}
         }
     }
 
-    pub(super) fn submit(&mut self) -> Vec<Effect> {
-        if let Some(prompt) = self.prompt.take() {
-            return match prompt.kind {
-                PromptKind::Filter => Vec::new(),
-                PromptKind::CommandLine => self.run_command_line(prompt),
-            };
-        }
-        if let Some(form) = &mut self.form
-            && let Some(effect) = form.submit()
-        {
-            // The form stays open until the broker answers, so a refusal is shown in place.
-            return vec![effect];
+    /// The prompt's keys: run or apply, complete, cancel. A filter stays as typed either way.
+    pub(super) fn prompt_command(&mut self, command: Command) -> Vec<Effect> {
+        match command {
+            Command::Submit => {
+                if let Some(Overlay::Prompt(prompt)) = self.overlay.take() {
+                    return match prompt.kind {
+                        PromptKind::Filter => Vec::new(),
+                        PromptKind::CommandLine => self.run_command_line(prompt),
+                    };
+                }
+            }
+            Command::Complete => self.complete(),
+            Command::Back | Command::Cancel => self.overlay = None,
+            _ => {}
         }
         Vec::new()
     }
@@ -86,17 +94,17 @@ impl App {
         match command_by_prefix(&name) {
             Some(command) => self.command(command),
             None => {
-                self.prompt = Some(Prompt {
+                self.overlay = Some(Overlay::Prompt(Prompt {
                     error: Some(format!("unknown command '{text}' (Tab completes)")),
                     ..prompt
-                });
+                }));
                 Vec::new()
             }
         }
     }
 
-    pub(super) fn complete(&mut self) {
-        if let Some(prompt) = &mut self.prompt
+    fn complete(&mut self) {
+        if let Some(Overlay::Prompt(prompt)) = &mut self.overlay
             && prompt.kind == PromptKind::CommandLine
         {
             let typed = prompt.input.value().trim().replace(['-', ' '], "_");
@@ -119,7 +127,7 @@ impl App {
 
     /// Command-line suggestions for what is typed so far.
     pub fn suggestions(&self) -> Vec<&'static str> {
-        match &self.prompt {
+        match self.prompt() {
             Some(prompt) if prompt.kind == PromptKind::CommandLine => {
                 let typed = prompt.input.value().trim().replace(['-', ' '], "_");
                 command_matches(&typed)
@@ -134,8 +142,9 @@ impl App {
 
 /// Commands that make sense typed on the command line.
 fn command_matches(prefix: &str) -> Vec<Command> {
-    Command::ALL
-        .into_iter()
+    Command::VARIANTS
+        .iter()
+        .copied()
         .filter(|c| {
             !matches!(
                 c,

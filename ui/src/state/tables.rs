@@ -1,9 +1,13 @@
 //! The streams and connections tables: derived figures (rates, fullness), sorting by any column,
 //! filtering and selection.
 
+use std::borrow::Borrow;
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::time::Instant;
+
+use strum::{IntoStaticStr, VariantArray};
 
 use super::history::Counter;
 use crate::model::{ClientRow, StreamRow};
@@ -30,49 +34,37 @@ impl TableState {
         let target = self.selected as isize + delta;
         self.selected = target.clamp(0, rows as isize - 1) as usize;
     }
+
+    /// The column this table is sorted by: `sort` counts presses, so it wraps around.
+    pub fn column<C: VariantArray + Copy>(&self) -> C {
+        C::VARIANTS[self.sort % C::VARIANTS.len()]
+    }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The streams table's columns, in display and sort order; the name is the header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, IntoStaticStr, VariantArray)]
 pub enum StreamColumn {
     Name,
     Subjects,
+    #[strum(serialize = "Store")]
     Storage,
+    #[strum(serialize = "R")]
     Replicas,
+    #[strum(serialize = "Msgs")]
     Messages,
     Bytes,
+    #[strum(serialize = "Full")]
     Fullness,
+    #[strum(serialize = "Msg/s")]
     Rate,
+    #[strum(serialize = "Cons")]
     Consumers,
     Lag,
 }
 
 impl StreamColumn {
-    pub const ALL: [StreamColumn; 10] = [
-        StreamColumn::Name,
-        StreamColumn::Subjects,
-        StreamColumn::Storage,
-        StreamColumn::Replicas,
-        StreamColumn::Messages,
-        StreamColumn::Bytes,
-        StreamColumn::Fullness,
-        StreamColumn::Rate,
-        StreamColumn::Consumers,
-        StreamColumn::Lag,
-    ];
-
     pub fn title(self) -> &'static str {
-        match self {
-            StreamColumn::Name => "Name",
-            StreamColumn::Subjects => "Subjects",
-            StreamColumn::Storage => "Store",
-            StreamColumn::Replicas => "R",
-            StreamColumn::Messages => "Msgs",
-            StreamColumn::Bytes => "Bytes",
-            StreamColumn::Fullness => "Full",
-            StreamColumn::Rate => "Msg/s",
-            StreamColumn::Consumers => "Cons",
-            StreamColumn::Lag => "Lag",
-        }
+        self.into()
     }
 }
 
@@ -103,31 +95,55 @@ fn cmp_f64(a: Option<f64>, b: Option<f64>) -> Ordering {
         .unwrap_or(Ordering::Equal)
 }
 
-/// Rates per stream, keyed by name so they survive reordering.
-#[derive(Debug, Clone, Default)]
-pub struct StreamRates {
-    counters: HashMap<String, Counter>,
-    last: HashMap<String, f64>,
+/// A per-second rate for each of a set of rows, keyed so it survives reordering (a stream by
+/// name, a client by connection id). Rows that disappear are forgotten.
+#[derive(Debug, Clone)]
+pub struct Rates<K> {
+    tracked: HashMap<K, Tracked>,
 }
 
-impl StreamRates {
-    pub fn update(&mut self, rows: &[StreamRow], at: Instant) {
-        self.counters
-            .retain(|name, _| rows.iter().any(|r| &r.name == name));
-        self.last
-            .retain(|name, _| rows.iter().any(|r| &r.name == name));
-        for row in rows {
-            let counter = self.counters.entry(row.name.clone()).or_default();
-            if let Some(rate) = counter.rate(row.last_seq, at) {
-                self.last.insert(row.name.clone(), rate);
-            }
+#[derive(Debug, Clone, Default)]
+struct Tracked {
+    counter: Counter,
+    rate: Option<f64>,
+}
+
+impl<K> Default for Rates<K> {
+    fn default() -> Self {
+        Rates {
+            tracked: HashMap::new(),
         }
     }
+}
 
-    pub fn get(&self, name: &str) -> Option<f64> {
-        self.last.get(name).copied()
+impl<K: Eq + Hash> Rates<K> {
+    /// Records each row's counter, taken at `at`.
+    pub fn update(&mut self, counters: impl IntoIterator<Item = (K, u64)>, at: Instant) {
+        let mut seen = HashMap::with_capacity(self.tracked.len());
+        for (key, value) in counters {
+            let mut tracked = self.tracked.remove(&key).unwrap_or_default();
+            if let Some(rate) = tracked.counter.rate(value, at) {
+                tracked.rate = Some(rate);
+            }
+            seen.insert(key, tracked);
+        }
+        self.tracked = seen;
+    }
+
+    pub fn get<Q>(&self, key: &Q) -> Option<f64>
+    where
+        K: Borrow<Q>,
+        Q: Eq + Hash + ?Sized,
+    {
+        self.tracked.get(key).and_then(|t| t.rate)
     }
 }
+
+/// Messages stored per second, by stream name (from `last_seq`).
+pub type StreamRates = Rates<String>;
+
+/// Messages in plus out per second, by connection id.
+pub type ClientRates = Rates<u64>;
 
 pub fn stream_lines(
     rows: &[StreamRow],
@@ -151,7 +167,7 @@ pub fn stream_lines(
             row: row.clone(),
         })
         .collect();
-    let column = StreamColumn::ALL[table.sort % StreamColumn::ALL.len()];
+    let column: StreamColumn = table.column();
     lines.sort_by(|a, b| {
         let ordering = match column {
             StreamColumn::Name => a.row.name.cmp(&b.row.name),
@@ -184,29 +200,20 @@ pub fn stream_lines(
     lines
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The connections table's sort columns, in sort order; the name is the header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, IntoStaticStr, VariantArray)]
 pub enum ClientColumn {
+    #[strum(serialize = "Msg/s")]
     Rate,
     Pending,
     Name,
+    #[strum(serialize = "Subs")]
     Subscriptions,
 }
 
 impl ClientColumn {
-    pub const ALL: [ClientColumn; 4] = [
-        ClientColumn::Rate,
-        ClientColumn::Pending,
-        ClientColumn::Name,
-        ClientColumn::Subscriptions,
-    ];
-
     pub fn title(self) -> &'static str {
-        match self {
-            ClientColumn::Rate => "Msg/s",
-            ClientColumn::Pending => "Pending",
-            ClientColumn::Name => "Name",
-            ClientColumn::Subscriptions => "Subs",
-        }
+        self.into()
     }
 }
 
@@ -215,32 +222,6 @@ pub struct ClientLine {
     pub row: ClientRow,
     /// Messages in plus out per second.
     pub rate: Option<f64>,
-}
-
-/// Rates per connection id.
-#[derive(Debug, Clone, Default)]
-pub struct ClientRates {
-    counters: HashMap<u64, Counter>,
-    last: HashMap<u64, f64>,
-}
-
-impl ClientRates {
-    pub fn update(&mut self, rows: &[ClientRow], at: Instant) {
-        self.counters
-            .retain(|cid, _| rows.iter().any(|r| r.cid == *cid));
-        self.last
-            .retain(|cid, _| rows.iter().any(|r| r.cid == *cid));
-        for row in rows {
-            let counter = self.counters.entry(row.cid).or_default();
-            if let Some(rate) = counter.rate(row.in_msgs + row.out_msgs, at) {
-                self.last.insert(row.cid, rate);
-            }
-        }
-    }
-
-    pub fn get(&self, cid: u64) -> Option<f64> {
-        self.last.get(&cid).copied()
-    }
 }
 
 pub fn client_lines(
@@ -258,11 +239,11 @@ pub fn client_lines(
                 || row.lang.to_lowercase().contains(&filter)
         })
         .map(|row| ClientLine {
-            rate: rates.get(row.cid),
+            rate: rates.get(&row.cid),
             row: row.clone(),
         })
         .collect();
-    let column = ClientColumn::ALL[table.sort % ClientColumn::ALL.len()];
+    let column: ClientColumn = table.column();
     lines.sort_by(|a, b| {
         let ordering = match column {
             ClientColumn::Rate => cmp_f64(b.rate, a.rate),
@@ -317,13 +298,18 @@ mod tests {
             row("trades", 70, 100, 70),
         ];
         let mut rates = StreamRates::default();
-        rates.update(&rows, t0);
+        let counters = |rows: &[StreamRow]| {
+            rows.iter()
+                .map(|r| (r.name.clone(), r.last_seq))
+                .collect::<Vec<_>>()
+        };
+        rates.update(counters(&rows), t0);
         let later = vec![
             row("orders", 20, 100, 20),
             row("audit", 500, -1, 500),
             row("trades", 90, 100, 90),
         ];
-        rates.update(&later, t0 + Duration::from_secs(2));
+        rates.update(counters(&later), t0 + Duration::from_secs(2));
         let mut table = TableState::default();
         let names = |t: &TableState| {
             stream_lines(&later, &rates, t)
@@ -332,21 +318,29 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(names(&table), ["audit", "orders", "trades"]);
-        table.sort = StreamColumn::ALL
+        table.sort = StreamColumn::VARIANTS
             .iter()
             .position(|c| *c == StreamColumn::Rate)
             .unwrap();
         assert_eq!(names(&table), ["trades", "orders", "audit"]);
         assert_eq!(rates.get("trades"), Some(10.0));
-        table.sort = StreamColumn::ALL
+        table.sort = StreamColumn::VARIANTS
             .iter()
             .position(|c| *c == StreamColumn::Fullness)
             .unwrap();
+        assert_eq!(table.column::<StreamColumn>(), StreamColumn::Fullness);
         assert_eq!(names(&table), ["trades", "orders", "audit"]);
         table.reverse = true;
         assert_eq!(names(&table), ["audit", "orders", "trades"]);
         table.filter = "ORD".into();
         assert_eq!(names(&table), ["orders"]);
+
+        // A stream that goes away is forgotten; one that comes back starts over.
+        rates.update(counters(&later[..1]), t0 + Duration::from_secs(3));
+        assert_eq!(rates.get("trades"), None);
+        rates.update(counters(&later), t0 + Duration::from_secs(4));
+        assert_eq!(rates.get("trades"), None);
+        assert!(rates.get("orders").is_some());
     }
 
     #[test]

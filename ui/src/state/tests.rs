@@ -3,7 +3,8 @@ use std::time::{Duration, Instant};
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 
 use super::*;
-use crate::model::{ActionOutcome, ServerStatus};
+use crate::command::{Command, Mode};
+use crate::model::{Action, ActionOutcome, Effect, RequestId, ServerStatus};
 
 fn app() -> (App, Instant) {
     let t0 = Instant::now();
@@ -37,6 +38,45 @@ fn streams(rows: &[(&str, u64)]) -> Update {
             ..StreamRow::default()
         })
         .collect()))
+}
+
+/// The actions `effects` ask the broker for, without their ids.
+fn actions(effects: &[Effect]) -> Vec<Action> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Request(request) => Some(request.action.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The id of the one request in `effects`.
+#[track_caller]
+fn request_id(effects: &[Effect]) -> RequestId {
+    match effects {
+        [Effect::Request(request)] => request.id,
+        other => panic!("expected one request, got {other:?}"),
+    }
+}
+
+fn done(id: RequestId, text: &str, ok: bool) -> Update {
+    Update::Done {
+        id,
+        outcome: ActionOutcome {
+            text: text.into(),
+            ok,
+        },
+    }
+}
+
+fn detail_of(id: RequestId, name: &str) -> Update {
+    let mut data = DetailData::default();
+    data.detail.stream.name = name.into();
+    Update::Detail {
+        id,
+        result: Ok(Box::new(data)),
+    }
 }
 
 fn type_text(app: &mut App, text: &str) {
@@ -99,15 +139,8 @@ fn pause_holds_figures_but_not_answers() {
     app.command(Command::Pause);
     app.apply(at(t0, 0, streams(&[("a", 1)])));
     assert!(app.streams.value.is_none());
-    app.apply(at(
-        t0,
-        1,
-        Update::Done(ActionOutcome {
-            text: "stream 'a' created".into(),
-            ok: true,
-        }),
-    ));
-    assert_eq!(app.status.as_ref().unwrap().text, "stream 'a' created");
+    app.apply(at(t0, 1, done(RequestId(7), "stream 'a' created", true)));
+    assert_eq!(app.status().unwrap().text, "stream 'a' created");
     app.command(Command::Pause);
     app.apply(at(t0, 2, streams(&[("a", 1)])));
     assert!(app.streams.value.is_some());
@@ -137,17 +170,21 @@ fn enter_opens_the_selected_stream_and_delete_asks_first() {
     app.command(Command::Down);
     assert_eq!(app.selected_stream().as_deref(), Some("orders"));
     assert_eq!(
-        app.command(Command::Select),
-        vec![Effect::LoadDetail("orders".into())]
+        actions(&app.command(Command::Select)),
+        vec![Action::LoadDetail("orders".into())]
     );
     assert_eq!(app.mode(), Mode::Detail);
     assert!(app.command(Command::DeleteStream).is_empty());
     assert_eq!(app.mode(), Mode::Confirm);
-    assert!(app.confirm.as_ref().unwrap().question.contains("orders"));
+    assert!(app.confirm().unwrap().question.contains("orders"));
+    let effects = app.command(Command::Confirm);
     assert_eq!(
-        app.command(Command::Confirm),
-        vec![Effect::DeleteStream("orders".into())]
+        actions(&effects),
+        vec![Action::DeleteStream("orders".into())]
     );
+    // The confirmation waits for the broker; once the stream is gone, so is its detail.
+    assert_eq!(app.mode(), Mode::Confirm);
+    app.apply(at(t0, 1, done(request_id(&effects), "deleted", true)));
     assert_eq!(app.mode(), Mode::Normal);
 }
 
@@ -157,7 +194,7 @@ fn cancelling_a_confirmation_does_nothing() {
     app.apply(at(t0, 0, streams(&[("orders", 5)])));
     app.command(Command::PurgeStream);
     app.command(Command::Cancel);
-    assert!(app.confirm.is_none());
+    assert!(app.confirm().is_none());
     assert_eq!(app.command(Command::Confirm), Vec::<Effect>::new());
 }
 
@@ -186,7 +223,7 @@ fn the_command_line_completes_and_runs() {
     app.command(Command::CommandLine);
     type_text(&mut app, "crea");
     app.command(Command::Complete);
-    assert_eq!(app.prompt.as_ref().unwrap().input.value(), "create_stream");
+    assert_eq!(app.prompt().unwrap().input.value(), "create_stream");
     app.command(Command::Submit);
     assert_eq!(app.mode(), Mode::Form);
 
@@ -194,7 +231,7 @@ fn the_command_line_completes_and_runs() {
     app.command(Command::CommandLine);
     type_text(&mut app, "focus");
     app.command(Command::Complete);
-    assert_eq!(app.prompt.as_ref().unwrap().input.value(), "focus_");
+    assert_eq!(app.prompt().unwrap().input.value(), "focus_");
     assert!(app.suggestions().len() >= 4);
 
     app.command(Command::Back);
@@ -202,8 +239,7 @@ fn the_command_line_completes_and_runs() {
     type_text(&mut app, "bogus");
     app.command(Command::Submit);
     assert!(
-        app.prompt
-            .as_ref()
+        app.prompt()
             .unwrap()
             .error
             .as_deref()
@@ -223,28 +259,20 @@ fn a_refused_form_stays_open_with_the_reason() {
     app.command(Command::CreateStream);
     type_text(&mut app, "orders");
     let effects = app.command(Command::Submit);
-    assert!(matches!(effects.as_slice(), [Effect::CreateStream(spec)] if spec.name == "orders"));
-    app.apply(at(
-        t0,
-        1,
-        Update::Done(ActionOutcome {
-            text: "stream 'orders' already exists".into(),
-            ok: false,
-        }),
-    ));
+    assert!(
+        matches!(actions(&effects).as_slice(), [Action::CreateStream(spec)] if spec.name == "orders")
+    );
+    let id = request_id(&effects);
+    app.apply(at(t0, 1, done(id, "stream 'orders' already exists", false)));
     assert_eq!(app.mode(), Mode::Form);
     assert_eq!(
-        app.form.as_ref().unwrap().error.as_deref(),
+        app.form().unwrap().error.as_deref(),
         Some("stream 'orders' already exists")
     );
-    app.apply(at(
-        t0,
-        2,
-        Update::Done(ActionOutcome {
-            text: "created".into(),
-            ok: true,
-        }),
-    ));
+    // Refused, the form is unlocked: it can be submitted again, as a new request.
+    let again = request_id(&app.command(Command::Submit));
+    assert_ne!(again, id);
+    app.apply(at(t0, 2, done(again, "created", true)));
     assert_eq!(app.mode(), Mode::Normal);
 }
 
@@ -262,7 +290,7 @@ fn read_only_refuses_changes() {
         assert!(app.command(command).is_empty());
         assert_eq!(app.mode(), Mode::Normal);
     }
-    assert!(app.status.as_ref().unwrap().text.contains("read-only"));
+    assert!(app.status().unwrap().text.contains("read-only"));
 }
 
 #[test]
@@ -271,7 +299,7 @@ fn tab_skips_the_cluster_pane_for_a_single_server() {
     let mut seen = Vec::new();
     for _ in 0..5 {
         app.command(Command::NextPane);
-        seen.push(app.focus);
+        seen.push(app.focus());
     }
     assert!(!seen.contains(&Pane::Cluster));
     app.apply(at(
@@ -286,7 +314,7 @@ fn tab_skips_the_cluster_pane_for_a_single_server() {
     let mut seen = Vec::new();
     for _ in 0..5 {
         app.command(Command::NextPane);
-        seen.push(app.focus);
+        seen.push(app.focus());
     }
     assert!(seen.contains(&Pane::Cluster));
 }
@@ -304,8 +332,109 @@ fn publish_prefills_a_subject_of_the_selected_stream() {
         }])),
     ));
     app.command(Command::Publish);
-    assert_eq!(
-        app.form.as_ref().unwrap().fields[0].input.value(),
-        "orders.new"
-    );
+    assert_eq!(app.form().unwrap().fields[0].input.value(), "orders.new");
+}
+
+#[test]
+fn an_overlay_over_the_detail_returns_to_it() {
+    let (mut app, t0) = app();
+    app.apply(at(t0, 0, streams(&[("orders", 5)])));
+    app.command(Command::Select);
+    assert_eq!(app.mode(), Mode::Detail);
+    app.command(Command::Help);
+    assert_eq!((app.mode(), app.base_mode()), (Mode::Help, Mode::Detail));
+    // The detail's own commands wait until the help is closed.
+    assert!(app.command(Command::DeleteStream).is_empty());
+    assert_eq!(app.mode(), Mode::Help);
+    app.command(Command::Back);
+    assert_eq!(app.mode(), Mode::Detail);
+    app.command(Command::CommandLine);
+    assert_eq!(app.mode(), Mode::Prompt);
+    app.command(Command::Cancel);
+    assert_eq!(app.mode(), Mode::Detail);
+    assert_eq!(app.detail().map(|d| d.name.as_str()), Some("orders"));
+    app.command(Command::Back);
+    assert_eq!(app.mode(), Mode::Normal);
+}
+
+// ---- answers go to what asked ---------------------------------------------------------------
+
+#[test]
+fn a_late_detail_does_not_land_in_another_streams_detail() {
+    let (mut app, t0) = app();
+    app.apply(at(t0, 0, streams(&[("audit", 1), ("orders", 5)])));
+    let audit = request_id(&app.command(Command::Select));
+    app.command(Command::Back);
+    app.command(Command::Down);
+    let orders = request_id(&app.command(Command::Select));
+    assert_eq!(app.detail().unwrap().name, "orders");
+    // The answer for 'audit' arrives after 'orders' was opened: it is not shown as 'orders'.
+    app.apply(at(t0, 1, detail_of(audit, "audit")));
+    assert!(app.detail().unwrap().view.is_none());
+    app.apply(at(t0, 2, detail_of(orders, "orders")));
+    let shown = app
+        .detail()
+        .unwrap()
+        .view
+        .as_ref()
+        .unwrap()
+        .as_ref()
+        .unwrap();
+    assert_eq!(shown.detail.stream.name, "orders");
+}
+
+#[test]
+fn an_answer_for_a_closed_form_leaves_the_open_one_alone() {
+    let (mut app, t0) = app();
+    app.apply(at(t0, 0, streams(&[("orders", 5)])));
+    app.command(Command::CreateStream);
+    type_text(&mut app, "tickets");
+    let create = request_id(&app.command(Command::Submit));
+    // Closed before the broker answered; the publish form is opened instead.
+    app.command(Command::Cancel);
+    app.command(Command::Publish);
+    app.apply(at(t0, 1, done(create, "stream 'tickets' created", true)));
+    assert_eq!(app.mode(), Mode::Form);
+    assert_eq!(app.form().unwrap().title(), "Publish a test message");
+    assert_eq!(app.form().unwrap().error, None);
+    // The outcome still reaches the status line.
+    assert_eq!(app.status().unwrap().text, "stream 'tickets' created");
+    app.apply(at(t0, 2, done(create, "stream 'tickets' refused", false)));
+    assert_eq!(app.form().unwrap().error, None);
+}
+
+#[test]
+fn a_submitted_form_is_pending_and_submits_once() {
+    let (mut app, t0) = app();
+    app.command(Command::Publish);
+    type_text(&mut app, "orders.new");
+    app.command(Command::NextField);
+    type_text(&mut app, "hi");
+    let first = app.command(Command::Submit);
+    assert_eq!(actions(&first).len(), 1);
+    let form = app.form().unwrap();
+    assert_eq!(form.pending, Some(request_id(&first)));
+    // Enter again, typing, moving between fields: nothing, while the broker has not answered.
+    assert!(app.command(Command::Submit).is_empty());
+    type_text(&mut app, "!!");
+    app.command(Command::PrevField);
+    let form = app.form().unwrap();
+    assert_eq!((form.focus, form.fields[1].input.value()), (1, "hi"));
+    app.apply(at(t0, 1, done(request_id(&first), "published", true)));
+    assert_eq!(app.mode(), Mode::Normal);
+}
+
+#[test]
+fn a_confirmation_sends_once_and_a_failure_keeps_the_detail() {
+    let (mut app, t0) = app();
+    app.apply(at(t0, 0, streams(&[("orders", 5)])));
+    app.command(Command::Select);
+    app.command(Command::DeleteStream);
+    let first = app.command(Command::Confirm);
+    assert_eq!(actions(&first), vec![Action::DeleteStream("orders".into())]);
+    assert_eq!(app.mode(), Mode::Confirm);
+    assert!(app.command(Command::Confirm).is_empty());
+    app.apply(at(t0, 1, done(request_id(&first), "not allowed", false)));
+    assert_eq!(app.mode(), Mode::Detail);
+    assert_eq!(app.status().unwrap().text, "not allowed");
 }

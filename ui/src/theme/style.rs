@@ -5,6 +5,7 @@ use ratatui::style::{Color, Modifier, Style};
 use toml::de::DeValue;
 
 use super::{ThemeErrorKind, by_position};
+use crate::text::{closest, edit_distance};
 
 pub(super) fn parse_style_value(value: &DeValue) -> Result<Style, ThemeErrorKind> {
     let expected = "expected a style such as \"bold yellow\" or { fg = \"black\", bg = \"cyan\" }";
@@ -83,10 +84,10 @@ fn reclassify(word: &str, error: ThemeErrorKind) -> ThemeErrorKind {
         return error;
     };
     let lower = word.to_ascii_lowercase();
-    let colour = closest(&lower, COLOR_NAMES.map(|(n, _)| n));
-    let modifier = closest(&lower, MODIFIER_NAMES);
+    let colour = near(&lower, color_names());
+    let modifier = near(&lower, MODIFIER_NAMES);
     match (colour, modifier) {
-        (Some(c), Some(m)) if distance(&lower, m) < distance(&lower, c) => {
+        (Some(c), Some(m)) if edit_distance(&lower, m) < edit_distance(&lower, c) => {
             ThemeErrorKind::UnknownModifier {
                 word: word.into(),
                 suggestion: Some(m),
@@ -135,7 +136,7 @@ fn parse_modifier(word: &str) -> Result<Modifier, ThemeErrorKind> {
     let lower = word.to_ascii_lowercase();
     modifier_named(&lower).ok_or_else(|| ThemeErrorKind::UnknownModifier {
         word: word.into(),
-        suggestion: closest(&lower, MODIFIER_NAMES),
+        suggestion: near(&lower, MODIFIER_NAMES),
     })
 }
 
@@ -198,44 +199,15 @@ fn parse_color(word: &str) -> Result<Color, ThemeErrorKind> {
         .map(|(_, color)| *color)
         .ok_or_else(|| ThemeErrorKind::UnknownColour {
             word: word.into(),
-            suggestion: closest(&word.to_ascii_lowercase(), COLOR_NAMES.map(|(n, _)| n)),
+            suggestion: near(&word.to_ascii_lowercase(), color_names()),
         })
 }
 
-/// The candidate within two edits of `word`, if any.
-pub(super) fn closest<const N: usize>(
-    word: &str,
-    candidates: [&'static str; N],
-) -> Option<&'static str> {
-    candidates
-        .into_iter()
-        .map(|c| (distance(word, c), c))
-        .filter(|(d, _)| *d <= 2)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
+/// A known name within two edits of `word`, if any.
+fn near(word: &str, names: impl IntoIterator<Item = &'static str>) -> Option<&'static str> {
+    closest(word, names, 2)
 }
 
-/// Edit distance, with a swap of neighbours (`blod` for `bold`) counting as one edit.
-fn distance(a: &str, b: &str) -> usize {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let mut d = vec![vec![0; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(d[i - 2][j - 2] + 1);
-            }
-            d[i][j] = best;
-        }
-    }
-    d[a.len()][b.len()]
+fn color_names() -> impl Iterator<Item = &'static str> {
+    COLOR_NAMES.iter().map(|(name, _)| *name)
 }

@@ -5,6 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+use strum::VariantArray;
 
 use super::{Ctx, arrow, format};
 use crate::command::Pane;
@@ -84,7 +85,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
 }
 
 /// The client table's columns, in display order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, VariantArray)]
 enum Column {
     Name,
     Ip,
@@ -96,16 +97,6 @@ enum Column {
 }
 
 impl Column {
-    const ALL: [Column; 7] = [
-        Column::Name,
-        Column::Ip,
-        Column::Lang,
-        Column::Subs,
-        Column::Rtt,
-        Column::Pending,
-        Column::Rate,
-    ];
-
     fn title(self) -> &'static str {
         match self {
             Column::Name => ClientColumn::Name.title(),
@@ -170,7 +161,7 @@ impl Column {
 
 /// The columns that fit in `width`, dropping the least useful first.
 fn fitting_columns(width: u16) -> Vec<Column> {
-    let mut columns = Column::ALL.to_vec();
+    let mut columns = Column::VARIANTS.to_vec();
     let needed = |columns: &[Column]| -> u16 {
         columns
             .iter()

@@ -1,13 +1,19 @@
 //! A stream's detail (Enter on a stream): its configuration and state side by side, then its
-//! consumers with their lag. It replaces the panes until closed.
+//! consumers with their lag and its newest messages. It replaces the panes until closed. The
+//! broker's data arrives as it is; the wording of limits, times and payloads is decided here.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
+use message_broker_model::stream::{
+    ConsumerView, Encoding, StoredMessageView, StreamConfigView, StreamStateView,
+};
+use serde_json::Value;
+
 use super::{Ctx, format};
-use crate::model::{ConsumerRow, MessageRow, StreamDetailView};
+use crate::model::DetailData;
 use crate::state::Detail;
 use crate::theme::Role;
 
@@ -30,28 +36,92 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, detail: &Detail) {
             let text = ctx.span(format!("⚠ {error}"), Role::Error);
             frame.render_widget(Paragraph::new(text), inner);
         }
-        Some(Ok(view)) => loaded(frame, inner, ctx, view, detail.scroll),
+        Some(Ok(data)) => loaded(frame, inner, ctx, data, detail.scroll),
     }
 }
 
-fn loaded(frame: &mut Frame, area: Rect, ctx: &Ctx, view: &StreamDetailView, scroll: usize) {
-    let pairs = view.config.len().max(view.state.len()) as u16;
+/// Characters of a payload shown in the message list.
+const PREVIEW_CHARS: usize = 200;
+
+/// `-1` (or 0) is how JetStream says a limit is not set.
+fn limit(value: i64) -> String {
+    if value <= 0 {
+        "unlimited".to_owned()
+    } else {
+        value.to_string()
+    }
+}
+
+/// The configuration as `(field, value)` lines, in the order the config is usually read.
+fn config_pairs(c: &StreamConfigView, created: Option<&str>) -> Vec<(&'static str, String)> {
+    let max_age = if c.max_age > 0.0 {
+        format!("{} s", c.max_age)
+    } else {
+        "unlimited".to_owned()
+    };
+    vec![
+        ("subjects", c.subjects.join(", ")),
+        ("retention", c.retention.clone()),
+        ("storage", c.storage.clone()),
+        ("replicas", c.replicas.to_string()),
+        ("discard", c.discard.clone()),
+        ("max_msgs", limit(c.max_msgs)),
+        ("max_bytes", limit(c.max_bytes)),
+        ("max_msg_size", limit(c.max_msg_size)),
+        ("max_age", max_age),
+        ("duplicate_window", format!("{} s", c.duplicate_window)),
+        ("description", c.description.clone().unwrap_or_default()),
+        ("created", created.unwrap_or_default().to_owned()),
+    ]
+}
+
+fn state_pairs(s: &StreamStateView) -> Vec<(&'static str, String)> {
+    vec![
+        ("messages", s.messages.to_string()),
+        ("bytes", s.bytes.to_string()),
+        ("first_seq", s.first_seq.to_string()),
+        ("last_seq", s.last_seq.to_string()),
+        ("first_ts", s.first_ts.clone().unwrap_or_default()),
+        ("last_ts", s.last_ts.clone().unwrap_or_default()),
+        ("deleted", s.deleted.to_string()),
+        ("subjects", s.subjects.to_string()),
+        ("consumers", s.consumer_count.to_string()),
+    ]
+}
+
+/// A payload as one line of text: text as it is, JSON compacted, anything else as `base64 …`;
+/// cut to [`PREVIEW_CHARS`] (the cell is narrower still; this bounds what is copied).
+fn preview(message: &StoredMessageView) -> String {
+    let text = match (message.encoding, &message.payload) {
+        (Encoding::Text, Value::String(text)) => text.clone(),
+        (Encoding::Base64, Value::String(b64)) => format!("base64 {b64}"),
+        (_, value) => value.to_string(),
+    };
+    format::truncate(&text, PREVIEW_CHARS).replace(['\n', '\r'], " ")
+}
+
+fn loaded(frame: &mut Frame, area: Rect, ctx: &Ctx, data: &DetailData, scroll: usize) {
+    let stream = &data.detail.stream;
+    let config = config_pairs(&stream.config, stream.created.as_deref());
+    let state = state_pairs(&stream.state);
+    let pairs = config.len().max(state.len()) as u16;
     let top_height = (pairs + 1).min(area.height / 2).max(area.height.min(3));
     let [top, bottom] =
         Layout::vertical([Constraint::Length(top_height), Constraint::Fill(1)]).areas(area);
-    let [config, state] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)])
+    let [config_area, state_area] = Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)])
         .spacing(2)
         .areas(top);
     frame.render_widget(
-        Paragraph::new(pairs_lines(ctx, "Config", &view.config)),
-        config,
+        Paragraph::new(pairs_lines(ctx, "Config", &config)),
+        config_area,
     );
     frame.render_widget(
-        Paragraph::new(pairs_lines(ctx, "State", &view.state)),
-        state,
+        Paragraph::new(pairs_lines(ctx, "State", &state)),
+        state_area,
     );
     // Consumers first (their lag is what on-call looks for), then the newest messages.
-    let consumer_rows = view.consumers.len().max(1) as u16 + 2;
+    let consumers_shown = &data.detail.consumers;
+    let consumer_rows = consumers_shown.len().max(1) as u16 + 2;
     let [consumer_area, message_area] = Layout::vertical([
         Constraint::Length(
             consumer_rows
@@ -61,11 +131,11 @@ fn loaded(frame: &mut Frame, area: Rect, ctx: &Ctx, view: &StreamDetailView, scr
         Constraint::Fill(1),
     ])
     .areas(bottom);
-    consumers(frame, consumer_area, ctx, &view.consumers, scroll);
-    messages(frame, message_area, ctx, &view.messages);
+    consumers(frame, consumer_area, ctx, consumers_shown, scroll);
+    messages(frame, message_area, ctx, &data.messages);
 }
 
-fn messages(frame: &mut Frame, area: Rect, ctx: &Ctx, rows: &[MessageRow]) {
+fn messages(frame: &mut Frame, area: Rect, ctx: &Ctx, rows: &[StoredMessageView]) {
     if area.height == 0 {
         return;
     }
@@ -109,7 +179,7 @@ fn messages(frame: &mut Frame, area: Rect, ctx: &Ctx, rows: &[MessageRow]) {
             Cell::from(
                 Line::from(ctx.span(format::bytes(m.size as u64), Role::Muted)).right_aligned(),
             ),
-            Cell::from(ctx.span(m.preview.replace(['\n', '\r'], " "), Role::Text)),
+            Cell::from(ctx.span(preview(m), Role::Text)),
         ])
     });
     let widths = [
@@ -127,7 +197,7 @@ fn messages(frame: &mut Frame, area: Rect, ctx: &Ctx, rows: &[MessageRow]) {
     );
 }
 
-fn pairs_lines(ctx: &Ctx, title: &'static str, pairs: &[(String, String)]) -> Vec<Line<'static>> {
+fn pairs_lines(ctx: &Ctx, title: &'static str, pairs: &[(&str, String)]) -> Vec<Line<'static>> {
     let width = pairs
         .iter()
         .map(|(k, _)| k.chars().count())
@@ -146,7 +216,7 @@ fn pairs_lines(ctx: &Ctx, title: &'static str, pairs: &[(String, String)]) -> Ve
     lines
 }
 
-fn consumers(frame: &mut Frame, area: Rect, ctx: &Ctx, rows: &[ConsumerRow], scroll: usize) {
+fn consumers(frame: &mut Frame, area: Rect, ctx: &Ctx, rows: &[ConsumerView], scroll: usize) {
     if area.height == 0 {
         return;
     }
@@ -192,7 +262,10 @@ fn consumers(frame: &mut Frame, area: Rect, ctx: &Ctx, rows: &[ConsumerRow], scr
         };
         Row::new(vec![
             Cell::from(ctx.span(c.name.clone(), Role::Text)),
-            Cell::from(ctx.span(c.filter.clone().unwrap_or_else(|| "-".into()), Role::Muted)),
+            Cell::from(ctx.span(
+                c.filter_subject.clone().unwrap_or_else(|| "-".into()),
+                Role::Muted,
+            )),
             number(c.num_pending, lag_role),
             number(c.num_ack_pending, Role::Text),
             number(c.num_redelivered, redelivered),

@@ -26,9 +26,9 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         return;
     }
     let top = Rect { height: 1, ..area };
-    if let Some(prompt) = &ctx.app.prompt {
+    if let Some(prompt) = ctx.app.prompt() {
         prompt_line(frame, top, ctx, prompt);
-    } else if let Some(status) = &ctx.app.status {
+    } else if let Some(status) = ctx.app.status() {
         let role = if status.ok { Role::Ok } else { Role::Error };
         frame.render_widget(Paragraph::new(ctx.span(status.text.clone(), role)), top);
     }
@@ -60,6 +60,13 @@ fn hinted(ctx: &Ctx, mode: Mode) -> Vec<(Command, &'static str, u8)> {
             (Command::Publish, "publish", 3),
             (Command::Help, "help", 1),
         ],
+        // Sent and waiting for the broker: closing is all there is to do.
+        Mode::Form if app.form().is_some_and(|f| f.pending.is_some()) => {
+            vec![(Command::Cancel, "close", 0)]
+        }
+        Mode::Confirm if app.confirm().is_some_and(|c| c.pending.is_some()) => {
+            vec![(Command::Cancel, "close", 0)]
+        }
         Mode::Form => vec![
             (Command::NextField, "next field", 1),
             (Command::PrevField, "prev field", 2),
@@ -70,8 +77,7 @@ fn hinted(ctx: &Ctx, mode: Mode) -> Vec<(Command, &'static str, u8)> {
         Mode::Help => vec![(Command::Back, "close help", 0)],
         Mode::Prompt => {
             let complete = app
-                .prompt
-                .as_ref()
+                .prompt()
                 .is_some_and(|p| p.kind == PromptKind::CommandLine);
             let mut list = vec![(Command::Submit, "run", 0)];
             if complete {
@@ -153,7 +159,7 @@ fn prompt_line(frame: &mut Frame, area: Rect, ctx: &Ctx, prompt: &Prompt) {
                 spans.push(ctx.span(suggestions.join("  "), Role::Muted));
             } else if prompt.kind == PromptKind::Filter {
                 spans.push(ctx.span(
-                    format!("filter {}", ctx.app.focus.title().to_lowercase()),
+                    format!("filter {}", ctx.app.focus().title().to_lowercase()),
                     Role::Muted,
                 ));
             }

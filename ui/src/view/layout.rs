@@ -44,7 +44,7 @@ pub fn header_height(compact: bool) -> u16 {
 
 /// Lines the footer takes: key hints, plus a line for the prompt or the status when there is one.
 pub fn footer_height(app: &App) -> u16 {
-    if app.prompt.is_some() || app.status.is_some() {
+    if app.prompt().is_some() || app.status().is_some() {
         2
     } else {
         1
@@ -71,8 +71,8 @@ pub fn screen(area: Rect, app: &App) -> Screen {
 pub fn body(area: Rect, app: &App, compact: bool) -> Vec<Slot> {
     let panes = app.visible_panes();
     // A focus on a pane that is not shown (a cluster that shrank to one node) falls back.
-    let focus = if panes.contains(&app.focus) {
-        app.focus
+    let focus = if panes.contains(&app.focus()) {
+        app.focus()
     } else {
         Pane::Streams
     };
@@ -193,6 +193,8 @@ pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
 
 #[cfg(test)]
 mod tests {
+    use strum::VariantArray;
+
     use super::*;
 
     #[test]
@@ -222,8 +224,7 @@ mod tests {
     #[test]
     fn full_shows_every_visible_pane_focus_larger() {
         let area = Rect::new(0, 0, 160, 40);
-        let panes = Pane::ALL;
-        let slots = full_body(area, &panes, Pane::Connections, 100);
+        let slots = full_body(area, Pane::VARIANTS, Pane::Connections, 100);
         assert_eq!(slots.len(), 5);
         let width = |pane| {
             slots.iter().find_map(|s| match s {

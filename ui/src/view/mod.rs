@@ -2,9 +2,9 @@
 //! [`Theme`] and the [`Keymap`]: no I/O and no clock (ages are measured against `app.now`), so a
 //! frame can be rendered on a `TestBackend` and checked cell by cell.
 //!
-//! [`draw`] lays the screen out ([`layout`]), draws the header, the panes (or a stream's
-//! detail), the footer with its key hints, status and prompt, then whatever overlay is open
-//! (help, form, confirmation).
+//! [`draw`] lays the screen out ([`layout`]), draws the header, the base view (the panes or a
+//! stream's detail), the footer with its key hints, status and prompt, then the overlay that is
+//! open, if any (help, form, confirmation).
 
 mod cluster;
 mod connections;
@@ -24,9 +24,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph};
 
-use crate::command::{Mode, Pane};
+use crate::command::{Command, Mode, Pane};
 use crate::keymap::Keymap;
-use crate::state::{App, Sourced};
+use crate::state::{App, Base, Overlay, Sourced};
 use crate::theme::{Role, Theme};
 use layout::Slot;
 
@@ -35,30 +35,28 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, keymap: &Keymap) {
     let ctx = Ctx { app, theme, keymap };
     let screen = layout::screen(frame.area(), app);
     header::render(frame, screen.header, &ctx);
-    match &app.detail {
-        Some(open) => detail::render(frame, screen.body, &ctx, open),
-        None => {
+    match app.base() {
+        Base::Detail(open) => detail::render(frame, screen.body, &ctx, open),
+        Base::Dashboard => {
             for slot in layout::body(screen.body, app, screen.compact) {
                 draw_slot(frame, &ctx, slot);
             }
         }
     }
+    // The footer draws the prompt.
     footer::render(frame, screen.footer, &ctx);
-    if let Some(form) = &app.form {
-        overlays::form(frame, frame.area(), &ctx, form);
-    }
-    if let Some(confirm) = &app.confirm {
-        overlays::confirm(frame, frame.area(), &ctx, confirm);
-    }
-    if app.help && app.prompt.is_none() && app.confirm.is_none() && app.form.is_none() {
-        overlays::help(frame, frame.area(), &ctx);
+    match app.overlay() {
+        Some(Overlay::Help(help)) => overlays::help(frame, frame.area(), &ctx, help),
+        Some(Overlay::Form(form)) => overlays::form(frame, frame.area(), &ctx, form),
+        Some(Overlay::Confirm(confirm)) => overlays::confirm(frame, frame.area(), &ctx, confirm),
+        Some(Overlay::Prompt(_)) | None => {}
     }
 }
 
 fn draw_slot(frame: &mut Frame, ctx: &Ctx, slot: Slot) {
     match slot {
         Slot::Pane(pane, area) => {
-            let focused = ctx.app.focus == pane;
+            let focused = ctx.app.focus() == pane;
             match pane {
                 Pane::Throughput => throughput::render(frame, area, ctx, focused),
                 Pane::Streams => streams::render(frame, area, ctx, focused),
@@ -126,7 +124,7 @@ impl Ctx<'_> {
         focused: bool,
     ) -> Block<'static> {
         let mut title = vec![Span::raw(" ")];
-        if let Some(key) = self.keymap.hint(Mode::Normal, focus_command(pane)) {
+        if let Some(key) = self.keymap.hint(Mode::Normal, Command::focus(pane)) {
             title.push(self.span(format!("{key} "), Role::Key));
         }
         title.push(self.span(pane.title(), Role::Title));
@@ -179,17 +177,6 @@ impl Ctx<'_> {
             }
             _ => area,
         }
-    }
-}
-
-fn focus_command(pane: Pane) -> crate::command::Command {
-    use crate::command::Command;
-    match pane {
-        Pane::Throughput => Command::FocusThroughput,
-        Pane::Streams => Command::FocusStreams,
-        Pane::Connections => Command::FocusConnections,
-        Pane::Errors => Command::FocusErrors,
-        Pane::Cluster => Command::FocusCluster,
     }
 }
 

@@ -1,5 +1,6 @@
 //! Boxes drawn over the dashboard: the help (built from the keymap's bindings for the mode under
-//! it), a form (create stream, publish) and the confirmation of a destructive action.
+//! it), a form (create stream, publish) and the confirmation of a destructive action. A form or
+//! confirmation that has been sent says so until the broker answers.
 
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
@@ -8,18 +9,10 @@ use ratatui::widgets::{Clear, Paragraph};
 
 use super::{Ctx, format, layout::centered};
 use crate::command::{Command, Mode};
-use crate::state::Confirm;
-use crate::state::forms::Form;
+use crate::model::Action;
+use crate::state::forms::{Form, FormKind};
+use crate::state::{Confirm, Help};
 use crate::theme::Role;
-
-/// The mode the help describes: the one under the overlay.
-pub fn help_mode(ctx: &Ctx) -> Mode {
-    match ctx.app.mode() {
-        Mode::Help if ctx.app.detail.is_some() => Mode::Detail,
-        Mode::Help => Mode::Normal,
-        mode => mode,
-    }
-}
 
 /// Each command bound in `mode` with all its keys: `("up, k", "move up")`.
 pub fn help_entries(ctx: &Ctx, mode: Mode) -> Vec<(String, &'static str)> {
@@ -40,8 +33,9 @@ pub fn help_entries(ctx: &Ctx, mode: Mode) -> Vec<(String, &'static str)> {
         .collect()
 }
 
-pub fn help(frame: &mut Frame, area: Rect, ctx: &Ctx) {
-    let mode = help_mode(ctx);
+pub fn help(frame: &mut Frame, area: Rect, ctx: &Ctx, help: &Help) {
+    // The help describes the mode under it.
+    let mode = ctx.app.base_mode();
     let entries = help_entries(ctx, mode);
     let max_rows = area.height.saturating_sub(2).max(1) as usize;
     let key_width = entries
@@ -61,7 +55,7 @@ pub fn help(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let box_area = centered(area, width.max(30), rows as u16 + 2);
     // Taller than the screen: scroll (the keys move `help_scroll`), and say there is more.
     let visible = box_area.height.saturating_sub(2) as usize;
-    let first = ctx.app.help_scroll.min(rows.saturating_sub(visible));
+    let first = help.scroll.min(rows.saturating_sub(visible));
     let more_below = first + visible < rows;
     let what = match mode {
         Mode::Detail => "stream detail",
@@ -122,25 +116,30 @@ pub fn confirm(frame: &mut Frame, area: Rect, ctx: &Ctx, confirm: &Confirm) {
     let inner = block.inner(box_area);
     frame.render_widget(Clear, box_area);
     frame.render_widget(block, box_area);
-    let mut answer = Vec::new();
-    for (command, label, role) in [
-        (Command::Confirm, "yes", Role::Error),
-        (Command::Cancel, "no", Role::Muted),
-    ] {
-        if let Some(key) = ctx.keymap.hint(Mode::Confirm, command) {
-            if !answer.is_empty() {
-                answer.push(Span::raw("   "));
+    let answer = if confirm.pending.is_some() {
+        waiting(ctx, Mode::Confirm, action_waiting(&confirm.action))
+    } else {
+        let mut answer = Vec::new();
+        for (command, label, role) in [
+            (Command::Confirm, "yes", Role::Error),
+            (Command::Cancel, "no", Role::Muted),
+        ] {
+            if let Some(key) = ctx.keymap.hint(Mode::Confirm, command) {
+                if !answer.is_empty() {
+                    answer.push(Span::raw("   "));
+                }
+                answer.push(ctx.span(key, Role::Key));
+                answer.push(ctx.span(format!(" {label}"), role));
             }
-            answer.push(ctx.span(key, Role::Key));
-            answer.push(ctx.span(format!(" {label}"), role));
         }
-    }
+        Line::from(answer)
+    };
     let mut lines: Vec<Line> = question
         .into_iter()
         .map(|text| Line::from(ctx.span(text, Role::Warn)))
         .collect();
     lines.push(Line::default());
-    lines.push(Line::from(answer).centered());
+    lines.push(answer.centered());
     let padded = Rect {
         x: inner.x + 1,
         width: inner.width.saturating_sub(2),
@@ -229,7 +228,9 @@ pub fn form(frame: &mut Frame, area: Rect, ctx: &Ctx, form: &Form) {
             .skip(scroll)
             .take(input_width)
             .collect();
-        let input_role = if field.error.is_some() {
+        let input_role = if form.pending.is_some() {
+            Role::Muted
+        } else if field.error.is_some() {
             Role::InputInvalid
         } else {
             Role::Input
@@ -244,7 +245,8 @@ pub fn form(frame: &mut Frame, area: Rect, ctx: &Ctx, form: &Form) {
             ctx.span(format!("  {}", field.hint), Role::Muted),
         ]);
         frame.render_widget(Paragraph::new(line), row(y));
-        if focused {
+        // No cursor while the form is locked, waiting for the broker.
+        if focused && form.pending.is_none() {
             let offset = field.input.visual_cursor().saturating_sub(scroll) as u16;
             let x = inner.x + label_width as u16 + offset;
             cursor = Some(Position::new(
@@ -271,7 +273,11 @@ pub fn form(frame: &mut Frame, area: Rect, ctx: &Ctx, form: &Form) {
             .into_iter()
             .map(|text| Line::from(ctx.span(text, Role::Error))),
     );
-    tail.push(form_keys(ctx));
+    tail.push(if form.pending.is_some() {
+        waiting(ctx, Mode::Form, form_waiting(form).to_owned())
+    } else {
+        form_keys(ctx)
+    });
     if y < bottom {
         let rest = Rect {
             y,
@@ -280,11 +286,37 @@ pub fn form(frame: &mut Frame, area: Rect, ctx: &Ctx, form: &Form) {
         };
         frame.render_widget(Paragraph::new(tail), rest);
     }
-    if ctx.app.mode() == Mode::Form
-        && let Some(position) = cursor
-    {
+    if let Some(position) = cursor {
         frame.set_cursor_position(position);
     }
+}
+
+/// What a submitted form says until the broker answers.
+fn form_waiting(form: &Form) -> &'static str {
+    match form.kind {
+        FormKind::CreateStream => "creating the stream…",
+        FormKind::Publish => "publishing…",
+    }
+}
+
+/// What a confirmation says once answered yes, until the broker answers.
+fn action_waiting(action: &Action) -> String {
+    match action {
+        Action::DeleteStream(name) => format!("deleting '{name}'…"),
+        Action::PurgeStream(name) => format!("purging '{name}'…"),
+        _ => "waiting for the broker…".to_owned(),
+    }
+}
+
+/// `deleting 'orders'…  esc close`: the request is out; closing does not recall it.
+fn waiting(ctx: &Ctx, mode: Mode, what: String) -> Line<'static> {
+    let mut spans = vec![ctx.span(what, Role::Accent)];
+    if let Some(key) = ctx.keymap.hint(mode, Command::Cancel) {
+        spans.push(Span::raw("  "));
+        spans.push(ctx.span(key, Role::Key));
+        spans.push(ctx.span(" close", Role::Muted));
+    }
+    Line::from(spans)
 }
 
 fn form_keys(ctx: &Ctx) -> Line<'static> {

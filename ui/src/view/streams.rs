@@ -6,6 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+use strum::VariantArray;
 
 use super::{Ctx, arrow, format};
 use crate::command::{Command, Mode, Pane};
@@ -96,7 +97,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
         return;
     }
     let sort = app.stream_sort();
-    let header = Row::new(StreamColumn::ALL.map(|column| {
+    let header = Row::new(StreamColumn::VARIANTS.iter().map(|&column| {
         let mut text = column.title().to_owned();
         let role = if column == sort {
             text.push_str(arrow(
@@ -115,7 +116,8 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
     }));
     let stale = app.streams.stale();
     let table_rows = lines.iter().map(|line| row(ctx, line, stale));
-    let mut table = Table::new(table_rows, StreamColumn::ALL.map(width))
+    let widths = StreamColumn::VARIANTS.iter().map(|&column| width(column));
+    let mut table = Table::new(table_rows, widths)
         .header(header)
         .column_spacing(1);
     if focused {

@@ -5,9 +5,9 @@ use std::time::{Duration, Instant};
 
 use message_broker_ui::keymap::Keymap;
 use message_broker_ui::model::{
-    ApiStatsSnapshot, ClientRow, ClientStatus, ClusterNode, ConnectionsView, EventLevel,
-    EventRecord, JetStreamStatus, Latency, LinkState, ServerStatus, Stamped, StreamRow,
-    SupervisorView, Update,
+    ActionOutcome, ApiStatsSnapshot, ClientRow, ClientStatus, ClusterNode, ConnectionsView, Effect,
+    EventLevel, EventRecord, JetStreamStatus, Latency, LinkState, RequestId, ServerStatus, Stamped,
+    StreamRow, SupervisorView, Update,
 };
 use message_broker_ui::state::{App, SessionInfo};
 use message_broker_ui::theme::{Role, Theme};
@@ -325,4 +325,24 @@ pub fn type_text(app: &mut App, text: &str) {
 
 pub fn role_fg(role: Role) -> Option<ratatui::style::Color> {
     theme().style(role).fg
+}
+
+/// The id of the one request in `effects`.
+#[track_caller]
+pub fn request_id(effects: &[Effect]) -> RequestId {
+    match effects {
+        [Effect::Request(request)] => request.id,
+        other => panic!("expected one request, got {other:?}"),
+    }
+}
+
+/// The broker's answer to request `id`.
+pub fn done(id: RequestId, text: &str, ok: bool) -> Update {
+    Update::Done {
+        id,
+        outcome: ActionOutcome {
+            text: text.into(),
+            ok,
+        },
+    }
 }
