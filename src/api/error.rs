@@ -118,9 +118,10 @@ impl From<NatsError> for ApiError {
         use ErrorCode as C;
         use StatusCode as S;
         let (code, status) = match &err {
-            NatsError::NotConnected | NatsError::ConnectionLost | NatsError::AckLost => {
-                (C::NatsConnectionError, S::SERVICE_UNAVAILABLE)
-            }
+            NatsError::NotConnected
+            | NatsError::ConnectionLost
+            | NatsError::Stalled
+            | NatsError::AckLost => (C::NatsConnectionError, S::SERVICE_UNAVAILABLE),
             NatsError::JetStreamUnavailable
             | NatsError::TimedOut(_)
             | NatsError::NoStreamLeader { .. } => (C::JetstreamError, S::SERVICE_UNAVAILABLE),

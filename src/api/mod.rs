@@ -55,6 +55,8 @@ pub struct Shared {
     pub settings: Settings,
     pub nats: Nats,
     pub monitor: Monitor,
+    /// The same monitoring port for the status endpoints, each request bounded by their budget.
+    pub status_monitor: Monitor,
     pub counters: Counters,
     pub api_stats: ApiStats,
     pub started: Instant,
@@ -77,7 +79,8 @@ impl Shared {
         supervisor: Option<SupervisorHandle>,
     ) -> AppState {
         let monitor = Monitor::new(&settings.monitor_url, settings.nats_timeout);
-        let probe_timeout = settings.nats_timeout.min(std::time::Duration::from_secs(2));
+        let probe_timeout = settings.nats_timeout.min(status::STATUS_BUDGET);
+        let status_monitor = monitor.sharing(monitor.base(), probe_timeout);
         let nodes = supervisor
             .clone()
             .map(|s| NodeSource::choose(None, Some(s), &monitor, probe_timeout));
@@ -85,6 +88,7 @@ impl Shared {
             settings,
             nats,
             monitor,
+            status_monitor,
             counters: Counters::default(),
             api_stats: ApiStats::default(),
             started: Instant::now(),

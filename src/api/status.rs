@@ -1,6 +1,7 @@
 //! Liveness, service status, broker detail and broker health.
 
-use std::time::Instant;
+use std::future::Future;
+use std::time::{Duration, Instant};
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -44,12 +45,37 @@ pub async fn liveness(State(state): State<AppState>) -> Response {
     )
 }
 
+/// The status endpoints answer within this whatever hangs: a source slower than that is
+/// reported unavailable, with the reason, rather than holding up the answer.
+pub const STATUS_BUDGET: Duration = Duration::from_millis(1500);
+
+/// `work`, or a timeout naming `what`, by `deadline`.
+async fn by<T>(
+    deadline: tokio::time::Instant,
+    what: &str,
+    work: impl Future<Output = Result<T, String>>,
+) -> Result<T, String> {
+    tokio::time::timeout_at(deadline, work)
+        .await
+        .unwrap_or_else(|_| {
+            Err(format!(
+                "{what} did not answer within {:.1}s",
+                STATUS_BUDGET.as_secs_f64()
+            ))
+        })
+}
+
 /// `GET /api/v1/status`: the spec's service status, every figure real.
 pub async fn service_status(State(state): State<AppState>) -> Response {
     let connection = state.nats.connection();
     let connected = connection.state == LinkState::Connected;
+    let deadline = tokio::time::Instant::now() + STATUS_BUDGET;
     let account = if connected {
-        state.nats.account_info().await.ok()
+        by(deadline, "JetStream", async {
+            state.nats.account_info().await.map_err(|e| e.to_string())
+        })
+        .await
+        .ok()
     } else {
         None
     };
@@ -104,21 +130,28 @@ async fn supervised_nodes(state: &AppState) -> Option<Vec<ClusterNode>> {
 }
 
 /// `GET /api/v1/broker/status`: client, server, JetStream, cluster and API detail. Sources that
-/// cannot be reached say so in their own section; the endpoint still answers 200.
+/// cannot be reached, or do not answer within the budget, say so in their own section; the
+/// endpoint still answers 200, in time.
 pub async fn broker_status(State(state): State<AppState>) -> Response {
-    let monitor = &state.monitor;
-    let (client, varz, jsz, routez, nodes) = tokio::join!(
-        state.nats.client_status(),
+    let deadline = tokio::time::Instant::now() + STATUS_BUDGET;
+    // Each monitoring request is bounded by the budget on its own (status_monitor).
+    let monitor = &state.status_monitor;
+    let (varz, jsz, routez, nodes) = tokio::join!(
         monitor.varz(),
         monitor.jsz(),
         monitor.routez(),
         supervised_nodes(&state),
     );
+    let client = state.nats.connection();
     let cluster: Section<_> = status::cluster(&varz, routez, &jsz).into();
-    let (server, jetstream) = tokio::join!(
-        async { Section::from(status::server(varz, monitor)) },
-        async { Section::from(status::jetstream(jsz, monitor, &state.nats).await) },
-    );
+    let server: Section<_> = status::server(varz, monitor).into();
+    let jetstream: Section<_> = by(
+        deadline,
+        "JetStream",
+        status::jetstream(jsz, monitor, &state.nats),
+    )
+    .await
+    .into();
     ok(
         "Broker status retrieved successfully",
         json!({
@@ -171,11 +204,8 @@ pub async fn broker_health(State(state): State<AppState>) -> Result<Response, Ap
             .with_status(StatusCode::SERVICE_UNAVAILABLE)
         }
     })?;
-    let (rtt, health, nodes) = tokio::join!(
-        state.nats.rtt(),
-        state.monitor.healthz(),
-        supervised_nodes(&state)
-    );
+    let rtt = state.nats.rtt();
+    let (health, nodes) = tokio::join!(state.monitor.healthz(), supervised_nodes(&state));
     let monitoring = match health {
         Ok(healthy) => json!({ "ok": healthy, "url": state.monitor.base() }),
         Err(err) => json!({ "ok": false, "error": err.to_string() }),

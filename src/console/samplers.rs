@@ -143,7 +143,8 @@ impl Clock {
     }
 }
 
-/// The client connection: its state (with an event when it changes) and round-trip time.
+/// The client connection: its state (with an event when it changes) and the round-trip time the
+/// stall watchdog last measured — read from memory, so a frozen server cannot hold this up.
 struct Link {
     nats: Nats,
     last: Option<LinkState>,
@@ -151,7 +152,7 @@ struct Link {
 
 impl Sampler for Link {
     async fn sample(&mut self) -> Vec<Update> {
-        let status = self.nats.client_status().await;
+        let status = self.nats.connection();
         let mut updates = Vec::new();
         if self.last != Some(status.state) {
             if let Some(previous) = self.last {

@@ -28,6 +28,9 @@ pub enum LinkState {
     #[default]
     Connecting,
     Connected,
+    /// Connected, but the server has stopped answering (frozen, overloaded, cut off): requests
+    /// fail fast until it answers again.
+    Stalled,
     /// Was connected, lost the server, retrying.
     Reconnecting,
     /// The client gave up or was closed; nothing more will happen.
@@ -49,6 +52,8 @@ pub struct ClientStatus {
     pub failed_attempts: u64,
     pub connection_errors: u64,
     pub slow_consumers: u64,
+    /// Times the server stopped answering while connected.
+    pub stalls: u64,
     pub last_error: Option<String>,
     pub server_id: Option<String>,
     pub server_name: Option<String>,

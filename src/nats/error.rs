@@ -11,6 +11,11 @@ pub enum NatsError {
     NotConnected,
     #[error("connection to NATS lost while waiting for the answer")]
     ConnectionLost,
+    #[error(
+        "the NATS server is connected but not answering (stalled); requests fail fast until it \
+         answers again"
+    )]
+    Stalled,
     #[error("JetStream is not enabled on the server (nothing answers on $JS.API)")]
     JetStreamUnavailable,
     #[error("JetStream did not answer within {0:?}")]
@@ -59,8 +64,9 @@ pub enum NatsError {
     )]
     AckTimedOut(Duration),
     #[error(
-        "connection to NATS lost while waiting for the acknowledgement; the message may or may \
-         not be stored — retry with the same msg_id to avoid a duplicate"
+        "connection to NATS lost, or the server stopped answering, while waiting for the \
+         acknowledgement; the message may or may not be stored — retry with the same msg_id to \
+         avoid a duplicate"
     )]
     AckLost,
     #[error("publish to '{subject}' failed: {reason}")]

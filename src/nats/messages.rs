@@ -53,7 +53,7 @@ impl Nats {
         let lost = self.connection_lost();
         let answer = tokio::select! {
             answer = tokio::time::timeout(self.timeout, handle.direct_get(seq)) => answer,
-            _ = lost => return Err(NatsError::ConnectionLost),
+            _ = lost => return Err(self.lost()),
         };
         match answer {
             Err(_) => Err(self.timed_out()),

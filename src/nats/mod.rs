@@ -9,10 +9,11 @@ pub mod publish;
 pub mod stream_config;
 pub mod streams;
 pub mod system;
+mod watchdog;
 pub mod wire;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
@@ -91,6 +92,8 @@ pub struct Nats {
     jetstream: async_nats::jetstream::Context,
     tracker: Arc<ConnectionTracker>,
     timeout: Duration,
+    /// Stops the stall watchdog when the last handle goes.
+    _watchdog: Arc<tokio_util::sync::DropGuard>,
 }
 
 impl Nats {
@@ -121,11 +124,14 @@ impl Nats {
             .map_err(|e| ConnectFailure(e.to_string()))?;
         let mut jetstream = async_nats::jetstream::new(client.clone());
         jetstream.set_timeout(options.timeout);
+        let watchdog = tokio_util::sync::CancellationToken::new();
+        watchdog::spawn(client.clone(), Arc::clone(&tracker), watchdog.clone());
         Ok(Nats {
             client,
             jetstream,
             tracker,
             timeout: options.timeout,
+            _watchdog: Arc::new(watchdog.drop_guard()),
         })
     }
 
@@ -133,15 +139,20 @@ impl Nats {
         self.timeout
     }
 
+    /// Connected and answering: not reconnecting, and not stalled.
     pub fn is_connected(&self) -> bool {
         self.client.connection_state() == async_nats::connection::State::Connected
+            && self.tracker.state() != LinkState::Stalled
     }
 
-    /// The connection's state and counters, with what the server said of itself; no round trip.
+    /// The connection's state, counters and last measured round trip, with what the server said
+    /// of itself. Reads only what is already known: it never waits on the server.
     pub fn connection(&self) -> ClientStatus {
         let mut status = self.tracker.snapshot();
         // The client's own state is the truth; events may still be in flight.
-        if self.is_connected() {
+        if self.client.connection_state() == async_nats::connection::State::Connected
+            && status.state != LinkState::Stalled
+        {
             status.state = LinkState::Connected;
         }
         if let Some(info) = self.server_info() {
@@ -150,14 +161,6 @@ impl Nats {
             status.server_version = Some(info.version);
             status.max_payload = Some(info.max_payload);
         }
-        status
-    }
-
-    /// [`Nats::connection`] with the round-trip time measured now.
-    pub async fn client_status(&self) -> ClientStatus {
-        let rtt = self.rtt().await;
-        let mut status = self.connection();
-        status.rtt_ms = rtt.map(|d| (d.as_secs_f64() * 1_000_000.0).round() / 1000.0);
         status
     }
 
@@ -175,37 +178,41 @@ impl Nats {
         &self.client
     }
 
-    /// Round-trip time to the server (a PING/PONG), bounded by the request timeout.
-    pub async fn rtt(&self) -> Option<Duration> {
-        if !self.is_connected() {
-            return None;
-        }
-        let started = Instant::now();
-        match tokio::time::timeout(self.timeout, self.client.flush()).await {
-            Ok(Ok(())) => Some(started.elapsed()),
-            _ => None,
-        }
+    /// The last round trip the stall watchdog measured through the server.
+    pub fn rtt(&self) -> Option<Duration> {
+        self.tracker.rtt()
     }
 
-    /// Fails fast when the client is not connected.
+    /// Fails fast when the client is not connected, or the server is not answering.
     pub fn require_connected(&self) -> Result<(), NatsError> {
-        if self.is_connected() {
-            Ok(())
-        } else {
-            Err(NatsError::NotConnected)
+        if self.client.connection_state() != async_nats::connection::State::Connected {
+            return Err(NatsError::NotConnected);
         }
+        if self.tracker.state() == LinkState::Stalled {
+            return Err(NatsError::Stalled);
+        }
+        Ok(())
     }
 
-    /// Completes when the connection is lost after this call. A request in flight then will get
-    /// no answer (the server that had it is gone), so waiting out the timeout would only make
-    /// callers hang.
+    /// Completes when the connection is lost, or the server stops answering, after this call. A
+    /// request in flight then will get no answer (or none in time), so waiting out the timeout
+    /// would only make callers hang.
     pub fn connection_lost(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
-        let mut disconnects = self.tracker.disconnects();
-        disconnects.mark_unchanged();
+        let mut trouble = self.tracker.trouble();
+        trouble.mark_unchanged();
         async move {
-            if disconnects.changed().await.is_err() {
+            if trouble.changed().await.is_err() {
                 std::future::pending::<()>().await;
             }
+        }
+    }
+
+    /// Why an answer did not come: the connection went, or the server stopped answering.
+    fn lost(&self) -> NatsError {
+        if self.tracker.state() == LinkState::Stalled {
+            NatsError::Stalled
+        } else {
+            NatsError::ConnectionLost
         }
     }
 
@@ -235,7 +242,7 @@ impl Nats {
         let request = self.client.request(format!("$JS.API.{api}"), payload);
         let answer = tokio::select! {
             answer = tokio::time::timeout(self.timeout, request) => answer,
-            _ = lost => return Err(NatsError::ConnectionLost),
+            _ = lost => return Err(self.lost()),
         };
         let message = match answer {
             Err(_) => return Err(self.timed_out()),

@@ -190,6 +190,22 @@ impl NatsServer {
             .collect()
     }
 
+    /// Freezes the server (SIGSTOP): its sockets stay open and nothing answers, as with a hung
+    /// broker. `thaw` resumes it; a frozen server is still killed on drop.
+    pub fn freeze(&self) {
+        self.send_signal(nix::sys::signal::Signal::SIGSTOP);
+    }
+
+    pub fn thaw(&self) {
+        self.send_signal(nix::sys::signal::Signal::SIGCONT);
+    }
+
+    fn send_signal(&self, signal: nix::sys::signal::Signal) {
+        let child = self.child.as_ref().expect("the server is running");
+        let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).expect("pid"));
+        nix::sys::signal::kill(pid, signal).expect("signal the server");
+    }
+
     /// Starts it again on the same ports with the same data directory.
     pub fn restart(&mut self) {
         self.stop();
@@ -237,8 +253,9 @@ pub async fn app_with(server: &NatsServer, yaml: &str) -> (AppState, Router) {
     let nats = Nats::connect(&nats_options(&settings))
         .await
         .expect("connect");
+    // Connected, and a round trip through the server measured.
     wait_until("NATS connected", Duration::from_secs(10), || {
-        nats.is_connected()
+        nats.is_connected() && nats.rtt().is_some()
     })
     .await;
     let state = Shared::new(settings, nats);

@@ -88,7 +88,7 @@ fn connection_line(ctx: &Ctx, width: u16) -> Line<'static> {
             let role = match conn.state {
                 LinkState::Connected => Role::Ok,
                 LinkState::Connecting | LinkState::Reconnecting => Role::Warn,
-                LinkState::Disconnected => Role::Error,
+                LinkState::Stalled | LinkState::Disconnected => Role::Error,
             };
             spans.push(ctx.span(format!("● {}", conn.state), role));
             let mut since = format!(" {}", format::seconds(conn.seconds_in_state));
