@@ -76,7 +76,11 @@ impl Shared {
         nats: Nats,
         supervisor: Option<SupervisorHandle>,
     ) -> AppState {
-        let monitor = Monitor::new(&settings.monitor_url, settings.nats_timeout);
+        let monitor = Monitor::with_tls(
+            &settings.monitor_url,
+            settings.nats_timeout,
+            &settings.nats_security.tls,
+        );
         let probe_timeout = settings.nats_timeout.min(std::time::Duration::from_secs(2));
         let nodes = supervisor
             .clone()
