@@ -308,11 +308,14 @@ pub fn resolve_system(
     main: &ClientSecurity,
     nats_url: &str,
 ) -> Result<Option<SystemConnection>, ConfigError> {
-    if args.system_url.is_none() && args.system_creds.is_none() && args.system_context.is_none()
-    {
+    // An empty variable counts as unset, as everywhere in these layers.
+    let system_url = args.system_url.clone().filter(|u| !u.trim().is_empty());
+    let system_creds = args.system_creds.clone().filter(|p| !p.as_os_str().is_empty());
+    let system_context = args.system_context.clone().filter(|n| !n.is_empty());
+    if system_url.is_none() && system_creds.is_none() && system_context.is_none() {
         return Ok(None);
     }
-    let context = match &args.system_context {
+    let context = match &system_context {
         Some(name) => Some(context::load(
             name,
             Origin::Flag("--system-context / NATS_SYSTEM_CONTEXT"),
@@ -320,7 +323,7 @@ pub fn resolve_system(
         None => None,
     };
     let flags = Layer {
-        creds: args.system_creds.clone(),
+        creds: system_creds,
         ..Layer::default()
     };
     let from_context = context.as_ref().map(Layer::of_context);
@@ -331,7 +334,7 @@ pub fn resolve_system(
     let flag_at = Origin::Flag("--system-url / NATS_SYSTEM_URL");
     let (url, url_at) = match &context {
         Some(context) => first_set(
-            (args.system_url.clone(), flag_at),
+            (system_url, flag_at),
             (
                 context.url.clone(),
                 Origin::Context {
@@ -340,7 +343,7 @@ pub fn resolve_system(
                 },
             ),
         ),
-        None => (args.system_url.clone(), flag_at),
+        None => (system_url, flag_at),
     };
     // The main URL's own credentials belong to the main user, not the system user.
     let url = url.unwrap_or_else(|| without_credentials(nats_url));
