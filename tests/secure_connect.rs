@@ -16,6 +16,7 @@ use common::{assert_error, call, wait_until};
 use message_broker::api::Shared;
 use message_broker::cli::{SecurityArgs, SettingsArgs};
 use message_broker::config::Settings;
+use message_broker::monitor::Monitor;
 use message_broker::nats::Nats;
 use message_broker::serve::nats_options;
 use serde_json::{Value, json};
@@ -58,10 +59,7 @@ async fn connected(settings: Settings, server: &ConfServer) -> Router {
 /// `/jsz` of the server's plain-HTTP monitoring port: the stream's message count, read without
 /// any NATS client.
 async fn stored_messages(server: &ConfServer, stream: &str) -> Option<u64> {
-    let url = format!(
-        "{}/jsz?accounts=true&streams=true",
-        server.monitor_url()
-    );
+    let url = format!("{}/jsz?accounts=true&streams=true", server.monitor_url());
     let jsz: Value = reqwest::get(&url).await.ok()?.json().await.ok()?;
     jsz["account_details"]
         .as_array()?
@@ -183,9 +181,8 @@ async fn mutual_tls_with_generated_certificates() {
 
 #[tokio::test]
 async fn user_and_password_layered_from_file_and_flag() {
-    let server = ConfServer::start(
-        "authorization { users = [ { user: app, password: \"s3cret-pw\" } ] }\n",
-    );
+    let server =
+        ConfServer::start("authorization { users = [ { user: app, password: \"s3cret-pw\" } ] }\n");
     let url = server.url("nats");
     // The user in the file, its password from the flag (or NATS_PASSWORD).
     let yaml = "services:\n  message-broker:\n    nats_client:\n      user: app\n";
@@ -216,17 +213,26 @@ async fn token() {
     };
     let router = connected(settings(&url, token("t0ken-value"), ""), &server).await;
     create_and_publish(&router, &server, "TOKEN").await;
-    refused(settings(&url, token("guess"), ""), "authorization violation").await;
+    refused(
+        settings(&url, token("guess"), ""),
+        "authorization violation",
+    )
+    .await;
 
     // A token written into the URL keeps working, and is never shown.
     let with_token = format!("nats://t0ken-value@127.0.0.1:{}", server.port);
     let (nats, _) = app(settings(&with_token, SecurityArgs::default(), "")).await;
-    wait_until("connected with the URL's token", Duration::from_secs(10), || {
-        nats.is_connected()
-    })
+    wait_until(
+        "connected with the URL's token",
+        Duration::from_secs(10),
+        || nats.is_connected(),
+    )
     .await;
     let shown = nats.connection().url;
-    assert!(!shown.contains("t0ken-value") && shown.contains("***"), "{shown}");
+    assert!(
+        !shown.contains("t0ken-value") && shown.contains("***"),
+        "{shown}"
+    );
 }
 
 #[tokio::test]
@@ -297,4 +303,45 @@ async fn the_system_connection_signs_in_with_its_own_creds() {
         .await
         .expect("$SYS answers the system user");
     assert_eq!(replies.len(), 1);
+}
+
+#[tokio::test]
+async fn monitoring_over_https_trusts_the_configured_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::generate(dir.path());
+    // `verify` requires the client certificate on the client port; nats-server does not ask for
+    // it on the monitoring port, where the monitor offers it all the same.
+    let server = ConfServer::start_https(&pki.server_block(true));
+    let args = SettingsArgs {
+        nats_url: Some(server.url("tls")),
+        monitor_url: Some(server.monitor_url()),
+        nats_timeout: Some(2.0),
+        security: SecurityArgs {
+            tls_ca: Some(pki.ca.clone()),
+            tls_cert: Some(pki.client_cert.clone()),
+            tls_key: Some(pki.client_key.clone()),
+            ..SecurityArgs::default()
+        },
+        ..SettingsArgs::default()
+    };
+    let settings = Settings::from_yaml(&args, Path::new("secure.yaml"), "").expect("settings");
+    assert!(settings.monitor_url.starts_with("https://"));
+    let timeout = Duration::from_secs(2);
+    let monitor = Monitor::with_tls(&settings.monitor_url, timeout, &settings.nats_security.tls);
+    let varz = monitor.varz().await.expect("/varz over https");
+    assert!(!varz.server_id.is_empty());
+
+    // Without the CA the server's certificate is not trusted.
+    let err = Monitor::new(&settings.monitor_url, timeout)
+        .varz()
+        .await
+        .expect_err("an untrusted certificate was accepted");
+    assert!(err.to_string().contains("unreachable"), "{err}");
+
+    // The API's broker status reads the same port with the same files.
+    let router = connected(settings, &server).await;
+    let (status, json) = call(&router, "GET", "/api/v1/broker/status", None).await;
+    assert_eq!(status, 200, "{json}");
+    assert_eq!(json["data"]["server"]["available"], true, "{json}");
+    assert_eq!(json["data"]["server"]["id"], varz.server_id, "{json}");
 }

@@ -68,8 +68,7 @@ fn context_path(name: &str) -> Result<PathBuf, String> {
         ));
     }
     let dir = context_dir().ok_or_else(|| {
-        "cannot find the nats context directory: neither XDG_CONFIG_HOME nor HOME is set"
-            .to_owned()
+        "cannot find the nats context directory: neither XDG_CONFIG_HOME nor HOME is set".to_owned()
     })?;
     Ok(dir.join(format!("{name}.json")))
 }
@@ -79,9 +78,8 @@ fn context_path(name: &str) -> Result<PathBuf, String> {
 pub fn load(name: &str, chosen_by: Origin<'_>) -> Result<Context, ConfigError> {
     let path = context_path(name).map_err(|m| chosen_by.error(m))?;
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        chosen_by.error(format!("nats context '{name}': cannot read {file}: {e}"))
-    })?;
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| chosen_by.error(format!("nats context '{name}': cannot read {file}: {e}")))?;
     parse(&path, &text)
 }
 

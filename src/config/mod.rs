@@ -237,7 +237,10 @@ impl Settings {
                 args.security.context.as_deref(),
                 Origin::Flag("--context / NATS_CONTEXT"),
             ),
-            (file.nats_client.context.as_deref(), at("nats_client.context")),
+            (
+                file.nats_client.context.as_deref(),
+                at("nats_client.context"),
+            ),
         );
         let context = match context_name.filter(|n| !n.is_empty()) {
             Some(name) => Some(context::load(name, context_at)?),
@@ -261,8 +264,12 @@ impl Settings {
             DEFAULT_NATS_URL,
         );
         let nats_host = nats_host(nats_url).map_err(|m| url_at.error(m))?;
-        let nats_security =
-            security::resolve(&args.security, context.as_ref(), &file.nats_client, &file_name)?;
+        let nats_security = security::resolve(
+            &args.security,
+            context.as_ref(),
+            &file.nats_client,
+            &file_name,
+        )?;
         security::check_url_credentials(nats_url, &nats_security.credential, url_at)?;
 
         let (timeout_secs, timeout_at) = pick(

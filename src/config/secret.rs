@@ -160,7 +160,10 @@ mod tests {
         };
         let debug = format!("{credential:?}");
         let json = serde_json::to_string(&credential).unwrap();
-        assert!(!debug.contains("hunter2") && debug.contains("app"), "{debug}");
+        assert!(
+            !debug.contains("hunter2") && debug.contains("app"),
+            "{debug}"
+        );
         assert_eq!(
             json,
             r#"{"kind":"user_password","user":"app","password":"***"}"#

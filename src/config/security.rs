@@ -310,7 +310,10 @@ pub fn resolve_system(
 ) -> Result<Option<SystemConnection>, ConfigError> {
     // An empty variable counts as unset, as everywhere in these layers.
     let system_url = args.system_url.clone().filter(|u| !u.trim().is_empty());
-    let system_creds = args.system_creds.clone().filter(|p| !p.as_os_str().is_empty());
+    let system_creds = args
+        .system_creds
+        .clone()
+        .filter(|p| !p.as_os_str().is_empty());
     let system_context = args.system_context.clone().filter(|n| !n.is_empty());
     if system_url.is_none() && system_creds.is_none() && system_context.is_none() {
         return Ok(None);
@@ -367,9 +370,9 @@ pub fn check_url_credentials(
     credential: &Credential,
     url_at: Origin<'_>,
 ) -> Result<(), ConfigError> {
-    let in_url = urls.split(',').any(|url| {
-        reqwest::Url::parse(url.trim()).is_ok_and(|u| !u.username().is_empty())
-    });
+    let in_url = urls
+        .split(',')
+        .any(|url| reqwest::Url::parse(url.trim()).is_ok_and(|u| !u.username().is_empty()));
     if in_url && *credential != Credential::None {
         return Err(url_at.error(format!(
             "'{}' carries credentials, and a {} is configured too; give one credential",

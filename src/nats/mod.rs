@@ -94,11 +94,9 @@ pub fn connect_options(
         }
         Credential::Token { token } => options.token(token.expose().to_owned()),
         Credential::Nkey { seed, .. } => options.nkey(seed.expose().to_owned()),
-        Credential::Creds { file, contents } => {
-            options.credentials(contents.expose()).map_err(|e| {
-                ConnectFailure(format!("credentials file {}: {e}", file.display()))
-            })?
-        }
+        Credential::Creds { file, contents } => options
+            .credentials(contents.expose())
+            .map_err(|e| ConnectFailure(format!("credentials file {}: {e}", file.display())))?,
     };
     let tls = &security.tls;
     if let Some(ca) = &tls.ca {
