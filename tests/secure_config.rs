@@ -6,12 +6,13 @@
 mod common;
 
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::auth::{ConfServer, Operator, Pki, SECURITY_VARS, user_nkey_file};
 use common::config_run::{Run, Sandbox, service};
 use common::serve_http::{get, http, post, wait_health};
 use common::service::Service;
+use common::wait_for;
 use serde_json::{Value, json};
 
 /// The sandboxed binary without any security variable from the developer's environment.
@@ -209,22 +210,22 @@ async fn a_context_file_drives_a_serve_instance_over_tls_with_a_password() {
 
     // The server's own monitoring port sees the message, without any NATS client.
     let jsz_url = format!("{monitor}/jsz?accounts=true&streams=true");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
+    wait_for("the message on /jsz", Duration::from_secs(10), async || {
         let jsz: Value = client
             .get(&jsz_url)
             .send()
             .await
-            .expect("jsz")
+            .map_err(|e| e.to_string())?
             .json()
             .await
-            .expect("jsz JSON");
+            .map_err(|e| e.to_string())?;
         if jsz.to_string().contains("\"CTX\"") && jsz["messages"] == 1 {
-            break;
+            Ok(())
+        } else {
+            Err(jsz.to_string())
         }
-        assert!(Instant::now() < deadline, "/jsz shows no message: {jsz}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    })
+    .await;
 
     let (status, json) = get(&client, &service.url("/api/v1/broker/status")).await;
     assert_eq!(status, 200, "{json}");
@@ -234,6 +235,9 @@ async fn a_context_file_drives_a_serve_instance_over_tls_with_a_password() {
     assert!(!service.stderr().contains("ops-pw-9"));
 }
 
+/// One bad setting: the arguments, the environment, and what the message must say.
+type Case<'a> = (Vec<&'a str>, Vec<(&'a str, &'a str)>, Vec<&'a str>);
+
 #[test]
 fn bad_credentials_stop_start_up_naming_the_file_and_key() {
     let sandbox = Sandbox::new();
@@ -241,24 +245,29 @@ fn bad_credentials_stop_start_up_naming_the_file_and_key() {
     let garbage = garbage.to_str().expect("utf-8");
     let missing = sandbox.path("missing.creds");
     let missing = missing.to_str().expect("utf-8");
-    let (account_seed, _) = {
-        let pair = nkeys::KeyPair::new_account();
-        let path = sandbox.write("account.nk", &pair.seed().expect("seed"));
-        (path, ())
-    };
+    let account_seed = sandbox.write(
+        "account.nk",
+        &nkeys::KeyPair::new_account().seed().expect("seed"),
+    );
+    let nkey_conf = sandbox.write(
+        "nkey.yaml",
+        &service(&format!("nats_client:\n  nkey: {garbage}")),
+    );
+    let user_conf = sandbox.write(
+        "user.yaml",
+        &service("nats_client:\n  user: app\n  password: pw"),
+    );
     let pem = Pki::generate(&sandbox.path(""));
     let cert = pem.client_cert.to_str().expect("utf-8");
-    let cases: Vec<(Vec<&str>, Vec<(&str, &str)>, String, Vec<&str>)> = vec![
+    let cases: Vec<Case> = vec![
         (
             vec!["--creds", missing],
             vec![],
-            String::new(),
             vec!["--creds / NATS_CREDS", missing, "cannot read"],
         ),
         (
             vec![],
             vec![("NATS_CREDS", garbage)],
-            String::new(),
             vec![
                 "--creds / NATS_CREDS",
                 garbage,
@@ -266,9 +275,8 @@ fn bad_credentials_stop_start_up_naming_the_file_and_key() {
             ],
         ),
         (
+            vec!["--config", nkey_conf.to_str().expect("utf-8")],
             vec![],
-            vec![],
-            service(&format!("nats_client:\n  nkey: {garbage}")),
             vec![
                 "services.message-broker.nats_client.nkey",
                 garbage,
@@ -278,31 +286,26 @@ fn bad_credentials_stop_start_up_naming_the_file_and_key() {
         (
             vec!["--nkey", account_seed.to_str().expect("utf-8")],
             vec![],
-            String::new(),
             vec!["--nkey / NATS_NKEY", "user seed"],
         ),
         (
             vec!["--tls-ca", garbage],
             vec![],
-            String::new(),
             vec!["--tls-ca / NATS_CA", garbage, "no PEM certificate"],
         ),
         (
             vec!["--tls-cert", cert],
             vec![],
-            String::new(),
             vec!["--tls-cert / NATS_CERT", "needs its key"],
         ),
         (
             vec!["--context", "nowhere"],
             vec![],
-            String::new(),
             vec!["--context / NATS_CONTEXT", "nats/context/nowhere.json"],
         ),
         (
-            vec![],
+            vec!["--config", user_conf.to_str().expect("utf-8")],
             vec![("NATS_TOKEN", "t")],
-            service("nats_client:\n  user: app\n  password: pw"),
             vec![
                 "--token / NATS_TOKEN",
                 "services.message-broker.nats_client.user",
@@ -312,13 +315,11 @@ fn bad_credentials_stop_start_up_naming_the_file_and_key() {
         (
             vec!["--password", "pw"],
             vec![],
-            String::new(),
             vec!["--password / NATS_PASSWORD", "needs a user"],
         ),
         (
             vec!["--nats-url", "nats://app:pw@h:4222", "--token", "t"],
             vec![],
-            String::new(),
             vec![
                 "--nats-url / NATS_URL",
                 "nats://app:***@h:4222",
@@ -328,24 +329,15 @@ fn bad_credentials_stop_start_up_naming_the_file_and_key() {
         (
             vec!["--system-context", "sys"],
             vec![],
-            String::new(),
             vec![
                 "--system-context / NATS_SYSTEM_CONTEXT",
                 "nats/context/sys.json",
             ],
         ),
     ];
-    for (args, env, yaml, expected) in cases {
+    for (args, env, expected) in cases {
         let mut all = vec!["config"];
         all.extend(&args);
-        let file;
-        if !yaml.is_empty() {
-            file = sandbox.write(
-                &format!("conf-{}.yaml", common::config_run::unique()),
-                &yaml,
-            );
-            all.extend(["--config", file.to_str().expect("utf-8")]);
-        }
         let run = run(&sandbox, &all, &env);
         let stderr = run.config_error();
         for part in expected {

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use common::auth::{ConfServer, Operator, Pki, user_nkey_file};
-use common::{assert_error, call, wait_until};
+use common::{NATS_CONNECTION_ERROR, call, expect_error, wait_for, wait_until};
 use message_broker::api::Shared;
 use message_broker::cli::{SecurityArgs, SettingsArgs};
 use message_broker::config::Settings;
@@ -43,16 +43,18 @@ async fn app(settings: Settings) -> (Nats, Router) {
 
 async fn connected(settings: Settings, server: &ConfServer) -> Router {
     let (nats, router) = app(settings).await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !nats.is_connected() {
-        assert!(
-            Instant::now() < deadline,
-            "not connected: {:?}\nserver log:\n{}",
-            nats.connection().last_error,
-            server.log()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_for("NATS connected", Duration::from_secs(10), async || {
+        if nats.is_connected() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{:?}; server log:\n{}",
+                nats.connection().last_error,
+                server.log()
+            ))
+        }
+    })
+    .await;
     router
 }
 
@@ -90,47 +92,43 @@ async fn create_and_publish(router: &Router, server: &ConfServer, stream: &str) 
     .await;
     assert_eq!(status, 200, "{json}");
     assert_eq!(json["data"]["stream"], stream);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while stored_messages(server, stream).await != Some(1) {
-        assert!(
-            Instant::now() < deadline,
-            "the server's /jsz does not show one message in {stream}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    let what = format!("one message in {stream} on the server's /jsz");
+    wait_for(
+        &what,
+        Duration::from_secs(10),
+        async || match stored_messages(server, stream).await {
+            Some(1) => Ok(()),
+            seen => Err(format!("{seen:?}")),
+        },
+    )
+    .await;
 }
 
 /// A client with a wrong credential never connects: its last error says why, and the API fails
 /// fast with NATS_CONNECTION_ERROR.
 async fn refused(settings: Settings, expected_error: &str) {
     let (nats, router) = app(settings).await;
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
+    let what = format!("refused attempts with the error '{expected_error}'");
+    wait_for(&what, Duration::from_secs(10), async || {
         let status = nats.connection();
         assert!(!nats.is_connected(), "a wrong credential was accepted");
-        if status.failed_attempts >= 2
-            && status
-                .last_error
-                .as_deref()
-                .is_some_and(|e| e.contains(expected_error))
-        {
-            break;
+        let said = status.last_error.as_deref().unwrap_or_default();
+        if status.failed_attempts >= 2 && said.contains(expected_error) {
+            Ok(())
+        } else {
+            Err(format!("{status:?}"))
         }
-        assert!(
-            Instant::now() < deadline,
-            "no '{expected_error}' error: {status:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    })
+    .await;
     let started = Instant::now();
-    let answer = call(
+    expect_error(
         &router,
         "POST",
         "/api/v1/broker/publish",
         Some(json!({ "subject": "x.y", "message": "hi" })),
+        NATS_CONNECTION_ERROR,
     )
     .await;
-    assert_error(&answer, 503, "NATS_CONNECTION_ERROR");
     assert!(started.elapsed() < Duration::from_secs(1), "the API waited");
 }
 

@@ -5,7 +5,7 @@
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -16,7 +16,7 @@ use rcgen::{
 };
 use serde_json::{Value, json};
 
-use super::{free_port, http_status, nats_server_binary};
+use super::{free_port, http_status, nats_server_binary, wait_for_blocking};
 
 /// The variables the binary reads credentials, TLS files and contexts from; cleared for every
 /// run of it in these tests, so a developer's own settings never leak in.
@@ -161,8 +161,8 @@ impl ConfServer {
     /// Ready once the monitoring port says JetStream is up; a server monitored over HTTPS is
     /// taken as ready once its client port accepts connections (it opens that port last).
     fn wait_ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while Instant::now() < deadline {
+        let what = format!("nats-server on port {} to be ready", self.port);
+        wait_for_blocking(&what, Duration::from_secs(15), || {
             let ready = if self.https {
                 TcpStream::connect_timeout(
                     &([127, 0, 0, 1], self.port).into(),
@@ -173,15 +173,11 @@ impl ConfServer {
                 http_status(self.http_port, "/healthz?js-enabled-only=true") == Some(200)
             };
             if ready {
-                return;
+                Ok(())
+            } else {
+                Err(format!("server log:\n{}", self.log()))
             }
-            std::thread::sleep(Duration::from_millis(25));
-        }
-        panic!(
-            "nats-server on port {} did not become ready: {}",
-            self.port,
-            self.log()
-        );
+        });
     }
 
     pub fn url(&self, scheme: &str) -> String {
