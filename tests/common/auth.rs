@@ -238,29 +238,16 @@ impl Operator {
             &operator,
             &system.public_key(),
             "SYS",
-            json!({
-                "type": "account",
-                "version": 2,
-                // Omitted limits are zero, which allows no connections.
-                "limits": {
-                    "subs": -1, "data": -1, "payload": -1, "imports": -1, "exports": -1,
-                    "wildcards": true, "conn": -1, "leaf": -1,
-                },
-            }),
+            account_claims(json!({})),
         );
+        // JetStream limits are what enable JetStream for an account.
         let account_jwt = sign(
             &operator,
             &account.public_key(),
             "APP",
-            json!({
-                "type": "account",
-                "version": 2,
-                "limits": {
-                    "subs": -1, "data": -1, "payload": -1, "imports": -1, "exports": -1,
-                    "wildcards": true, "conn": -1, "leaf": -1,
-                    "mem_storage": -1, "disk_storage": -1, "streams": -1, "consumer": -1,
-                },
-            }),
+            account_claims(
+                json!({"mem_storage": -1, "disk_storage": -1, "streams": -1, "consumer": -1}),
+            ),
         );
         Operator {
             system,
@@ -325,6 +312,19 @@ impl Operator {
         .expect("write creds");
         path
     }
+}
+
+/// An account's `nats` claims with no limit on connections or traffic, plus `more` limits.
+/// Omitted limits are zero, which would allow no connections at all.
+fn account_claims(more: Value) -> Value {
+    let mut limits = json!({
+        "subs": -1, "data": -1, "payload": -1, "imports": -1, "exports": -1,
+        "wildcards": true, "conn": -1, "leaf": -1,
+    });
+    if let (Some(limits), Some(more)) = (limits.as_object_mut(), more.as_object()) {
+        limits.extend(more.clone());
+    }
+    json!({"type": "account", "version": 2, "limits": limits})
 }
 
 /// A NATS JWT: `base64url(header).base64url(claims).base64url(ed25519 signature)`, signed by
