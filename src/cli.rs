@@ -98,6 +98,84 @@ pub struct SettingsArgs {
     /// nats-server binary the supervisor runs [default: nats-server on PATH]
     #[arg(long, env = "NATS_SERVER_BIN", value_name = "PATH", global = true)]
     pub nats_server_bin: Option<std::path::PathBuf>,
+
+    #[command(flatten)]
+    pub security: SecurityArgs,
+}
+
+/// How the client proves who it is and which servers it trusts. Like the `nats` CLI's flags and
+/// variables; secrets' values are never printed in `--help`.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Connecting securely")]
+pub struct SecurityArgs {
+    /// A `nats` CLI context: a name in ~/.config/nats/context/, or a path to its .json file.
+    /// Its values sit above the config file and below variables and flags
+    #[arg(long, env = "NATS_CONTEXT", value_name = "NAME", global = true)]
+    pub context: Option<String>,
+
+    /// User name (with --password); a user without a password is a token
+    #[arg(long, env = "NATS_USER", value_name = "USER", global = true)]
+    pub user: Option<String>,
+
+    /// Password of --user (prefer the variable: flags are visible to other local users)
+    #[arg(
+        long,
+        env = "NATS_PASSWORD",
+        value_name = "PASSWORD",
+        global = true,
+        hide_env_values = true
+    )]
+    pub password: Option<String>,
+
+    /// Authentication token
+    #[arg(
+        long,
+        env = "NATS_TOKEN",
+        value_name = "TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    pub token: Option<String>,
+
+    /// NKey seed file (a user seed, SU...)
+    #[arg(long, env = "NATS_NKEY", value_name = "PATH", global = true)]
+    pub nkey: Option<PathBuf>,
+
+    /// JWT credentials file (.creds: user JWT and NKey seed)
+    #[arg(long, env = "NATS_CREDS", value_name = "PATH", global = true)]
+    pub creds: Option<PathBuf>,
+
+    /// CA certificate(s) (PEM) that NATS and HTTPS monitoring servers must be signed by; implies TLS
+    #[arg(long, env = "NATS_CA", value_name = "PATH", global = true)]
+    pub tls_ca: Option<PathBuf>,
+
+    /// Client certificate (PEM) for mutual TLS, with --tls-key; implies TLS
+    #[arg(long, env = "NATS_CERT", value_name = "PATH", global = true)]
+    pub tls_cert: Option<PathBuf>,
+
+    /// Private key (PEM) of --tls-cert
+    #[arg(long, env = "NATS_KEY", value_name = "PATH", global = true)]
+    pub tls_key: Option<PathBuf>,
+
+    /// A NATS URL with system-account credentials (nats://user:pass@host:4222): the console then
+    /// sees every node of the cluster through `$SYS` pings over this one connection
+    /// [default: the NATS URL when --system-creds or --system-context is given]
+    #[arg(
+        long,
+        env = "NATS_SYSTEM_URL",
+        value_name = "URL",
+        global = true,
+        hide_env_values = true
+    )]
+    pub system_url: Option<String>,
+
+    /// Credentials file of a system-account user, for the `$SYS` connection
+    #[arg(long, env = "NATS_SYSTEM_CREDS", value_name = "PATH", global = true)]
+    pub system_creds: Option<PathBuf>,
+
+    /// A `nats` CLI context for the `$SYS` connection (its URL, credentials and TLS files)
+    #[arg(long, env = "NATS_SYSTEM_CONTEXT", value_name = "NAME", global = true)]
+    pub system_context: Option<String>,
 }
 
 /// Flags of the console (the default mode).
@@ -124,16 +202,6 @@ pub struct ConsoleArgs {
     /// [default: default]
     #[arg(long, env = "MESSAGE_BROKER_KEYMAP", value_name = "NAME")]
     pub keymap: Option<String>,
-
-    /// A NATS URL with system-account credentials (nats://user:pass@host:4222): every node of
-    /// the cluster is then seen through `$SYS` pings over this one connection
-    #[arg(
-        long,
-        env = "NATS_SYSTEM_URL",
-        value_name = "URL",
-        hide_env_values = true
-    )]
-    pub system_url: Option<String>,
 
     /// Seconds between samples [default: 1]
     #[arg(long, value_name = "SECONDS")]

@@ -98,12 +98,12 @@ fn env_source(err: &clap::Error) -> Option<String> {
 }
 
 fn print_config(settings: &Settings) -> ExitCode {
-    // Passwords written into URLs are not printed.
-    let mut shown = settings.clone();
-    shown.nats_url = message_broker::nats::redact(&shown.nats_url);
-    match serde_json::to_string_pretty(&shown) {
+    // Settings serialize secrets (passwords, tokens, key material, credentials in URLs) as `***`.
+    match serde_json::to_string_pretty(settings) {
         Ok(text) => {
-            println!("{text}");
+            use std::io::Write;
+            // A closed pipe (`| head`) is the reader's choice, not an error worth a panic.
+            let _ = writeln!(std::io::stdout(), "{text}");
             ExitCode::SUCCESS
         }
         Err(err) => {

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use crate::config::TlsFiles;
 pub use crate::model::status::Route;
 
 #[derive(Debug, Clone, thiserror::Error)]
@@ -123,12 +124,37 @@ pub struct Monitor {
 
 impl Monitor {
     pub fn new(base: &str, timeout: Duration) -> Monitor {
-        let http = reqwest::Client::builder()
+        Self::with_tls(base, timeout, &TlsFiles::default())
+    }
+
+    /// A monitor that trusts `tls.ca` (besides the system's roots) for an `https://` monitoring
+    /// port — nats-server serves it with the certificate of its `tls` block — and presents the
+    /// client certificate when one is set, as a port that verifies clients requires. The files
+    /// were checked when the configuration was loaded.
+    pub fn with_tls(base: &str, timeout: Duration, tls: &TlsFiles) -> Monitor {
+        let mut builder = reqwest::Client::builder()
             .timeout(timeout)
             .connect_timeout(timeout)
-            .no_proxy()
-            .build()
-            .unwrap_or_else(|_| reqwest::Client::new());
+            .no_proxy();
+        if let Some(ca) = &tls.ca {
+            match reqwest::Certificate::from_pem_bundle(ca.contents.expose().as_bytes()) {
+                Ok(certs) => builder = builder.tls_certs_merge(certs),
+                Err(err) => tracing::warn!(file = %ca.path.display(), error = %err,
+                    "CA certificates not usable for HTTPS monitoring"),
+            }
+        }
+        if let Some((cert, key)) = tls.identity() {
+            let pem = format!("{}\n{}", cert.contents.expose(), key.contents.expose());
+            match reqwest::Identity::from_pem(pem.as_bytes()) {
+                Ok(identity) => builder = builder.identity(identity),
+                Err(err) => tracing::warn!(file = %cert.path.display(), error = %err,
+                    "client certificate not usable for HTTPS monitoring"),
+            }
+        }
+        let http = builder.build().unwrap_or_else(|err| {
+            tracing::warn!(error = %err, "HTTP client for monitoring built without its TLS files");
+            reqwest::Client::new()
+        });
         Monitor {
             http,
             base: base.trim_end_matches('/').to_owned(),

@@ -14,6 +14,7 @@ pub fn nats_options(settings: &Settings) -> NatsOptions {
         url: settings.nats_url.clone(),
         timeout: settings.nats_timeout,
         client_name: format!("message-broker ({})", settings.environment),
+        security: settings.nats_security.clone(),
     }
 }
 

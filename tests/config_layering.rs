@@ -27,6 +27,11 @@ fn defaults_without_any_file_or_variable() {
             "log_level": "info",
             "log_file": null,
             "nats_url": "nats://127.0.0.1:4222",
+            "nats_security": {
+                "context": null,
+                "credential": {"kind": "none"},
+                "tls": {"ca": null, "cert": null, "key": null},
+            },
             "nats_timeout": 10.0,
             "monitor_url": "http://127.0.0.1:8222",
             "supervise": false,
@@ -46,6 +51,7 @@ fn defaults_without_any_file_or_variable() {
             "max_body_bytes": 4194304,
             "allow_publish_to": [],
             "streams": [],
+            "system": null,
         })
     );
 }

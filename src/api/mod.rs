@@ -78,7 +78,11 @@ impl Shared {
         nats: Nats,
         supervisor: Option<SupervisorHandle>,
     ) -> AppState {
-        let monitor = Monitor::new(&settings.monitor_url, settings.nats_timeout);
+        let monitor = Monitor::with_tls(
+            &settings.monitor_url,
+            settings.nats_timeout,
+            &settings.nats_security.tls,
+        );
         let probe_timeout = settings.nats_timeout.min(status::STATUS_BUDGET);
         let status_monitor = monitor.sharing(monitor.base(), probe_timeout);
         let nodes = supervisor

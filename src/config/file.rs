@@ -112,6 +112,26 @@ pub struct NatsClientFile {
     /// Seconds.
     pub timeout: Option<f64>,
     pub monitor_url: Option<String>,
+    /// A `nats` CLI context name (or path to its .json file).
+    pub context: Option<String>,
+    pub user: Option<String>,
+    pub password: Option<String>,
+    pub token: Option<String>,
+    /// Path to an NKey seed file.
+    pub nkey: Option<PathBuf>,
+    /// Path to a JWT `.creds` file.
+    pub creds: Option<PathBuf>,
+    #[serde(default)]
+    pub tls: TlsFile,
+}
+
+/// `nats_client.tls`: paths to PEM files.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsFile {
+    pub ca: Option<PathBuf>,
+    pub cert: Option<PathBuf>,
+    pub key: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]

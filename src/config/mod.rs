@@ -1,8 +1,12 @@
-//! One layered configuration for every mode: built-in defaults < YAML file < environment
-//! variables < flags, resolved once into typed values. A bad value stops start-up with a message
-//! naming where it came from (file and key path, or variable/flag) and what was expected.
+//! One layered configuration for every mode: built-in defaults < YAML file < `nats` CLI context
+//! < environment variables < flags, resolved once into typed values. A bad value stops start-up
+//! with a message naming where it came from (file and key path, or variable/flag) and what was
+//! expected.
 
+mod context;
 mod file;
+mod secret;
+mod security;
 mod server;
 
 use std::path::{Path, PathBuf};
@@ -15,6 +19,7 @@ use crate::model::rules;
 use crate::model::spec::StreamSpec;
 use crate::supervisor::SupervisorSettings;
 use file::{FileRoot, SERVICE_KEY, ServiceFile};
+pub use secret::{ClientSecurity, Credential, Secret, SecretFile, SystemConnection, TlsFiles};
 
 pub const DEFAULT_API_PORT: u16 = 8086;
 pub const DEFAULT_API_HOST: &str = "0.0.0.0";
@@ -59,6 +64,8 @@ enum Origin<'a> {
     Flag(&'static str),
     /// A key below `services.message-broker` in the config file named `file`.
     File { file: &'a str, key: &'static str },
+    /// A key of the `nats` CLI context file named `file`.
+    Context { file: &'a str, key: &'static str },
 }
 
 impl Origin<'_> {
@@ -68,6 +75,16 @@ impl Origin<'_> {
             Origin::File { file, key } => {
                 ConfigError::new(file, format!("services.{SERVICE_KEY}.{key}"), message)
             }
+            Origin::Context { file, key } => ConfigError::new(file, key, message),
+        }
+    }
+
+    /// Where the value came from, as one message names another setting.
+    fn describe(self) -> String {
+        match self {
+            Origin::Flag(flag) => flag.to_owned(),
+            Origin::File { file, key } => format!("{file}: services.{SERVICE_KEY}.{key}"),
+            Origin::Context { file, key } => format!("{file}: {key}"),
         }
     }
 }
@@ -103,7 +120,11 @@ pub struct Settings {
     pub api_port: u16,
     pub log_level: String,
     pub log_file: Option<PathBuf>,
+    /// Shown with any password or token in it replaced by `***`.
+    #[serde(serialize_with = "secret::redacted_url")]
     pub nats_url: String,
+    /// Credential and TLS files of the NATS connection (and of HTTPS monitoring).
+    pub nats_security: ClientSecurity,
     #[serde(serialize_with = "seconds")]
     pub nats_timeout: Duration,
     pub monitor_url: String,
@@ -114,6 +135,8 @@ pub struct Settings {
     /// Reserved subjects (`$…`, `_INBOX…`) the publish endpoint may use anyway, as filters.
     pub allow_publish_to: Vec<String>,
     pub streams: Vec<StreamSpec>,
+    /// The console's system-account connection for `$SYS` pings, when one is configured.
+    pub system: Option<SystemConnection>,
 }
 
 fn seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -208,15 +231,46 @@ impl Settings {
             (file.log_file, at("log_file")),
         );
 
+        // The context is chosen by the usual layers; its values sit just above the file's.
+        let (context_name, context_at) = first_set(
+            (
+                args.security.context.as_deref(),
+                Origin::Flag("--context / NATS_CONTEXT"),
+            ),
+            (
+                file.nats_client.context.as_deref(),
+                at("nats_client.context"),
+            ),
+        );
+        let context = match context_name.filter(|n| !n.is_empty()) {
+            Some(name) => Some(context::load(name, context_at)?),
+            None => None,
+        };
         let (nats_url, url_at) = pick(
             (
                 args.nats_url.as_deref(),
                 Origin::Flag("--nats-url / NATS_URL"),
             ),
-            (file.nats_client.url.as_deref(), at("nats_client.url")),
+            match &context {
+                Some(context) if context.url.is_some() => (
+                    context.url.as_deref(),
+                    Origin::Context {
+                        file: &context.file,
+                        key: "url",
+                    },
+                ),
+                _ => (file.nats_client.url.as_deref(), at("nats_client.url")),
+            },
             DEFAULT_NATS_URL,
         );
         let nats_host = nats_host(nats_url).map_err(|m| url_at.error(m))?;
+        let nats_security = security::resolve(
+            &args.security,
+            context.as_ref(),
+            &file.nats_client,
+            &file_name,
+        )?;
+        security::check_url_credentials(nats_url, &nats_security.credential, url_at)?;
 
         let (timeout_secs, timeout_at) = pick(
             (
@@ -312,6 +366,7 @@ impl Settings {
         }
         check_stream_overlaps(&streams)
             .map_err(|m| ConfigError::new(file_name.clone(), key("streams"), m))?;
+        let system = security::resolve_system(&args.security, &nats_security, &nats_url)?;
 
         Ok(Settings {
             config_file: path,
@@ -321,6 +376,7 @@ impl Settings {
             log_level,
             log_file,
             nats_url,
+            nats_security,
             nats_timeout: Duration::from_secs_f64(timeout_secs),
             monitor_url,
             supervise,
@@ -328,6 +384,7 @@ impl Settings {
             max_body_bytes,
             allow_publish_to: file.api.allow_publish_to,
             streams,
+            system,
         })
     }
 

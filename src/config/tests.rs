@@ -166,3 +166,71 @@ fn bad_server_settings_name_the_key() {
     let e = load(&args, "").unwrap_err();
     assert_eq!(e.source_name, "--cluster");
 }
+
+fn with_security(security: crate::cli::SecurityArgs) -> SettingsArgs {
+    SettingsArgs {
+        security,
+        ..SettingsArgs::default()
+    }
+}
+
+#[test]
+fn credentials_are_layered_key_by_key_and_must_name_one() {
+    use crate::cli::SecurityArgs;
+    let file = "services:\n  message-broker:\n    nats_client:\n      user: app\n      token: t\n";
+    // The file's user with a password from the flag; the token conflicts.
+    let args = with_security(SecurityArgs {
+        password: Some("pw".into()),
+        ..SecurityArgs::default()
+    });
+    let e = load(&args, file).unwrap_err();
+    assert_eq!(e.key, "services.message-broker.nats_client.token");
+    assert!(
+        e.message
+            .contains("nats_client.user sets a user and password"),
+        "{e}"
+    );
+    let file = "services:\n  message-broker:\n    nats_client:\n      user: app\n";
+    let s = load(&args, file).unwrap();
+    assert_eq!(
+        s.nats_security.credential,
+        Credential::UserPassword {
+            user: "app".into(),
+            password: Secret::new("pw")
+        }
+    );
+    // An empty value counts as unset.
+    let args = with_security(SecurityArgs {
+        password: Some(String::new()),
+        ..SecurityArgs::default()
+    });
+    assert!(matches!(
+        load(&args, file).unwrap().nats_security.credential,
+        Credential::Token { .. }
+    ));
+}
+
+#[test]
+fn an_empty_system_url_is_unset_and_urls_are_shown_redacted() {
+    use crate::cli::SecurityArgs;
+    let args = SettingsArgs {
+        nats_url: Some("nats://app:pw@a:4222,nats://app:pw@b:4222".into()),
+        security: SecurityArgs {
+            system_url: Some(String::new()),
+            ..SecurityArgs::default()
+        },
+        ..SettingsArgs::default()
+    };
+    assert!(load(&args, "").unwrap().system.is_none());
+    let serialized = serde_json::to_string(&load(&args, "").unwrap()).unwrap();
+    assert!(!serialized.contains(":pw@"), "{serialized}");
+    assert_eq!(
+        crate::nats::redact("nats://s3cret@a:4222"),
+        "nats://***@a:4222"
+    );
+    let mut args = args;
+    args.security.system_url = Some("nats://a:4222".into());
+    let system = load(&args, "").unwrap().system.unwrap();
+    assert_eq!(system.url, "nats://a:4222");
+    assert_eq!(system.security.credential, Credential::None);
+}

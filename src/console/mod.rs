@@ -78,8 +78,8 @@ pub async fn run(settings: Settings, args: ConsoleArgs) -> anyhow::Result<()> {
         None
     };
 
-    let system = match &args.system_url {
-        Some(url) => Some(setup::system_client(url).await?),
+    let system = match &settings.system {
+        Some(system) => Some(setup::system_client_for(system).await?),
         None => None,
     };
     let (tx, rx) = mpsc::channel::<Stamped>(256);
@@ -89,7 +89,11 @@ pub async fn run(settings: Settings, args: ConsoleArgs) -> anyhow::Result<()> {
             nats: nats.clone(),
             // Each source waits on its own: a monitoring port that hangs dims its panes (late
             // after a few intervals) and fails after the NATS timeout, holding up nothing else.
-            monitor: Monitor::new(&settings.monitor_url, settings.nats_timeout),
+            monitor: Monitor::with_tls(
+                &settings.monitor_url,
+                settings.nats_timeout,
+                &settings.nats_security.tls,
+            ),
             supervisor: supervisor.as_ref().map(|s| s.handle()),
             api: args.api.clone(),
             system,

@@ -12,7 +12,7 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::{self, Shared};
-use crate::config::{self, Settings};
+use crate::config::{self, ClientSecurity, Settings, SystemConnection};
 use crate::nats::Nats;
 use crate::supervisor::{Supervisor, conf};
 
@@ -194,18 +194,34 @@ pub async fn host_api(
     Ok(local)
 }
 
-/// The system-account connection for `$SYS` pings; reconnects forever like the main one.
+/// The system-account connection for `$SYS` pings, signed in with what `url` carries;
+/// reconnects forever like the main one.
 pub async fn system_client(url: &str) -> anyhow::Result<async_nats::Client> {
-    let servers = crate::nats::parse_servers(url)?;
-    crate::nats::with_url_credentials(async_nats::ConnectOptions::new(), &servers)
+    system_client_for(&SystemConnection {
+        url: url.to_owned(),
+        security: ClientSecurity::default(),
+    })
+    .await
+}
+
+/// [`system_client`] with the configured credential and TLS files.
+pub async fn system_client_for(system: &SystemConnection) -> anyhow::Result<async_nats::Client> {
+    let what = || {
+        format!(
+            "cannot use the system-account connection to {} (--system-url, --system-creds, \
+             --system-context)",
+            crate::nats::redact(&system.url)
+        )
+    };
+    let (servers, options) =
+        crate::nats::connect_options(&system.url, &system.security).with_context(what)?;
+    options
         .name("message-broker (system account)")
         .retry_on_initial_connect()
         .max_reconnects(None)
         .connect(servers)
         .await
-        .with_context(|| {
-            "cannot use the system-account URL (--system-url / NATS_SYSTEM_URL)".to_owned()
-        })
+        .with_context(what)
 }
 
 #[cfg(test)]

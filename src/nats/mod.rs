@@ -19,6 +19,7 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::config::{ClientSecurity, Credential};
 pub use crate::model::status::{ClientStatus, LinkState};
 pub use connection::ConnectionTracker;
 pub use error::NatsError;
@@ -52,17 +53,22 @@ pub fn parse_servers(urls: &str) -> Result<Vec<async_nats::ServerAddr>, ConnectF
         .filter(|u| !u.is_empty())
         .map(|u| {
             u.parse::<async_nats::ServerAddr>()
-                .map_err(|e| ConnectFailure(format!("'{}': {e}", redact(u))))
+                .map_err(|e| ConnectFailure(format!("invalid NATS URL '{}': {e}", redact(u))))
         })
         .collect()
 }
 
-/// A URL with any password replaced, for logs and screens.
+/// A URL with any password replaced, for logs and screens; a user without a password is a
+/// token (`nats://token@host`), so it is replaced too.
 pub fn redact(urls: &str) -> String {
     urls.split(',')
         .map(|url| match reqwest::Url::parse(url.trim()) {
             Ok(mut parsed) if parsed.password().is_some() => {
                 let _ = parsed.set_password(Some("***"));
+                parsed.to_string().trim_end_matches('/').to_owned()
+            }
+            Ok(mut parsed) if !parsed.username().is_empty() => {
+                let _ = parsed.set_username("***");
                 parsed.to_string().trim_end_matches('/').to_owned()
             }
             _ => url.trim().to_owned(),
@@ -71,9 +77,55 @@ pub fn redact(urls: &str) -> String {
         .join(",")
 }
 
-/// A NATS URL the client cannot use.
+/// The client options for `urls` signed in and secured as configured: the configured
+/// credential or the one written in the URL (configuration never sets both), and TLS — required
+/// as soon as any TLS file is named, so a client told whom to trust never falls back to plain
+/// text.
+pub fn connect_options(
+    urls: &str,
+    security: &ClientSecurity,
+) -> Result<(Vec<async_nats::ServerAddr>, async_nats::ConnectOptions), ConnectFailure> {
+    install_crypto_provider();
+    let servers = parse_servers(urls)?;
+    let options = with_url_credentials(async_nats::ConnectOptions::new(), &servers);
+    let mut options = match &security.credential {
+        Credential::None => options,
+        Credential::UserPassword { user, password } => {
+            options.user_and_password(user.clone(), password.expose().to_owned())
+        }
+        Credential::Token { token } => options.token(token.expose().to_owned()),
+        Credential::Nkey { seed, .. } => options.nkey(seed.expose().to_owned()),
+        Credential::Creds { file, contents } => options
+            .credentials(contents.expose())
+            .map_err(|e| ConnectFailure(format!("credentials file {}: {e}", file.display())))?,
+    };
+    let tls = &security.tls;
+    if let Some(ca) = &tls.ca {
+        options = options.add_root_certificates(ca.path.clone());
+    }
+    if let Some((cert, key)) = tls.identity() {
+        options = options.add_client_certificate(cert.path.clone(), key.path.clone());
+    }
+    if tls.is_configured() {
+        options = options.require_tls(true);
+    }
+    Ok((servers, options))
+}
+
+/// rustls is built with two crypto providers here (ring through async-nats, aws-lc-rs through
+/// reqwest), so it cannot pick one by itself, and async-nats builds its TLS configuration with
+/// the process default: without one installed, the first TLS connection would panic. Installing
+/// it once is harmless when another is already in place.
+fn install_crypto_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = async_nats::rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+/// A NATS URL or connection setting the client cannot use.
 #[derive(Debug, Clone, thiserror::Error)]
-#[error("invalid NATS URL {0}")]
+#[error("{0}")]
 pub struct ConnectFailure(String);
 
 /// How to reach NATS.
@@ -83,6 +135,8 @@ pub struct NatsOptions {
     /// Bound on every request, JetStream API call and publish acknowledgement.
     pub timeout: Duration,
     pub client_name: String,
+    /// Credential and TLS files.
+    pub security: ClientSecurity,
 }
 
 /// A cheap-to-clone handle on the one client connection.
@@ -101,11 +155,11 @@ impl Nats {
     /// so the caller can serve (answering 503) while NATS is still down. Fails only on a URL the
     /// client cannot parse. `url` may list several servers, comma-separated.
     pub async fn connect(options: &NatsOptions) -> Result<Nats, ConnectFailure> {
-        let servers = parse_servers(&options.url)?;
+        let (servers, connect_options) = connect_options(&options.url, &options.security)?;
         let tracker = Arc::new(ConnectionTracker::new(redact(&options.url)));
         let events = Arc::clone(&tracker);
         let attempts = Arc::clone(&tracker);
-        let client = with_url_credentials(async_nats::ConnectOptions::new(), &servers)
+        let client = connect_options
             .name(&options.client_name)
             .retry_on_initial_connect()
             .max_reconnects(None)
