@@ -18,23 +18,6 @@ use serde_json::{Value, json};
 
 use super::{free_port, http_status, nats_server_binary, wait_for_blocking};
 
-/// The variables the binary reads credentials, TLS files and contexts from; cleared for every
-/// run of it in these tests, so a developer's own settings never leak in.
-pub const SECURITY_VARS: &[&str] = &[
-    "NATS_CONTEXT",
-    "NATS_USER",
-    "NATS_PASSWORD",
-    "NATS_TOKEN",
-    "NATS_NKEY",
-    "NATS_CREDS",
-    "NATS_CA",
-    "NATS_CERT",
-    "NATS_KEY",
-    "NATS_SYSTEM_URL",
-    "NATS_SYSTEM_CREDS",
-    "NATS_SYSTEM_CONTEXT",
-];
-
 /// PEM files of a test CA, a server certificate it signed (127.0.0.1 and localhost) and a client
 /// certificate it signed, written to `dir`.
 pub struct Pki {

@@ -22,6 +22,18 @@ pub const CONFIG_VARS: &[&str] = &[
     "NATS_HTTP_PORT",
     "NATS_MONITOR_URL",
     "NATS_TIMEOUT",
+    "NATS_CONTEXT",
+    "NATS_USER",
+    "NATS_PASSWORD",
+    "NATS_TOKEN",
+    "NATS_NKEY",
+    "NATS_CREDS",
+    "NATS_CA",
+    "NATS_CERT",
+    "NATS_KEY",
+    "NATS_SYSTEM_URL",
+    "NATS_SYSTEM_CREDS",
+    "NATS_SYSTEM_CONTEXT",
 ];
 
 /// How long the service may take to start answering, or to exit once asked to.
