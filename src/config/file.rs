@@ -118,4 +118,13 @@ pub struct NatsClientFile {
 #[serde(deny_unknown_fields)]
 pub struct ApiFile {
     pub max_body_bytes: Option<usize>,
+    /// Seconds.
+    pub header_timeout: Option<f64>,
+    /// Seconds.
+    pub body_timeout: Option<f64>,
+    /// Seconds.
+    pub idle_timeout: Option<f64>,
+    /// Seconds.
+    pub drain_timeout: Option<f64>,
+    pub max_connections: Option<usize>,
 }

@@ -2,6 +2,7 @@
 //! variables < flags, resolved once into typed values. A bad value stops start-up with a message
 //! naming where it came from (file and key path, or variable/flag) and what was expected.
 
+mod connections;
 mod file;
 mod server;
 
@@ -14,6 +15,7 @@ use crate::cli::SettingsArgs;
 use crate::model::rules;
 use crate::model::spec::StreamSpec;
 use crate::supervisor::SupervisorSettings;
+pub use connections::ConnectionLimits;
 use file::{FileRoot, SERVICE_KEY, ServiceFile};
 
 pub const DEFAULT_API_PORT: u16 = 8086;
@@ -111,6 +113,8 @@ pub struct Settings {
     pub supervise: bool,
     pub nats_server: SupervisorSettings,
     pub max_body_bytes: usize,
+    /// Timeouts and the cap on connections of the REST API (`api.*`).
+    pub connections: ConnectionLimits,
     pub streams: Vec<StreamSpec>,
 }
 
@@ -275,6 +279,8 @@ impl Settings {
             )));
         }
 
+        let connections = connections::resolve(&file.api, &file_name)?;
+
         let mut streams = Vec::new();
         for (name, mut spec) in file.streams {
             if !spec.name.is_empty() && spec.name != name {
@@ -314,6 +320,7 @@ impl Settings {
             supervise,
             nats_server,
             max_body_bytes,
+            connections,
             streams,
         })
     }
