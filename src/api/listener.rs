@@ -33,10 +33,11 @@ use tower::ServiceExt;
 use crate::config::ConnectionLimits;
 
 /// A connection must have been idle (or stuck in its headers) this long before it is closed to
-/// make room for a new one: a client that has just connected gets time to send its request.
-const EVICT_MIN_AGE: Duration = Duration::from_secs(1);
-/// While at the cap, how often idle connections are looked for again.
-const EVICT_RETRY: Duration = Duration::from_millis(500);
+/// make room for a new one: a client that has just connected gets time to send its request,
+/// which normally follows the handshake at once.
+const EVICT_MIN_AGE: Duration = Duration::from_millis(250);
+/// While a connection waits at the cap, how often idle connections are looked for again.
+const EVICT_RETRY: Duration = Duration::from_millis(100);
 /// Back-off after an accept error that is not about one connection (out of file descriptors,
 /// out of memory): it would come back at once, and retrying at once spins a core.
 const ACCEPT_BACKOFF_FIRST: Duration = Duration::from_millis(10);
