@@ -14,8 +14,8 @@ use common::config_run::{Sandbox, service as service_yaml};
 use common::serve_http::{find_log, parse_log_lines};
 use common::service::{BIN, CONFIG_VARS, Service};
 use raw_http::{
-    cpu_time, get, open, post_head, read_answer, send, serve_with_api, still_waiting, wait_closed,
-    write_config,
+    Served, cpu_time, get, log_starting, open, post_head, read_answer, send, still_waiting,
+    wait_closed, write_config,
 };
 
 const ANSWER_LIMIT: Duration = Duration::from_secs(10);
@@ -66,16 +66,9 @@ fn bad_connection_settings_name_the_key() {
 
 #[test]
 fn partial_headers_are_cut_off_after_the_header_timeout() {
-    let nats = NatsServer::start();
-    let dir = tempfile::tempdir().unwrap();
-    let service = serve_with_api(
-        &nats,
-        dir.path(),
-        "header_timeout: 1\nidle_timeout: 30",
-        &[],
-    );
+    let served = Served::start("header_timeout: 1\nidle_timeout: 30");
 
-    let mut partial = open(service.port);
+    let mut partial = open(served.port());
     send(&mut partial, "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n");
     let took = wait_closed(&mut partial, ANSWER_LIMIT);
     assert!(
@@ -84,7 +77,7 @@ fn partial_headers_are_cut_off_after_the_header_timeout() {
     );
 
     // Headers that do arrive in time are answered, on a connection that stays open.
-    let mut whole = open(service.port);
+    let mut whole = open(served.port());
     send(&mut whole, "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n");
     send(&mut whole, "\r\n");
     let answer = read_answer(&mut whole, ANSWER_LIMIT);
@@ -94,11 +87,9 @@ fn partial_headers_are_cut_off_after_the_header_timeout() {
 
 #[test]
 fn a_declared_body_never_sent_is_answered_408_and_closed() {
-    let nats = NatsServer::start();
-    let dir = tempfile::tempdir().unwrap();
-    let service = serve_with_api(&nats, dir.path(), "body_timeout: 1", &[]);
+    let served = Served::start("body_timeout: 1");
 
-    let mut stalled = open(service.port);
+    let mut stalled = open(served.port());
     send(&mut stalled, &post_head("/api/v1/broker/publish", 100));
     send(&mut stalled, r#"{"subject": "#);
     let sent = Instant::now();
@@ -123,7 +114,7 @@ fn a_declared_body_never_sent_is_answered_408_and_closed() {
 
     // A body sent in time is read as usual (here: a publish with no stream for its subject).
     let body = r#"{"subject": "nowhere.x", "message": "hi"}"#;
-    let mut prompt = open(service.port);
+    let mut prompt = open(served.port());
     send(
         &mut prompt,
         &post_head("/api/v1/broker/publish", body.len()),
@@ -139,17 +130,10 @@ fn a_declared_body_never_sent_is_answered_408_and_closed() {
 
 #[test]
 fn idle_connections_are_closed_after_the_idle_timeout() {
-    let nats = NatsServer::start();
-    let dir = tempfile::tempdir().unwrap();
-    let service = serve_with_api(
-        &nats,
-        dir.path(),
-        "idle_timeout: 1\nheader_timeout: 30",
-        &[],
-    );
+    let served = Served::start("idle_timeout: 1\nheader_timeout: 30");
 
     // Kept alive after a response.
-    let mut used = open(service.port);
+    let mut used = open(served.port());
     send(&mut used, &get("/health"));
     let answer = read_answer(&mut used, ANSWER_LIMIT);
     assert_eq!(answer.status, 200);
@@ -161,7 +145,7 @@ fn idle_connections_are_closed_after_the_idle_timeout() {
     );
 
     // Never used.
-    let mut fresh = open(service.port);
+    let mut fresh = open(served.port());
     let idle = wait_closed(&mut fresh, ANSWER_LIMIT);
     assert!(
         idle >= Duration::from_millis(900) && idle < Duration::from_secs(6),
@@ -171,14 +155,12 @@ fn idle_connections_are_closed_after_the_idle_timeout() {
 
 #[test]
 fn more_idle_sockets_than_the_cap_do_not_lock_out_health() {
-    let nats = NatsServer::start();
-    let dir = tempfile::tempdir().unwrap();
-    let service = serve_with_api(&nats, dir.path(), "max_connections: 8", &[]);
+    let served = Served::start("max_connections: 8");
 
     // Far more sockets than the cap, none of which ever sends a byte.
-    let idle: Vec<_> = (0..40).map(|_| open(service.port)).collect();
+    let idle: Vec<_> = (0..40).map(|_| open(served.port())).collect();
     let started = Instant::now();
-    let mut health = open(service.port);
+    let mut health = open(served.port());
     send(&mut health, &get("/health"));
     let answer = read_answer(&mut health, Duration::from_secs(30));
     let took = started.elapsed();
@@ -188,35 +170,21 @@ fn more_idle_sockets_than_the_cap_do_not_lock_out_health() {
     assert!(took < Duration::from_secs(20), "answered after {took:?}");
     let closed = idle.iter().take(8).filter(|s| !still_waiting(s)).count();
     assert_eq!(closed, 8, "the first idle sockets were closed to make room");
-    let lines = parse_log_lines(&service.stdout());
-    let warning = lines
-        .iter()
-        .find(|l| {
-            l["message"]
-                .as_str()
-                .is_some_and(|m| m.starts_with("connection limit reached"))
-        })
-        .expect("the cap is logged");
+    let lines = parse_log_lines(&served.service.stdout());
+    let warning = log_starting(&lines, "connection limit reached").expect("the cap is logged");
     assert_eq!(warning["max_connections"], 8);
 }
 
 #[test]
 fn past_the_cap_new_connections_wait_without_spinning() {
-    let nats = NatsServer::start();
-    let dir = tempfile::tempdir().unwrap();
-    let service = serve_with_api(
-        &nats,
-        dir.path(),
-        "max_connections: 4\nbody_timeout: 60\nheader_timeout: 60",
-        &[],
-    );
+    let served = Served::start("max_connections: 4\nbody_timeout: 60\nheader_timeout: 60");
     let body = r#"{"subject": "nowhere.x", "message": "hi"}"#;
     let (first, rest) = body.split_at(10);
 
     // Every slot busy with a request whose body is still coming: none of them may be closed.
     let mut busy: Vec<_> = (0..4)
         .map(|_| {
-            let mut s = open(service.port);
+            let mut s = open(served.port());
             send(&mut s, &post_head("/api/v1/broker/publish", body.len()));
             send(&mut s, first);
             s
@@ -224,14 +192,14 @@ fn past_the_cap_new_connections_wait_without_spinning() {
         .collect();
     let mut waiting: Vec<_> = (0..30)
         .map(|_| {
-            let mut s = open(service.port);
+            let mut s = open(served.port());
             send(&mut s, &get("/health"));
             s
         })
         .collect();
 
     // A bounded window with new connections queued: the service sleeps rather than spins.
-    let pid = service.pid();
+    let pid = served.service.pid();
     let before = cpu_time(pid);
     let window = Instant::now();
     while window.elapsed() < Duration::from_secs(2) {
@@ -282,13 +250,7 @@ fn under_a_low_open_file_limit_the_cap_leaves_room_and_health_answers() {
 
     let stdout = service.stdout();
     let lines = parse_log_lines(&stdout);
-    let lowered = lines
-        .iter()
-        .find(|l| {
-            l["message"]
-                .as_str()
-                .is_some_and(|m| m.starts_with("the open-file limit leaves room"))
-        })
+    let lowered = log_starting(&lines, "the open-file limit leaves room")
         .unwrap_or_else(|| panic!("the lowered cap is logged: {stdout}"));
     let serving = lowered["serving"].as_u64().expect("serving");
     eprintln!(

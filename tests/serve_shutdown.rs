@@ -13,12 +13,11 @@ use std::net::TcpStream;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::NatsServer;
 use common::serve_http::{find_log, parse_log_lines};
 use common::service::Service;
 use raw_http::{
-    get, open, post_head, read_answer, send, serve_with_api, still_waiting, wait_closed,
-    write_config,
+    Served, get, get_answer, log_starting, open, post_head, read_answer, send, still_waiting,
+    wait_closed, write_config,
 };
 
 const BODY: &str = r#"{"subject": "nowhere.x", "message": "hi"}"#;
@@ -102,9 +101,7 @@ fn supervised(dir: &Path, api: &str) -> (Service, u64) {
         &[],
         &["--supervise", "--config", config.to_str().expect("utf-8")],
     );
-    let mut stream = open(service.port);
-    send(&mut stream, &get("/api/v1/broker/status"));
-    let status = read_answer(&mut stream, Duration::from_secs(10)).json();
+    let status = get_answer(service.port, "/api/v1/broker/status").json();
     let pid = status["data"]["supervisor"]["status"]["nodes"][0]["pid"]
         .as_u64()
         .unwrap_or_else(|| panic!("no server pid in {status}"));
@@ -114,10 +111,8 @@ fn supervised(dir: &Path, api: &str) -> (Service, u64) {
 
 #[test]
 fn sigterm_when_idle_exits_0_within_2_s() {
-    let nats = NatsServer::start();
-    let dir = tempfile::tempdir().unwrap();
-    let mut service = serve_with_api(&nats, dir.path(), "max_connections: 64", &[]);
-    let took = stop(&mut service, "TERM", Duration::from_secs(10));
+    let mut served = Served::start("max_connections: 64");
+    let took = stop(&mut served.service, "TERM", Duration::from_secs(10));
     eprintln!("idle: SIGTERM to exit {took:?}");
     assert!(took < Duration::from_secs(2), "took {took:?}");
 }
@@ -142,15 +137,13 @@ fn sigterm_right_after_thousands_of_connections_exits_0_within_5_s() {
     if soft < want {
         setrlimit(Resource::RLIMIT_NOFILE, want, hard).expect("setrlimit");
     }
-    let nats = NatsServer::start();
-    let dir = tempfile::tempdir().unwrap();
-    let mut service = serve_with_api(&nats, dir.path(), "max_connections: 4000", &[]);
+    let mut served = Served::start("max_connections: 4000");
 
     // Half kept alive after a request, half never used.
     let opened = Instant::now();
     let mut sockets = Vec::with_capacity(CONNECTIONS);
     for i in 0..CONNECTIONS {
-        let mut stream = open(service.port);
+        let mut stream = open(served.port());
         if i % 2 == 0 {
             send(&mut stream, &get("/health"));
             assert_eq!(
@@ -169,7 +162,7 @@ fn sigterm_right_after_thousands_of_connections_exits_0_within_5_s() {
         "closed before the signal"
     );
 
-    let took = stop(&mut service, "TERM", Duration::from_secs(20));
+    let took = stop(&mut served.service, "TERM", Duration::from_secs(20));
     eprintln!("{CONNECTIONS} connections: SIGTERM to exit {took:?}");
     assert!(took < Duration::from_secs(5), "took {took:?}");
     for stream in &mut sockets {
@@ -179,20 +172,18 @@ fn sigterm_right_after_thousands_of_connections_exits_0_within_5_s() {
 
 #[test]
 fn a_request_in_flight_finishes_after_sigterm() {
-    let nats = NatsServer::start();
-    let dir = tempfile::tempdir().unwrap();
-    let mut service = serve_with_api(&nats, dir.path(), "drain_timeout: 30", &[]);
-    let mut in_flight = request_in_flight(service.port);
-    let mut idle = open(service.port);
+    let mut served = Served::start("drain_timeout: 30");
+    let mut in_flight = request_in_flight(served.port());
+    let mut idle = open(served.port());
     send(&mut idle, &get("/health"));
     read_answer(&mut idle, Duration::from_secs(10));
 
-    service.signal("TERM");
-    wait_refused(service.port, Duration::from_secs(5));
+    served.service.signal("TERM");
+    wait_refused(served.port(), Duration::from_secs(5));
     // An idle connection has nothing to finish; the busy one is kept.
     wait_closed(&mut idle, Duration::from_secs(5));
     assert!(
-        service.exited().is_none(),
+        served.service.exited().is_none(),
         "exited with a request in flight"
     );
     send(&mut in_flight, &BODY[10..]);
@@ -203,36 +194,26 @@ fn a_request_in_flight_finishes_after_sigterm() {
         "{answer:?}"
     );
     assert!(answer.closes(), "{answer:?}");
-    let status = service.wait_exit(Duration::from_secs(10));
+    let status = served.service.wait_exit(Duration::from_secs(10));
     assert_eq!(status.code(), Some(0), "{status:?}");
 }
 
 #[test]
 fn the_drain_timeout_bounds_a_request_that_does_not_finish() {
-    let nats = NatsServer::start();
-    let dir = tempfile::tempdir().unwrap();
-    let mut service = serve_with_api(&nats, dir.path(), "drain_timeout: 1\nbody_timeout: 60", &[]);
-    let mut in_flight = request_in_flight(service.port);
+    let mut served = Served::start("drain_timeout: 1\nbody_timeout: 60");
+    let mut in_flight = request_in_flight(served.port());
     // The request is being handled before the signal (the service answers others meanwhile).
-    let mut probe = open(service.port);
-    send(&mut probe, &get("/health"));
-    read_answer(&mut probe, Duration::from_secs(10));
+    assert_eq!(get_answer(served.port(), "/health").status, 200);
 
-    let took = stop(&mut service, "TERM", Duration::from_secs(15));
+    let took = stop(&mut served.service, "TERM", Duration::from_secs(15));
     eprintln!("drain_timeout 1 with a stuck request: SIGTERM to exit {took:?}");
     assert!(
         took >= Duration::from_millis(900) && took < Duration::from_secs(4),
         "took {took:?}"
     );
     wait_closed(&mut in_flight, Duration::from_secs(5));
-    let lines = parse_log_lines(&service.stdout());
-    let dropped = lines
-        .iter()
-        .find(|l| {
-            l["message"]
-                .as_str()
-                .is_some_and(|m| m.starts_with("requests still in flight after the drain timeout"))
-        })
+    let lines = parse_log_lines(&served.service.stdout());
+    let dropped = log_starting(&lines, "requests still in flight after the drain timeout")
         .unwrap_or_else(|| panic!("the drop is logged: {lines:?}"));
     assert_eq!(dropped["open_connections"], 1, "{dropped}");
 }
@@ -243,9 +224,7 @@ fn a_second_signal_exits_at_once_and_leaves_no_server_behind() {
         let dir = tempfile::tempdir().unwrap();
         let (mut service, server) = supervised(dir.path(), "drain_timeout: 60\nbody_timeout: 60");
         let mut in_flight = request_in_flight(service.port);
-        let mut probe = open(service.port);
-        send(&mut probe, &get("/health"));
-        read_answer(&mut probe, Duration::from_secs(10));
+        assert_eq!(get_answer(service.port, "/health").status, 200);
 
         service.signal(first);
         wait_refused(service.port, Duration::from_secs(5));

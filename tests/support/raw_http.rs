@@ -5,27 +5,45 @@
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::TcpStream;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use tempfile::TempDir;
+
 use crate::common::NatsServer;
 use crate::common::service::Service;
 
-/// A `services.message-broker` config file in `dir` with `api` as its `api:` section (keys one
-/// to a line, without indentation), passed to a `--serve` child on a real nats-server.
-pub fn serve_with_api(nats: &NatsServer, dir: &Path, api: &str, args: &[&str]) -> Service {
-    let config = write_config(dir, api, "");
-    let url = nats.url();
-    let mut all = vec!["--config", config.to_str().expect("utf-8 path")];
-    all.extend_from_slice(args);
-    Service::start(&[("NATS_URL", url.as_str())], &all)
+/// A `--serve` child on its own real nats-server, configured with `api` as the `api:` section
+/// of its config file (keys one to a line, without indentation).
+pub struct Served {
+    pub service: Service,
+    pub nats: NatsServer,
+    pub dir: TempDir,
+}
+
+impl Served {
+    pub fn start(api: &str) -> Served {
+        let nats = NatsServer::start();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = write_config(dir.path(), api, "");
+        let url = nats.url();
+        let service = Service::start(
+            &[("NATS_URL", url.as_str())],
+            &["--config", config.to_str().expect("utf-8 path")],
+        );
+        Served { service, nats, dir }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.service.port
+    }
 }
 
 /// Writes the config file: `api` as above, and `other` (YAML at the level of `api:`, e.g. a
 /// `nats_server:` section) as it is, indented into place.
-pub fn write_config(dir: &Path, api: &str, other: &str) -> std::path::PathBuf {
+pub fn write_config(dir: &Path, api: &str, other: &str) -> PathBuf {
     let indent =
         |text: &str, by: &str| -> String { text.lines().map(|l| format!("{by}{l}\n")).collect() };
     let path = dir.join("connections.yaml");
@@ -66,6 +84,20 @@ pub fn post_head(path: &str, length: usize) -> String {
         "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
          Content-Length: {length}\r\n\r\n"
     )
+}
+
+/// `GET path` on a new connection, answered within 10 s.
+pub fn get_answer(port: u16, path: &str) -> Answer {
+    let mut stream = open(port);
+    send(&mut stream, &get(path));
+    read_answer(&mut stream, Duration::from_secs(10))
+}
+
+/// The first log line whose message starts with `prefix`.
+pub fn log_starting<'a>(lines: &'a [Value], prefix: &str) -> Option<&'a Value> {
+    lines
+        .iter()
+        .find(|l| l["message"].as_str().is_some_and(|m| m.starts_with(prefix)))
 }
 
 #[derive(Debug)]

@@ -1,3 +1,5 @@
+use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
+
 use super::*;
 
 /// A runtime on a paused clock, which jumps ahead whenever every task waits on a timer.
@@ -34,7 +36,7 @@ struct Failing {
 }
 
 impl Accept for Failing {
-    type Io = tokio::io::DuplexStream;
+    type Io = DuplexStream;
     async fn accept(&mut self) -> io::Result<Self::Io> {
         self.calls.fetch_add(1, Ordering::Relaxed);
         // A real accept would return at once; yielding keeps this one from starving the timer.
@@ -78,15 +80,46 @@ fn errors_about_one_connection_are_retried_at_once() {
 }
 
 /// Connections handed over one by one through a channel, as a listener would.
-struct Handed(tokio::sync::mpsc::Receiver<tokio::io::DuplexStream>);
+struct Handed(tokio::sync::mpsc::Receiver<DuplexStream>);
 
 impl Accept for Handed {
-    type Io = tokio::io::DuplexStream;
+    type Io = DuplexStream;
     async fn accept(&mut self) -> io::Result<Self::Io> {
         match self.0.recv().await {
             Some(io) => Ok(io),
             None => std::future::pending().await,
         }
+    }
+}
+
+/// The accept loop serving `router`, fed in-memory connections; runs in the test's runtime.
+struct TestServer {
+    tx: tokio::sync::mpsc::Sender<DuplexStream>,
+    stop: CancellationToken,
+    done: tokio::task::JoinHandle<()>,
+}
+
+impl TestServer {
+    fn start(limits: ConnectionLimits, router: Router) -> TestServer {
+        let (tx, rx) = tokio::sync::mpsc::channel(16);
+        let stop = CancellationToken::new();
+        let shutdown = stop.clone().cancelled_owned();
+        let done = tokio::spawn(async move { run(Handed(rx), router, &limits, shutdown).await });
+        TestServer { tx, stop, done }
+    }
+
+    async fn connect(&self) -> DuplexStream {
+        let (client, server) = tokio::io::duplex(64 * 1024);
+        self.tx.send(server).await.unwrap();
+        client
+    }
+
+    /// Asks for shutdown and waits until the accept loop has drained; gives when it was asked.
+    async fn shut_down(self) -> Instant {
+        let asked = Instant::now();
+        self.stop.cancel();
+        self.done.await.unwrap();
+        asked
     }
 }
 
@@ -99,123 +132,88 @@ fn limits(header: u64, idle: u64, max_connections: usize) -> ConnectionLimits {
     }
 }
 
-fn hello() -> Router {
-    Router::new().route("/", axum::routing::get(|| async { "hello" }))
-}
-
 const SLOW: Duration = Duration::from_secs(10);
 
-/// `hello`, and `/slow`, which answers after [`SLOW`].
-fn slow() -> Router {
-    hello().route(
-        "/slow",
-        axum::routing::get(|| async {
-            tokio::time::sleep(SLOW).await;
-            "done"
-        }),
-    )
+/// `/` answers "hello" at once, `/slow` "done" after [`SLOW`], `/stuck` never.
+fn router() -> Router {
+    use axum::routing::get;
+    Router::new()
+        .route("/", get(|| async { "hello" }))
+        .route(
+            "/slow",
+            get(|| async {
+                tokio::time::sleep(SLOW).await;
+                "done"
+            }),
+        )
+        .route("/stuck", get(std::future::pending::<&'static str>))
+}
+
+async fn send(io: &mut DuplexStream, text: &str) {
+    io.write_all(text.as_bytes()).await.unwrap();
 }
 
 /// Reads until EOF (or error): what arrived and when the connection was closed.
-async fn read_to_close(io: &mut tokio::io::DuplexStream) -> (String, Instant) {
-    use tokio::io::AsyncReadExt;
+async fn read_to_close(mut io: DuplexStream) -> (String, Instant) {
     let mut seen = Vec::new();
-    let mut buf = [0u8; 1024];
-    loop {
-        match io.read(&mut buf).await {
-            Ok(0) | Err(_) => return (String::from_utf8_lossy(&seen).into_owned(), Instant::now()),
-            Ok(n) => seen.extend_from_slice(&buf[..n]),
-        }
-    }
-}
-
-/// Runs `scenario` against the accept loop in paused time; it gets a way to open connections.
-fn with_server<F, Fut>(limits: ConnectionLimits, router: Router, scenario: F)
-where
-    F: FnOnce(tokio::sync::mpsc::Sender<tokio::io::DuplexStream>) -> Fut,
-    Fut: Future<Output = ()>,
-{
-    paused().block_on(async {
-        let (tx, rx) = tokio::sync::mpsc::channel(16);
-        let stop = CancellationToken::new();
-        let server = tokio::spawn({
-            let stop = stop.clone();
-            async move {
-                run(Handed(rx), router, &limits, stop.cancelled_owned()).await;
-            }
-        });
-        scenario(tx).await;
-        stop.cancel();
-        server.await.unwrap();
-    });
-}
-
-async fn connect(
-    tx: &tokio::sync::mpsc::Sender<tokio::io::DuplexStream>,
-) -> tokio::io::DuplexStream {
-    let (client, server) = tokio::io::duplex(64 * 1024);
-    tx.send(server).await.unwrap();
-    client
+    let _ = io.read_to_end(&mut seen).await;
+    (String::from_utf8_lossy(&seen).into_owned(), Instant::now())
 }
 
 #[test]
 fn partial_headers_are_cut_off_at_the_header_timeout() {
-    with_server(limits(3, 60, 16), hello(), |tx| async move {
-        use tokio::io::AsyncWriteExt;
-        let mut client = connect(&tx).await;
-        client
-            .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
-            .await
-            .unwrap();
+    paused().block_on(async {
+        let server = TestServer::start(limits(3, 60, 16), router());
+        let mut client = server.connect().await;
+        send(&mut client, "GET / HTTP/1.1\r\nHost: x\r\n").await;
         let sent = Instant::now();
-        let (seen, closed) = read_to_close(&mut client).await;
-        assert_eq!(seen, "");
-        assert_eq!(closed - sent, Duration::from_secs(3));
+        let (seen, closed) = read_to_close(client).await;
+        assert_eq!((seen.as_str(), closed - sent), ("", Duration::from_secs(3)));
+        server.shut_down().await;
     });
 }
 
 #[test]
 fn an_idle_connection_is_closed_at_the_idle_timeout_and_not_before() {
-    with_server(limits(3, 20, 16), hello(), |tx| async move {
-        use tokio::io::AsyncWriteExt;
+    paused().block_on(async {
+        let server = TestServer::start(limits(3, 20, 16), router());
         // Never used.
-        let mut fresh = connect(&tx).await;
+        let fresh = server.connect().await;
         let opened = Instant::now();
-        let fresh = tokio::spawn(async move { read_to_close(&mut fresh).await });
+        let fresh = tokio::spawn(read_to_close(fresh));
         // Used once, then kept alive: idle from its response on, longer than the header timeout.
-        let mut used = connect(&tx).await;
+        let mut used = server.connect().await;
         tokio::time::sleep(Duration::from_secs(5)).await;
-        used.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-            .await
-            .unwrap();
+        send(&mut used, "GET / HTTP/1.1\r\nHost: x\r\n\r\n").await;
         let answered = Instant::now();
-        let (seen, closed) = read_to_close(&mut used).await;
+        let (seen, closed) = read_to_close(used).await;
         assert!(seen.starts_with("HTTP/1.1 200 OK"), "{seen}");
         assert!(seen.ends_with("hello"), "{seen}");
         assert_eq!(closed - answered, Duration::from_secs(20));
         let (seen, closed) = fresh.await.unwrap();
-        assert_eq!(seen, "");
-        assert_eq!(closed - opened, Duration::from_secs(20));
+        assert_eq!(
+            (seen.as_str(), closed - opened),
+            ("", Duration::from_secs(20))
+        );
+        server.shut_down().await;
     });
 }
 
 #[test]
 fn at_the_cap_idle_and_stuck_connections_make_room_and_busy_ones_do_not() {
-    with_server(limits(30, 60, 3), slow(), |tx| async move {
-        use tokio::io::AsyncWriteExt;
-        let mut idle = connect(&tx).await;
-        let mut stuck = connect(&tx).await;
-        stuck.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
-        let mut busy = connect(&tx).await;
-        busy.write_all(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
-            .await
-            .unwrap();
+    paused().block_on(async {
+        let server = TestServer::start(limits(30, 60, 3), router());
+        let idle = server.connect().await;
+        let mut stuck = server.connect().await;
+        send(&mut stuck, "GET / HTTP/1.1\r\n").await;
+        let mut busy = server.connect().await;
+        send(&mut busy, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n").await;
         let opened = Instant::now();
-        let busy = tokio::spawn(async move { read_to_close(&mut busy).await });
+        let busy = tokio::spawn(read_to_close(busy));
         tokio::time::sleep(Duration::from_millis(100)).await;
         // Every slot is taken: the fourth waits until the others are old enough to be closed.
-        let mut fourth = connect(&tx).await;
-        for io in [&mut idle, &mut stuck] {
+        let mut fourth = server.connect().await;
+        for io in [idle, stuck] {
             let (seen, closed) = read_to_close(io).await;
             assert_eq!(seen, "");
             let after = closed - opened;
@@ -224,106 +222,79 @@ fn at_the_cap_idle_and_stuck_connections_make_room_and_busy_ones_do_not() {
                 "{after:?}"
             );
         }
-        fourth
-            .write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            .await
-            .unwrap();
-        let (seen, _) = read_to_close(&mut fourth).await;
+        send(
+            &mut fourth,
+            "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        )
+        .await;
+        let (seen, _) = read_to_close(fourth).await;
         assert!(seen.ends_with("hello"), "{seen}");
         let (seen, closed) = busy.await.unwrap();
         assert!(seen.ends_with("done"), "{seen}");
-        assert_eq!(closed - opened, Duration::from_secs(60) + SLOW);
+        // Answered after SLOW, then kept alive until the idle timeout.
+        assert_eq!(closed - opened, SLOW + Duration::from_secs(60));
+        server.shut_down().await;
     });
 }
 
 #[test]
 fn below_the_cap_nothing_is_closed_to_make_room() {
-    with_server(limits(30, 60, 2), hello(), |tx| async move {
-        use tokio::io::AsyncWriteExt;
-        let mut first = connect(&tx).await;
+    paused().block_on(async {
+        let server = TestServer::start(limits(30, 60, 2), router());
+        let first = server.connect().await;
         let opened = Instant::now();
-        let mut second = connect(&tx).await;
-        second.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
+        let mut second = server.connect().await;
+        send(&mut second, "GET / HTTP/1.1\r\n").await;
         // Both slots are taken, but nobody waits for one: both stay until their timeouts.
-        let (_, closed) = read_to_close(&mut first).await;
-        assert_eq!(closed - opened, Duration::from_secs(60));
-        let (_, closed) = read_to_close(&mut second).await;
-        assert_eq!(closed - opened, Duration::from_secs(60));
+        for io in [first, second] {
+            let (_, closed) = read_to_close(io).await;
+            assert_eq!(closed - opened, Duration::from_secs(60));
+        }
+        server.shut_down().await;
     });
 }
 
 #[test]
 fn shutdown_closes_idle_connections_at_once_and_lets_a_request_finish() {
     paused().block_on(async {
-        use tokio::io::AsyncWriteExt;
-        let router = Router::new().route(
-            "/slow",
-            axum::routing::get(|| async {
-                tokio::time::sleep(Duration::from_secs(2)).await;
-                "done"
-            }),
-        );
-        let (tx, rx) = tokio::sync::mpsc::channel(16);
-        let stop = CancellationToken::new();
-        let limits = limits(10, 60, 16);
-        let server = tokio::spawn({
-            let stop = stop.clone();
-            async move { run(Handed(rx), router, &limits, stop.cancelled_owned()).await }
-        });
-        let mut idle = connect(&tx).await;
-        let mut busy = connect(&tx).await;
-        busy.write_all(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
-            .await
-            .unwrap();
+        let limits = ConnectionLimits {
+            drain_timeout: SLOW * 2,
+            ..limits(10, 60, 16)
+        };
+        let server = TestServer::start(limits, router());
+        let idle = server.connect().await;
+        let mut busy = server.connect().await;
+        send(&mut busy, "GET /slow HTTP/1.1\r\nHost: x\r\n\r\n").await;
+        let idle = tokio::spawn(read_to_close(idle));
+        let busy = tokio::spawn(read_to_close(busy));
         tokio::time::sleep(Duration::from_millis(500)).await;
-        let asked = Instant::now();
-        stop.cancel();
-        let (seen, closed) = read_to_close(&mut idle).await;
+        let asked = server.shut_down().await;
+        let drained = Instant::now() - asked;
+        assert_eq!(drained, SLOW - Duration::from_millis(500));
+        let (seen, closed) = idle.await.unwrap();
         assert_eq!((seen.as_str(), closed), ("", asked));
-        let (seen, closed) = read_to_close(&mut busy).await;
+        let (seen, closed) = busy.await.unwrap();
         assert!(seen.ends_with("done"), "{seen}");
         assert!(
             seen.to_ascii_lowercase().contains("connection: close"),
             "{seen}"
         );
-        assert_eq!(closed - asked, Duration::from_millis(1500));
-        server.await.unwrap();
-        assert_eq!(Instant::now() - asked, Duration::from_millis(1500));
+        assert_eq!(closed - asked, drained);
     });
 }
 
 #[test]
 fn shutdown_drops_what_outlasts_the_drain_timeout() {
     paused().block_on(async {
-        use tokio::io::AsyncWriteExt;
-        let router = Router::new().route(
-            "/stuck",
-            axum::routing::get(std::future::pending::<&'static str>),
-        );
-        let (tx, rx) = tokio::sync::mpsc::channel(16);
-        let stop = CancellationToken::new();
-        let limits = ConnectionLimits {
-            drain_timeout: Duration::from_secs(5),
-            ..limits(10, 60, 16)
-        };
-        let server = tokio::spawn({
-            let stop = stop.clone();
-            async move { run(Handed(rx), router, &limits, stop.cancelled_owned()).await }
-        });
-        let mut stuck = connect(&tx).await;
-        stuck
-            .write_all(b"GET /stuck HTTP/1.1\r\nHost: x\r\n\r\n")
-            .await
-            .unwrap();
+        let server = TestServer::start(limits(10, 60, 16), router());
+        let mut stuck = server.connect().await;
+        send(&mut stuck, "GET /stuck HTTP/1.1\r\nHost: x\r\n\r\n").await;
+        let stuck = tokio::spawn(read_to_close(stuck));
         tokio::time::sleep(Duration::from_millis(100)).await;
-        let asked = Instant::now();
-        stop.cancel();
-        let (seen, closed) = read_to_close(&mut stuck).await;
-        assert_eq!(
-            (seen.as_str(), closed - asked),
-            ("", Duration::from_secs(5))
-        );
-        server.await.unwrap();
-        assert_eq!(Instant::now() - asked, Duration::from_secs(5));
+        let asked = server.shut_down().await;
+        let drain = ConnectionLimits::default().drain_timeout;
+        assert_eq!(Instant::now() - asked, drain);
+        let (seen, closed) = stuck.await.unwrap();
+        assert_eq!((seen.as_str(), closed - asked), ("", drain));
     });
 }
