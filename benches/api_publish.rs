@@ -78,12 +78,15 @@ fn main() {
         .expect("runtime");
     runtime.block_on(async {
         let server = common::NatsServer::start();
-        let (_, router) = common::app(&server).await;
+        // Served as `--serve` serves it: the service's own accept loop and connection limits.
+        let (state, _) = common::app(&server).await;
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
-        });
+        tokio::spawn(message_broker::api::serve(
+            listener,
+            state,
+            std::future::pending(),
+        ));
         let client = reqwest::Client::builder()
             .no_proxy()
             .pool_max_idle_per_host(512)

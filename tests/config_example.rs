@@ -71,6 +71,7 @@ fn the_example_config_shows_every_key() {
         "monitor_url:",
         "api:",
         "max_body_bytes:",
+        "allow_publish_to:",
         "streams:",
         "subjects:",
         "retention:",

@@ -50,6 +50,13 @@ fn defaults_without_any_file_or_variable() {
             },
             "max_body_bytes": 4194304,
             "allow_publish_to": [],
+            "connections": {
+                "header_timeout": 10.0,
+                "body_timeout": 30.0,
+                "idle_timeout": 75.0,
+                "drain_timeout": 5.0,
+                "max_connections": 1024,
+            },
             "streams": [],
             "system": null,
         })

@@ -1,9 +1,11 @@
 //! The REST API (axum): thin handlers that validate, call the NATS layer and wrap the result in
 //! the envelope. `router` builds the whole service so tests can drive it without a socket.
 
+mod body_deadline;
 pub mod envelope;
 pub mod error;
 mod extract;
+pub mod listener;
 mod publish;
 mod stats;
 mod status;
@@ -134,14 +136,18 @@ fn routes() -> Router<AppState> {
         .route("/api/v1/broker/publish", post(publish::publish))
 }
 
-/// Wraps routes in what makes every answer the envelope: 404/405 fallbacks, the body limit,
-/// panic recovery and request statistics. Public so tests can check it on routes of their own.
+/// Wraps routes in what makes every answer the envelope: 404/405 fallbacks, the body limit and
+/// timeout, panic recovery and request statistics. Public so tests can check it on routes of their own.
 pub fn contract(routes: Router<AppState>, state: AppState) -> Router {
     let max_body = state.settings.max_body_bytes;
     routes
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            body_deadline::enforce,
+        ))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .with_state(state)
@@ -206,13 +212,14 @@ async fn track(State(state): State<AppState>, request: Request, next: Next) -> R
     response
 }
 
-/// Serves until `shutdown` completes, then finishes in-flight requests and returns.
+/// Serves until `shutdown` completes, then stops accepting, lets requests in flight finish (for
+/// at most `api.drain_timeout`) and returns. Connections are bounded by the `api.*` settings.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    let limits = state.settings.connections.clone();
+    listener::run(listener, router(state), &limits, shutdown).await;
+    Ok(())
 }

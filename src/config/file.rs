@@ -141,4 +141,13 @@ pub struct ApiFile {
     /// Subject filters that publish may use although they are reserved (`$…`, `_INBOX…`).
     #[serde(default)]
     pub allow_publish_to: Vec<String>,
+    /// Seconds.
+    pub header_timeout: Option<f64>,
+    /// Seconds.
+    pub body_timeout: Option<f64>,
+    /// Seconds.
+    pub idle_timeout: Option<f64>,
+    /// Seconds.
+    pub drain_timeout: Option<f64>,
+    pub max_connections: Option<usize>,
 }

@@ -3,6 +3,7 @@
 //! with a message naming where it came from (file and key path, or variable/flag) and what was
 //! expected.
 
+mod connections;
 mod context;
 mod file;
 mod secret;
@@ -18,6 +19,7 @@ use crate::cli::SettingsArgs;
 use crate::model::rules;
 use crate::model::spec::StreamSpec;
 use crate::supervisor::SupervisorSettings;
+pub use connections::ConnectionLimits;
 use file::{FileRoot, SERVICE_KEY, ServiceFile};
 pub use secret::{ClientSecurity, Credential, Secret, SecretFile, SystemConnection, TlsFiles};
 
@@ -134,6 +136,8 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Reserved subjects (`$…`, `_INBOX…`) the publish endpoint may use anyway, as filters.
     pub allow_publish_to: Vec<String>,
+    /// Timeouts and the cap on connections of the REST API (`api.*`).
+    pub connections: ConnectionLimits,
     pub streams: Vec<StreamSpec>,
     /// The console's system-account connection for `$SYS` pings, when one is configured.
     pub system: Option<SystemConnection>,
@@ -340,6 +344,7 @@ impl Settings {
                 )
             })?;
         }
+        let connections = connections::resolve(&file.api, &file_name)?;
 
         let mut streams = Vec::new();
         for (name, mut spec) in file.streams {
@@ -383,6 +388,7 @@ impl Settings {
             nats_server,
             max_body_bytes,
             allow_publish_to: file.api.allow_publish_to,
+            connections,
             streams,
             system,
         })
