@@ -101,6 +101,49 @@ pub struct SettingsArgs {
 
     #[command(flatten)]
     pub security: SecurityArgs,
+
+    #[command(flatten)]
+    pub access: AccessArgs,
+}
+
+/// Who may use the REST API. Tokens' values are never printed in `--help`; prefer the files or
+/// the variables to the flags, which other local users can see.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "API access")]
+pub struct AccessArgs {
+    /// Bearer token that may read and change (at least 16 characters); every /api/v1 request
+    /// then needs `Authorization: Bearer <token>`
+    #[arg(
+        long,
+        env = "API_TOKEN",
+        value_name = "TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    pub api_token: Option<String>,
+
+    /// A file of write tokens, one per line (kept out of the process's arguments)
+    #[arg(long, env = "API_TOKEN_FILE", value_name = "PATH", global = true)]
+    pub api_token_file: Option<PathBuf>,
+
+    /// Bearer token that may only read
+    #[arg(
+        long,
+        env = "API_READ_TOKEN",
+        value_name = "TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    pub api_read_token: Option<String>,
+
+    /// A file of read tokens, one per line
+    #[arg(long, env = "API_READ_TOKEN_FILE", value_name = "PATH", global = true)]
+    pub api_read_token_file: Option<PathBuf>,
+
+    /// Refuse every change: creating, deleting, purging and publishing (the API answers 403
+    /// READ_ONLY; the console disables the forms)
+    #[arg(long, env = "MESSAGE_BROKER_READ_ONLY", global = true)]
+    pub read_only: bool,
 }
 
 /// How the client proves who it is and which servers it trusts. Like the `nats` CLI's flags and
@@ -206,10 +249,6 @@ pub struct ConsoleArgs {
     /// Seconds between samples [default: 1]
     #[arg(long, value_name = "SECONDS")]
     pub refresh: Option<f64>,
-
-    /// Disable creating, deleting, purging and publishing
-    #[arg(long)]
-    pub read_only: bool,
 }
 
 #[derive(Debug, Clone, Subcommand)]

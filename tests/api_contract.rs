@@ -243,7 +243,7 @@ async fn monitoring_port_unreachable_is_reported_per_section() {
         nats.is_connected()
     })
     .await;
-    let router = message_broker::api::router(message_broker::api::Shared::new(settings, nats));
+    let router = common::local_router(message_broker::api::Shared::new(settings, nats));
     let (status, body) = call(&router, "GET", "/api/v1/broker/status", None).await;
     assert_eq!(status, 200);
     let data = &body["data"];

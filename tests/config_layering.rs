@@ -57,6 +57,13 @@ fn defaults_without_any_file_or_variable() {
                 "drain_timeout": 5.0,
                 "max_connections": 1024,
             },
+            "access": {
+                "write_tokens": [],
+                "read_tokens": [],
+                "token_files": [],
+                "allow_unauthenticated": false,
+                "read_only": false,
+            },
             "streams": [],
             "system": null,
         })

@@ -10,7 +10,7 @@ use common::{
     NATS_CONNECTION_ERROR, NatsServer, app, app_with, call, expect_error, settings_for, wait_for,
     wait_until,
 };
-use message_broker::api::{Shared, router};
+use message_broker::api::Shared;
 use message_broker::nats::{LinkState, Nats};
 use message_broker::serve::nats_options;
 use serde_json::json;
@@ -117,7 +117,7 @@ async fn starts_without_nats_and_connects_when_it_appears() {
         .await
         .expect("connect returns at once");
     let state = Shared::new(settings, nats);
-    let router = router(state.clone());
+    let router = common::local_router(state.clone());
     expect_error(
         &router,
         "GET",

@@ -37,7 +37,7 @@ async fn app(settings: Settings) -> (Nats, Router) {
     let nats = Nats::connect(&nats_options(&settings))
         .await
         .expect("connect");
-    let router = message_broker::api::router(Shared::new(settings, nats.clone()));
+    let router = common::local_router(Shared::new(settings, nats.clone()));
     (nats, router)
 }
 

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use common::{call, settings_for, wait_for, wait_until};
-use message_broker::api::{AppState, Shared, router};
+use message_broker::api::{AppState, Shared};
 use message_broker::nats::{MessageSelector, Nats};
 use message_broker::serve::nats_options;
 use message_broker::supervisor::{
@@ -49,7 +49,7 @@ async fn app_on(supervisor: &Supervisor) -> (AppState, axum::Router) {
     let nats = Nats::connect(&nats_options(&settings)).await.unwrap();
     wait_until("connected", Duration::from_secs(10), || nats.is_connected()).await;
     let state = Shared::new(settings, nats);
-    let router = router(state.clone());
+    let router = common::local_router(state.clone());
     (state, router)
 }
 

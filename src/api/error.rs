@@ -39,6 +39,9 @@ pub enum ErrorCode {
     InvalidParameters,
     ServiceUnavailable,
     InternalError,
+    Unauthorized,
+    Forbidden,
+    ReadOnly,
 }
 
 impl ErrorCode {
@@ -61,6 +64,9 @@ impl ErrorCode {
             ErrorCode::InvalidParameters => "invalid parameters",
             ErrorCode::ServiceUnavailable => "service unavailable",
             ErrorCode::InternalError => "internal error",
+            ErrorCode::Unauthorized => "a valid bearer token is required",
+            ErrorCode::Forbidden => "not allowed for this caller",
+            ErrorCode::ReadOnly => "the service is read-only",
         }
     }
 
@@ -72,6 +78,8 @@ impl ErrorCode {
             | ErrorCode::InvalidMessageData
             | ErrorCode::InvalidParameters => StatusCode::BAD_REQUEST,
             ErrorCode::StreamNotFound => StatusCode::NOT_FOUND,
+            ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
+            ErrorCode::Forbidden | ErrorCode::ReadOnly => StatusCode::FORBIDDEN,
             ErrorCode::StreamCreationError => StatusCode::CONFLICT,
             ErrorCode::NatsConnectionError | ErrorCode::ServiceUnavailable => {
                 StatusCode::SERVICE_UNAVAILABLE
@@ -168,7 +176,7 @@ mod tests {
             assert_eq!(code.to_string(), code.as_str());
         }
         assert_eq!(ErrorCode::JetstreamError.as_str(), "JETSTREAM_ERROR");
-        assert_eq!(ErrorCode::ALL.len(), 11);
+        assert_eq!(ErrorCode::ALL.len(), 14);
     }
 
     #[test]

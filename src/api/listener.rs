@@ -8,6 +8,7 @@
 
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::time::Duration;
@@ -44,8 +45,8 @@ const FORCE_GRACE: Duration = Duration::from_secs(1);
 
 /// Serves `router` on `listener` until `shutdown` completes; then stops accepting at once, lets
 /// requests in flight finish for at most `limits.drain_timeout`, and drops what is left.
-pub async fn run(
-    listener: impl Accept,
+pub async fn run<L: Accept>(
+    listener: L,
     router: Router,
     limits: &ConnectionLimits,
     shutdown: impl Future<Output = ()>,
@@ -122,8 +123,10 @@ pub async fn run(
         let mut evict = evict_rx.clone();
         // Only a call for room made after it was accepted concerns this connection.
         evict.borrow_and_update();
+        let peer = L::peer(&stream);
         tokio::spawn(serve_connection(
             stream,
+            peer,
             router.clone(),
             timeouts,
             stop.clone(),
@@ -190,10 +193,21 @@ async fn drain(slots: &Arc<Semaphore>, cap: usize, stop: &Stop, timeout: Duratio
 pub trait Accept: Send {
     type Io: AsyncRead + AsyncWrite + Unpin + Send + 'static;
     fn accept(&mut self) -> impl Future<Output = io::Result<Self::Io>> + Send;
+
+    /// Where a connection comes from, when known: access control treats an unknown peer as a
+    /// remote one.
+    fn peer(_io: &Self::Io) -> Option<SocketAddr> {
+        None
+    }
 }
 
 impl Accept for tokio::net::TcpListener {
     type Io = TcpStream;
+
+    fn peer(io: &TcpStream) -> Option<SocketAddr> {
+        io.peer_addr().ok()
+    }
+
     async fn accept(&mut self) -> io::Result<TcpStream> {
         tokio::net::TcpListener::accept(self)
             .await

@@ -1,6 +1,7 @@
 //! The REST API (axum): thin handlers that validate, call the NATS layer and wrap the result in
 //! the envelope. `router` builds the whole service so tests can drive it without a socket.
 
+mod access;
 mod body_deadline;
 pub mod envelope;
 pub mod error;
@@ -149,6 +150,7 @@ pub fn contract(routes: Router<AppState>, state: AppState) -> Router {
             body_deadline::enforce,
         ))
         .layer(CatchPanicLayer::custom(panic_response))
+        .layer(middleware::from_fn_with_state(state.clone(), access::guard))
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .with_state(state)
 }

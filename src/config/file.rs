@@ -150,4 +150,15 @@ pub struct ApiFile {
     /// Seconds.
     pub drain_timeout: Option<f64>,
     pub max_connections: Option<usize>,
+    /// A bearer token that may read and change (`write` scope).
+    pub token: Option<String>,
+    /// A file of such tokens, one per line.
+    pub token_file: Option<PathBuf>,
+    /// A bearer token that may only read.
+    pub read_token: Option<String>,
+    pub read_token_file: Option<PathBuf>,
+    /// With no token set, let other hosts change things anyway.
+    pub allow_unauthenticated: Option<bool>,
+    /// Refuse every change (403 READ_ONLY).
+    pub read_only: Option<bool>,
 }

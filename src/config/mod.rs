@@ -3,6 +3,7 @@
 //! with a message naming where it came from (file and key path, or variable/flag) and what was
 //! expected.
 
+mod access;
 mod connections;
 mod context;
 mod file;
@@ -19,6 +20,7 @@ use crate::cli::SettingsArgs;
 use crate::model::rules;
 use crate::model::spec::StreamSpec;
 use crate::supervisor::SupervisorSettings;
+pub use access::{ApiAccess, Scope};
 pub use connections::ConnectionLimits;
 use file::{FileRoot, SERVICE_KEY, ServiceFile};
 pub use secret::{ClientSecurity, Credential, Secret, SecretFile, SystemConnection, TlsFiles};
@@ -138,6 +140,8 @@ pub struct Settings {
     pub allow_publish_to: Vec<String>,
     /// Timeouts and the cap on connections of the REST API (`api.*`).
     pub connections: ConnectionLimits,
+    /// Who may use the REST API (`api.token` …, `--read-only`).
+    pub access: ApiAccess,
     pub streams: Vec<StreamSpec>,
     /// The console's system-account connection for `$SYS` pings, when one is configured.
     pub system: Option<SystemConnection>,
@@ -345,6 +349,7 @@ impl Settings {
             })?;
         }
         let connections = connections::resolve(&file.api, &file_name)?;
+        let access = access::resolve(&args.access, &file.api, &file_name)?;
 
         let mut streams = Vec::new();
         for (name, mut spec) in file.streams {
@@ -389,6 +394,7 @@ impl Settings {
             max_body_bytes,
             allow_publish_to: file.api.allow_publish_to,
             connections,
+            access,
             streams,
             system,
         })

@@ -96,6 +96,7 @@ pub async fn run(settings: Settings, args: ConsoleArgs) -> anyhow::Result<()> {
             ),
             supervisor: supervisor.as_ref().map(|s| s.handle()),
             api: args.api.clone(),
+            api_token: settings.access.client_token().cloned(),
             system,
             interval: refresh,
         },
@@ -116,7 +117,7 @@ pub async fn run(settings: Settings, args: ConsoleArgs) -> anyhow::Result<()> {
         url: redact(&settings.nats_url),
         api_addr,
         refresh,
-        read_only: args.read_only,
+        read_only: settings.access.read_only,
         themes: themes.iter().map(|t| t.name.clone()).collect(),
     };
     let history = (HISTORY.as_secs_f64() / refresh.as_secs_f64()).ceil() as usize;

@@ -32,6 +32,8 @@ pub struct Sources {
     pub supervisor: Option<SupervisorHandle>,
     /// Base URL of a `--serve` instance whose API statistics to show.
     pub api: Option<String>,
+    /// The bearer token that instance wants, when it wants one.
+    pub api_token: Option<crate::config::Secret>,
     /// A system-account connection: every cluster node is seen through `$SYS` pings.
     pub system: Option<async_nats::Client>,
     pub interval: Duration,
@@ -71,6 +73,7 @@ pub fn spawn(
         monitor,
         supervisor,
         api,
+        api_token,
         system,
         interval,
     } = sources;
@@ -105,7 +108,7 @@ pub fn spawn(
         }));
     }
     if let Some(base) = api {
-        tasks.spawn(clock.run(RemoteApi::new(&base, interval)));
+        tasks.spawn(clock.run(RemoteApi::new(&base, api_token, interval)));
     }
 }
 
@@ -360,6 +363,7 @@ impl Sampler for Supervised {
 struct RemoteApi {
     http: Option<reqwest::Client>,
     url: String,
+    token: Option<crate::config::Secret>,
 }
 
 #[derive(serde::Deserialize)]
@@ -373,7 +377,7 @@ struct StatusData {
 }
 
 impl RemoteApi {
-    fn new(base: &str, interval: Duration) -> RemoteApi {
+    fn new(base: &str, token: Option<crate::config::Secret>, interval: Duration) -> RemoteApi {
         RemoteApi {
             http: reqwest::Client::builder()
                 .no_proxy()
@@ -381,6 +385,7 @@ impl RemoteApi {
                 .build()
                 .ok(),
             url: format!("{}/api/v1/broker/status", base.trim_end_matches('/')),
+            token,
         }
     }
 
@@ -390,8 +395,11 @@ impl RemoteApi {
             .http
             .as_ref()
             .ok_or_else(|| "cannot set up an HTTP client".to_owned())?;
-        let envelope: StatusEnvelope = http
-            .get(url)
+        let mut request = http.get(url);
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token.expose());
+        }
+        let envelope: StatusEnvelope = request
             .send()
             .await
             .map_err(|e| format!("{url} unreachable: {e}"))?

@@ -260,8 +260,15 @@ pub async fn app_with(server: &NatsServer, yaml: &str) -> (AppState, Router) {
     })
     .await;
     let state = Shared::new(settings, nats);
-    let router = router(state.clone());
-    (state, router)
+    (state.clone(), local_router(state))
+}
+
+/// The service's router as a client on this host reaches it: requests carry a loopback peer
+/// address, as the listener gives them (access control treats an unknown peer as remote).
+pub fn local_router(state: AppState) -> Router {
+    router(state).layer(axum::extract::connect_info::MockConnectInfo(
+        std::net::SocketAddr::from(([127, 0, 0, 1], 40_000)),
+    ))
 }
 
 /// One request through the router: the status and the parsed envelope.

@@ -34,6 +34,11 @@ pub const CONFIG_VARS: &[&str] = &[
     "NATS_SYSTEM_URL",
     "NATS_SYSTEM_CREDS",
     "NATS_SYSTEM_CONTEXT",
+    "API_TOKEN",
+    "API_TOKEN_FILE",
+    "API_READ_TOKEN",
+    "API_READ_TOKEN_FILE",
+    "MESSAGE_BROKER_READ_ONLY",
 ];
 
 /// How long the service may take to start answering, or to exit once asked to.

@@ -7,6 +7,7 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
+use std::net::SocketAddr;
 use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,6 +16,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::extract::Request;
 use axum::response::Response;
 use hyper::body::Incoming;
@@ -222,6 +224,8 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Watched<T> {
 struct ConnService {
     router: Router,
     activity: Arc<Activity>,
+    /// The client's address, handed to every request (access control reads it).
+    peer: Option<SocketAddr>,
 }
 
 impl hyper::service::Service<Request<Incoming>> for ConnService {
@@ -229,8 +233,11 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
     type Error = Infallible;
     type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
 
-    fn call(&self, request: Request<Incoming>) -> Self::Future {
+    fn call(&self, mut request: Request<Incoming>) -> Self::Future {
         self.activity.set(Phase::Busy);
+        if let Some(peer) = self.peer {
+            request.extensions_mut().insert(ConnectInfo(peer));
+        }
         let activity = Arc::clone(&self.activity);
         let router = self.router.clone();
         Box::pin(async move {
@@ -251,6 +258,7 @@ fn evictable(activity: &Activity, idle_before: Instant) -> Option<Phase> {
 /// Serves one connection until the client closes it, a timeout closes it, or shutdown does.
 pub async fn serve_connection<T>(
     io: T,
+    peer: Option<SocketAddr>,
     router: Router,
     timeouts: Timeouts,
     stop: Stop,
@@ -267,6 +275,7 @@ pub async fn serve_connection<T>(
     let service = ConnService {
         router,
         activity: Arc::clone(&activity),
+        peer,
     };
     let mut builder = hyper::server::conn::http1::Builder::new();
     // Header and idle time are watched here; hyper's own header timer would also run while the
