@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod console;
 pub mod logging;
+pub mod metrics;
 pub mod monitor;
 pub mod nats;
 pub mod serve;

@@ -81,6 +81,8 @@ pub async fn publish(
     let published = state.nats.publish(message).await?;
     if !published.duplicate {
         state.counters.published.fetch_add(1, Ordering::Relaxed);
+    } else {
+        state.counters.duplicates.fetch_add(1, Ordering::Relaxed);
     }
     Ok(ok(
         "Message published successfully",
