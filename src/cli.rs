@@ -255,4 +255,22 @@ pub struct ConsoleArgs {
 pub enum Command {
     /// Check the configuration and print it as resolved from defaults, file, environment and flags.
     Config,
+    /// Ask a running service whether it is healthy: exit 0 when its /health answers `healthy`,
+    /// 1 otherwise (degraded, unreachable) — for a container HEALTHCHECK
+    Health {
+        /// The service's base URL or its /health URL [default: this configuration's --host and
+        /// --port, on 127.0.0.1 when it listens on every address]
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+        /// Seconds to wait for the answer
+        #[arg(long, value_name = "SECONDS", default_value_t = 3.0)]
+        timeout: f64,
+    },
+    /// Print a shell completion script: `message-broker completions bash > /etc/bash_completion.d/message-broker`
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `message-broker man > message-broker.1`
+    Man,
 }
