@@ -35,6 +35,10 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
 /// `GET /metrics`: the exposition, read now. Streams are listed within the status budget; past it
 /// (or without NATS) their figures are left out and `streams_sample_success` is 0, so a scrape
 /// always answers in time.
+#[utoipa::path(get, path = "/metrics", tag = "service",
+    responses((status = 200, description = "Prometheus metrics (OpenMetrics text)",
+        content_type = "application/openmetrics-text; version=1.0.0; charset=utf-8", body = String),
+        super::openapi::Guarded, super::openapi::Internal))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
     let started = Instant::now();
     let streams = tokio::time::timeout(STATUS_BUDGET, streams_with_consumers(&state.nats))

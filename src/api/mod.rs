@@ -2,12 +2,14 @@
 //! the envelope. `router` builds the whole service so tests can drive it without a socket.
 
 mod access;
+mod answers;
 mod body_deadline;
 pub mod envelope;
 pub mod error;
 mod extract;
 pub mod listener;
 mod metrics;
+pub mod openapi;
 mod publish;
 mod stats;
 mod status;
@@ -142,6 +144,7 @@ fn routes() -> Router<AppState> {
         )
         .route("/api/v1/broker/publish", post(publish::publish))
         .route("/metrics", get(metrics::metrics))
+        .route("/api/v1/openapi.json", get(openapi::openapi_json))
 }
 
 /// Wraps routes in what makes every answer the envelope: 404/405 fallbacks, the body limit and

@@ -113,7 +113,7 @@ pub enum SupervisorError {
     },
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SupervisorStatus {
     pub state: NodeState,
     pub nodes: Vec<NodeStatus>,

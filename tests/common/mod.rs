@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod config_run;
 pub mod messages;
+pub mod openapi;
 pub mod pty;
 pub mod serve_http;
 pub mod service;
@@ -290,6 +291,8 @@ pub async fn call(
 }
 
 pub async fn raw_call(router: &Router, request: Request<Body>) -> (StatusCode, Value) {
+    let method = request.method().to_string();
+    let path = request.uri().path().to_owned();
     let response = router
         .clone()
         .oneshot(request)
@@ -309,6 +312,7 @@ pub async fn raw_call(router: &Router, request: Request<Body>) -> (StatusCode, V
         )
     });
     assert_envelope(&json, status);
+    openapi::check(&method, &path, status.as_u16(), &json);
     (status, json)
 }
 
