@@ -313,6 +313,10 @@ pub enum Command {
         #[arg(long, value_name = "SECONDS", default_value_t = 3.0)]
         timeout: f64,
     },
+    /// Run the troubleshooting checks for this configuration: nats-server binary, ports, data
+    /// directory, NATS, credentials, JetStream, monitoring — each with pass/fail and the fix.
+    /// Exit 0 when no check fails, 1 otherwise
+    Doctor,
     /// Print a shell completion script: `message-broker completions bash > /etc/bash_completion.d/message-broker`
     Completions {
         #[arg(value_enum)]

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use message_broker::cli::{Cli, Command, ConsoleArgs};
-use message_broker::commands::{generate, health};
+use message_broker::commands::{doctor, generate, health};
 use message_broker::config::Settings;
 use message_broker::{console, logging, serve};
 
@@ -49,12 +49,34 @@ fn main() -> ExitCode {
     };
     match (&cli.command, cli.serve) {
         (Some(Command::Config), _) => print_config(&settings),
+        (Some(Command::Doctor), _) => run_doctor(&settings),
         (Some(Command::Health { url, timeout }), _) => {
             run_health(&settings, url.as_deref(), *timeout)
         }
         (Some(Command::Completions { .. } | Command::Man), _) => ExitCode::SUCCESS,
         (None, true) => run_serve(settings),
         (None, false) => run_console(settings, cli.console),
+    }
+}
+
+/// Every check printed; exit 0 when none failed, 1 otherwise.
+fn run_doctor(settings: &Settings) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            eprintln!("message-broker: cannot start the async runtime: {err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let checks = runtime.block_on(doctor::run(settings));
+    print!("{}", doctor::render(&checks));
+    if doctor::all_passed(&checks) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     }
 }
 

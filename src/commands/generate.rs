@@ -30,7 +30,7 @@ mod tests {
             completions(shell, &mut out);
             let text = String::from_utf8(out).unwrap();
             assert!(text.contains("nats-url"), "{shell}: {text}");
-            assert!(text.contains("completions"), "{shell}");
+            assert!(text.contains("doctor"), "{shell}");
         }
         let mut out = Vec::new();
         man_page(&mut out).unwrap();

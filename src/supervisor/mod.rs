@@ -18,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 pub use conf::NodePlan;
 use node::{Launch, NodeShared};
 pub use node::{NodeState, NodeStatus};
+pub use preflight::{check_data_dir, find_binary};
 
 /// When and how to restart.
 #[derive(Debug, Clone)]
