@@ -53,7 +53,7 @@ pub struct MessageList {
 pub async fn list(State(state): State<AppState>) -> Result<Response, ApiError> {
     let streams = state.nats.list_streams().await?;
     Ok(ok(
-        format!("{} streams", streams.len()),
+        counted(streams.len(), "stream"),
         StreamList {
             count: streams.len(),
             streams,
@@ -120,6 +120,15 @@ pub async fn purge(
     ))
 }
 
+/// "1 stream", "0 streams", "2 streams".
+fn counted(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
 fn selector(query: &QueryMap) -> Result<MessageSelector, ApiError> {
     let QueryMap(params) = query;
     if let Some(unknown) = params.keys().find(|k| *k != "seq" && *k != "last") {
@@ -177,11 +186,27 @@ pub async fn messages(
         .consumed
         .fetch_add(messages.len() as u64, Ordering::Relaxed);
     Ok(ok(
-        format!("{} messages read from stream '{name}'", messages.len()),
+        format!(
+            "{} read from stream '{name}'",
+            counted(messages.len(), "message")
+        ),
         MessageList {
             count: messages.len(),
             stream: name,
             messages,
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::counted;
+
+    #[test]
+    fn counts_agree_with_their_noun() {
+        assert_eq!(counted(0, "stream"), "0 streams");
+        assert_eq!(counted(1, "stream"), "1 stream");
+        assert_eq!(counted(1, "message"), "1 message");
+        assert_eq!(counted(10, "message"), "10 messages");
+    }
 }
