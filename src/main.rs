@@ -59,19 +59,25 @@ fn main() -> ExitCode {
     }
 }
 
-/// Every check printed; exit 0 when none failed, 1 otherwise.
-fn run_doctor(settings: &Settings) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
+/// Runs a one-shot command's work on a small runtime; `None` (said on stderr) if there is none.
+fn run_once<T>(work: impl std::future::Future<Output = T>) -> Option<T> {
+    match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
-        Ok(runtime) => runtime,
+        Ok(runtime) => Some(runtime.block_on(work)),
         Err(err) => {
             eprintln!("message-broker: cannot start the async runtime: {err}");
-            return ExitCode::FAILURE;
+            None
         }
+    }
+}
+
+/// Every check printed; exit 0 when none failed, 1 otherwise.
+fn run_doctor(settings: &Settings) -> ExitCode {
+    let Some(checks) = run_once(doctor::run(settings)) else {
+        return ExitCode::FAILURE;
     };
-    let checks = runtime.block_on(doctor::run(settings));
     print!("{}", doctor::render(&checks));
     if doctor::all_passed(&checks) {
         ExitCode::SUCCESS
@@ -96,20 +102,12 @@ fn run_health(settings: &Settings, url: Option<&str>, timeout: f64) -> ExitCode 
         );
         return ExitCode::from(EXIT_CONFIG);
     }
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("message-broker: cannot start the async runtime: {err}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let health = runtime.block_on(health::probe(
+    let Some(health) = run_once(health::probe(
         &url,
         std::time::Duration::from_secs_f64(timeout),
-    ));
+    )) else {
+        return ExitCode::FAILURE;
+    };
     if health.is_healthy() {
         println!("{}", health.describe());
         ExitCode::SUCCESS

@@ -119,13 +119,10 @@ async fn three_instances_form_one_cluster_and_a_killed_node_catches_up() {
     for n in 1..=5 {
         publish(&client, &nodes[1], n).await;
     }
-    let (status, body) = get(
-        &client,
-        &nodes[2]
-            .service
-            .url("/api/v1/broker/streams/orders/messages?last=10"),
-    )
-    .await;
+    let last_ten = nodes[2]
+        .service
+        .url("/api/v1/broker/streams/orders/messages?last=10");
+    let (status, body) = get(&client, &last_ten).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["data"]["count"], 5, "{body}");
     for node in &nodes {
@@ -176,13 +173,7 @@ async fn three_instances_form_one_cluster_and_a_killed_node_catches_up() {
     )
     .await;
     let body = wait_for("reading through instance 3 again", limit, async || {
-        let (status, body) = get(
-            &client,
-            &nodes[2]
-                .service
-                .url("/api/v1/broker/streams/orders/messages?last=10"),
-        )
-        .await;
+        let (status, body) = get(&client, &last_ten).await;
         if status == 200 { Ok(body) } else { Err(body) }
     })
     .await;

@@ -7,35 +7,16 @@ use std::time::Duration;
 
 use async_nats::jetstream;
 use axum::Router;
-use axum::body::Body;
-use axum::http::Request;
 use common::{NatsServer, app, app_with, call, streams, wait_until};
-use http_body_util::BodyExt;
 use serde_json::json;
-use tower::ServiceExt;
 
 /// `GET /metrics` with an optional bearer token: status, content type and body.
 async fn scrape(router: &Router, token: Option<&str>) -> (u16, String, String) {
-    let mut request = Request::get("/metrics");
-    if let Some(token) = token {
-        request = request.header("authorization", format!("Bearer {token}"));
-    }
-    let response = router
-        .clone()
-        .oneshot(request.body(Body::empty()).unwrap())
-        .await
-        .expect("router answers");
-    let status = response.status().as_u16();
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let (status, content_type, body) = common::get_raw(router, "/metrics", token).await;
     (
         status,
         content_type,
-        String::from_utf8(bytes.to_vec()).expect("UTF-8"),
+        String::from_utf8(body).expect("UTF-8"),
     )
 }
 

@@ -6,26 +6,12 @@ mod common;
 
 use std::panic::catch_unwind;
 
-use axum::body::Body;
-use axum::http::Request;
 use common::{NatsServer, app, app_with, call, openapi};
-use http_body_util::BodyExt;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
 async fn fetch(router: &axum::Router, token: Option<&str>) -> (u16, Value) {
-    let mut request = Request::get("/api/v1/openapi.json");
-    if let Some(token) = token {
-        request = request.header("authorization", format!("Bearer {token}"));
-    }
-    let response = router
-        .clone()
-        .oneshot(request.body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (status, serde_json::from_slice(&bytes).expect("JSON"))
+    let (status, _, body) = common::get_raw(router, "/api/v1/openapi.json", token).await;
+    (status, serde_json::from_slice(&body).expect("JSON"))
 }
 
 #[tokio::test]

@@ -316,6 +316,34 @@ pub async fn raw_call(router: &Router, request: Request<Body>) -> (StatusCode, V
     (status, json)
 }
 
+/// `GET uri` through the router with an optional bearer token, for the answers that are not the
+/// envelope (`/metrics`, `/api/v1/openapi.json`): status, content type and body.
+pub async fn get_raw(router: &Router, uri: &str, token: Option<&str>) -> (u16, String, Vec<u8>) {
+    let mut request = Request::get(uri);
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let response = router
+        .clone()
+        .oneshot(request.body(Body::empty()).expect("request"))
+        .await
+        .expect("router answers");
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    (status, content_type, body.to_vec())
+}
+
 /// Every response is the spec's envelope.
 pub fn assert_envelope(json: &Value, status: StatusCode) {
     let ts = json["timestamp"].as_str().expect("timestamp");
