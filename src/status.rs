@@ -4,10 +4,12 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use futures::StreamExt;
 use futures::future::join_all;
 use serde::Deserialize;
 
 use crate::model::status::{ClusterNode, ClusterStatus, JetStreamStatus, ServerStatus};
+use crate::model::stream::{ConsumerView, StreamView};
 use crate::monitor::{Jsz, MetaReplica, Monitor, MonitorError, Routez, Varz};
 use crate::nats::{Nats, system};
 use crate::supervisor::SupervisorHandle;
@@ -103,6 +105,54 @@ pub fn cluster(
         meta_leader: meta.map(|m| m.leader.clone()).filter(|l| !l.is_empty()),
         meta_cluster_size: meta.map(|m| m.cluster_size),
     })
+}
+
+/// Consumer listings in flight at once while sampling streams.
+const CONCURRENT_LISTINGS: usize = 8;
+
+/// A stream and its consumers, as one sample of the streams saw them.
+#[derive(Debug, Clone)]
+pub struct StreamSample {
+    pub stream: StreamView,
+    /// Empty for a stream without consumers, or whose consumers could not be listed (`error`).
+    pub consumers: Vec<ConsumerView>,
+    pub error: Option<String>,
+}
+
+/// Every stream with its consumers and their lag, over NATS (no monitoring port needed): one
+/// stream listing, then one consumer listing per stream that has consumers, a few at a time, so a
+/// server with many streams answers in a handful of round trips. A stream whose consumers cannot
+/// be listed keeps its own figures and says why.
+pub async fn streams_with_consumers(nats: &Nats) -> Result<Vec<StreamSample>, String> {
+    let streams = nats.list_streams().await.map_err(|e| e.to_string())?;
+    let listings = streams.into_iter().map(|stream| {
+        let nats = nats.clone();
+        async move {
+            if stream.state.consumer_count == 0 {
+                return StreamSample {
+                    stream,
+                    consumers: Vec::new(),
+                    error: None,
+                };
+            }
+            match nats.consumers(&stream.name).await {
+                Ok(consumers) => StreamSample {
+                    stream,
+                    consumers,
+                    error: None,
+                },
+                Err(err) => StreamSample {
+                    stream,
+                    consumers: Vec::new(),
+                    error: Some(err.to_string()),
+                },
+            }
+        }
+    });
+    Ok(futures::stream::iter(listings)
+        .buffered(CONCURRENT_LISTINGS)
+        .collect()
+        .await)
 }
 
 /// Where the list of nodes comes from, decided once.

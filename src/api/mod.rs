@@ -2,11 +2,14 @@
 //! the envelope. `router` builds the whole service so tests can drive it without a socket.
 
 mod access;
+mod answers;
 mod body_deadline;
 pub mod envelope;
 pub mod error;
 mod extract;
 pub mod listener;
+mod metrics;
+pub mod openapi;
 mod publish;
 mod stats;
 mod status;
@@ -42,6 +45,8 @@ use envelope::Envelope;
 #[derive(Debug, Default)]
 pub struct Counters {
     pub published: AtomicU64,
+    /// Publishes JetStream acknowledged as duplicates (same `msg_id` within the window).
+    pub duplicates: AtomicU64,
     pub consumed: AtomicU64,
 }
 
@@ -62,6 +67,8 @@ pub struct Shared {
     pub status_monitor: Monitor,
     pub counters: Counters,
     pub api_stats: ApiStats,
+    /// Requests by route for `/metrics`.
+    pub http_metrics: crate::metrics::HttpMetrics,
     pub started: Instant,
     pub supervisor: Option<SupervisorHandle>,
     /// The supervised nodes, probed on their own monitoring ports; `None` when not supervising.
@@ -98,6 +105,7 @@ impl Shared {
             status_monitor,
             counters: Counters::default(),
             api_stats: ApiStats::default(),
+            http_metrics: crate::metrics::HttpMetrics::default(),
             started: Instant::now(),
             supervisor,
             nodes,
@@ -135,6 +143,8 @@ fn routes() -> Router<AppState> {
             get(streams::messages),
         )
         .route("/api/v1/broker/publish", post(publish::publish))
+        .route("/metrics", get(metrics::metrics))
+        .route("/api/v1/openapi.json", get(openapi::openapi_json))
 }
 
 /// Wraps routes in what makes every answer the envelope: 404/405 fallbacks, the body limit and
@@ -151,6 +161,10 @@ pub fn contract(routes: Router<AppState>, state: AppState) -> Router {
         ))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(middleware::from_fn_with_state(state.clone(), access::guard))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::record,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), track))
         .with_state(state)
 }

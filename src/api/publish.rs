@@ -7,26 +7,42 @@ use std::sync::atomic::Ordering;
 use axum::extract::State;
 use axum::response::Response;
 use bytes::Bytes;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::ToSchema;
 
 use super::error::ApiError;
 use super::extract::JsonBody;
+use super::openapi::{self as doc, Success};
 use super::{AppState, ok};
 use crate::model::rules;
 use crate::nats::Publish;
 
 /// The body of `POST /api/v1/broker/publish`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PublishBody {
     pub subject: String,
+    /// Required: a string is sent as its UTF-8 bytes, any other JSON value as its JSON text.
     #[serde(default)]
+    #[schema(required = true)]
     pub message: Option<Value>,
     #[serde(default)]
     pub headers: Option<BTreeMap<String, String>>,
+    /// Sets `Nats-Msg-Id`: a retry with the same id within the duplicate window is not stored
+    /// again.
     #[serde(default)]
     pub msg_id: Option<String>,
+}
+
+/// `data` of `POST /api/v1/broker/publish`: where JetStream stored the message.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublishAnswer {
+    pub subject: String,
+    pub stream: String,
+    pub seq: u64,
+    /// A retry of a stored `msg_id`: not stored again.
+    pub duplicate: bool,
 }
 
 impl PublishBody {
@@ -72,6 +88,10 @@ fn check_reserved(subject: &str, allowed: &[String]) -> Result<(), ApiError> {
 }
 
 /// Answers only after JetStream has stored the message.
+#[utoipa::path(post, path = "/api/v1/broker/publish", tag = "messages", request_body = PublishBody,
+    responses((status = 200, description = "Stored", body = Success<PublishAnswer>),
+        doc::BadRequest, doc::Guarded, doc::Change, doc::NotFound, doc::Conflict, doc::Body,
+        doc::Unavailable, doc::Internal))]
 pub async fn publish(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<PublishBody>,
@@ -81,21 +101,24 @@ pub async fn publish(
     let published = state.nats.publish(message).await?;
     if !published.duplicate {
         state.counters.published.fetch_add(1, Ordering::Relaxed);
+    } else {
+        state.counters.duplicates.fetch_add(1, Ordering::Relaxed);
     }
     Ok(ok(
         "Message published successfully",
-        json!({
-            "subject": body.subject,
-            "stream": published.stream,
-            "seq": published.seq,
-            "duplicate": published.duplicate,
-        }),
+        PublishAnswer {
+            subject: body.subject,
+            stream: published.stream,
+            seq: published.seq,
+            duplicate: published.duplicate,
+        },
     ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn body(json: Value) -> PublishBody {
         serde_json::from_value(json).unwrap()
