@@ -1,5 +1,6 @@
 //! Streams: one row per stream with its subjects, storage, replicas, messages, bytes, fullness
-//! against its limits, message rate, consumers and the largest consumer lag. The header row
+//! against its limits (a full stream with discard new reads `FULL`: it refuses messages), message
+//! rate, consumers and the largest consumer lag (coloured by the lag thresholds). The header row
 //! marks the sort column and direction; the title shows the active filter.
 
 use ratatui::Frame;
@@ -8,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use strum::VariantArray;
 
-use super::{Ctx, arrow, format};
+use super::{Ctx, arrow, column_widths, format};
 use crate::command::{Command, Mode, Pane};
 use crate::state::tables::{StreamColumn, StreamLine};
 use crate::theme::Role;
@@ -43,7 +44,12 @@ fn numeric(column: StreamColumn) -> bool {
     )
 }
 
-/// The spans after the pane title: the count, and the filter when one is set.
+/// Whether a stream refuses new messages: full, with discard new.
+pub fn refusing(line: &StreamLine) -> bool {
+    line.row.discard_new && line.fullness.is_some_and(|f| f >= 0.999)
+}
+
+/// The spans after the pane title: the count, streams refusing messages, and the filter.
 fn title_extra(ctx: &Ctx, shown: usize) -> Vec<Span<'static>> {
     let app = ctx.app;
     let mut spans = Vec::new();
@@ -54,6 +60,10 @@ fn title_extra(ctx: &Ctx, shown: usize) -> Vec<Span<'static>> {
             format!(" ({shown} of {})", rows.len())
         };
         spans.push(ctx.span(count, Role::Muted));
+    }
+    let refusing = app.stream_lines().iter().filter(|l| refusing(l)).count();
+    if refusing > 0 {
+        spans.push(ctx.span(format!("  ⛔ {refusing} refusing messages"), Role::Error));
     }
     let filter = &app.stream_table.filter;
     if !filter.is_empty() {
@@ -115,8 +125,9 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
         })
     }));
     let stale = app.streams.stale();
-    let table_rows = lines.iter().map(|line| row(ctx, line, stale));
-    let widths = StreamColumn::VARIANTS.iter().map(|&column| width(column));
+    let widths: Vec<Constraint> = StreamColumn::VARIANTS.iter().map(|&c| width(c)).collect();
+    let cells = column_widths(inner.width, &widths);
+    let table_rows = lines.iter().map(|line| row(ctx, line, stale, &cells));
     let mut table = Table::new(table_rows, widths)
         .header(header)
         .column_spacing(1);
@@ -127,13 +138,18 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
     frame.render_stateful_widget(table, inner, &mut state);
 }
 
-fn row(ctx: &Ctx, line: &StreamLine, stale: bool) -> Row<'static> {
+/// One stream's row; names and subjects cut to their column with an ellipsis.
+fn row(ctx: &Ctx, line: &StreamLine, stale: bool, cells: &[u16]) -> Row<'static> {
     let text = ctx.figure(stale, Role::Text);
     let muted = ctx.figure(stale, Role::Muted);
     let r = &line.row;
     let number = |s: String| Cell::from(Line::from(Span::styled(s, text)).right_aligned());
     let full = match line.fullness {
         None => Cell::from(Line::from(Span::styled("-", muted)).right_aligned()),
+        // Refusing every new message: the one state here that loses data for publishers.
+        Some(_) if refusing(line) => Cell::from(
+            Line::from(Span::styled("FULL", ctx.figure(stale, Role::Error))).right_aligned(),
+        ),
         Some(ratio) => {
             let role = if ratio >= 0.9 {
                 Role::GaugeFull
@@ -144,9 +160,14 @@ fn row(ctx: &Ctx, line: &StreamLine, stale: bool) -> Row<'static> {
             Cell::from(Line::from(Span::styled(format::percent(ratio), style)).right_aligned())
         }
     };
+    let cell = |i: usize| cells.get(i).copied().unwrap_or(0);
+    let lag = r.max_consumer_lag;
     Row::new(vec![
-        Cell::from(Span::styled(r.name.clone(), text)),
-        Cell::from(Span::styled(r.subjects.join(","), muted)),
+        Cell::from(Span::styled(format::fit(&r.name, cell(0)), text)),
+        Cell::from(Span::styled(
+            format::fit(&r.subjects.join(","), cell(1)),
+            muted,
+        )),
         Cell::from(Span::styled(r.storage.clone(), muted)),
         number(r.replicas.to_string()),
         number(format::int(r.messages)),
@@ -154,7 +175,13 @@ fn row(ctx: &Ctx, line: &StreamLine, stale: bool) -> Row<'static> {
         full,
         number(format::opt(line.rate, format::count)),
         number(r.consumers.to_string()),
-        number(format::int(r.max_consumer_lag)),
+        Cell::from(
+            Line::from(Span::styled(
+                format::int(lag),
+                ctx.figure(stale, ctx.lag_role(lag)),
+            ))
+            .right_aligned(),
+        ),
     ])
 }
 
@@ -181,8 +208,8 @@ pub fn summary(ctx: &Ctx) -> Line<'static> {
             ));
             let fullest = app
                 .stream_lines()
-                .into_iter()
-                .filter_map(|l| l.fullness.map(|f| (f, l.row.name)))
+                .iter()
+                .filter_map(|l| l.fullness.map(|f| (f, l.row.name.clone())))
                 .max_by(|a, b| a.0.total_cmp(&b.0));
             if let Some((ratio, name)) = fullest {
                 let role = if ratio >= 0.9 {

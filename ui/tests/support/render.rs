@@ -164,6 +164,7 @@ pub fn stream(name: &str, messages: u64, bytes: u64, max_msgs: i64) -> StreamRow
         consumers: 2,
         max_consumer_lag: 7,
         last_seq: messages,
+        discard_new: false,
     }
 }
 

@@ -33,7 +33,14 @@ fn title_extra(ctx: &Ctx) -> Vec<Span<'static>> {
         Role::Warn
     };
     let mut spans = vec![
-        ctx.span(format!(" {} nodes · ", nodes.len()), Role::Muted),
+        ctx.span(
+            format!(
+                " {} node{} · ",
+                nodes.len(),
+                if nodes.len() == 1 { "" } else { "s" }
+            ),
+            Role::Muted,
+        ),
         ctx.span(format!("{up} up"), role),
     ];
     if let Some(leader) = meta_leader(ctx) {
@@ -45,7 +52,7 @@ fn title_extra(ctx: &Ctx) -> Vec<Span<'static>> {
 
 pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
     let app = ctx.app;
-    let block = ctx.pane_block(Pane::Cluster, title_extra(ctx), focused);
+    let block = ctx.pane_block(Pane::Servers, title_extra(ctx), focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let inner = ctx.note_on_top(frame, inner, &app.cluster);
@@ -193,7 +200,10 @@ fn cells(ctx: &Ctx, node: &ClusterNode, leader: bool, stale: bool) -> [Span<'sta
 /// For the compact layout's summary line: `cluster 2/3 up · leader n1`.
 pub fn summary(ctx: &Ctx) -> Vec<Span<'static>> {
     let app = ctx.app;
-    let mut spans = vec![ctx.span("cluster ", Role::Title)];
+    let mut spans = vec![ctx.span("servers ", Role::Title)];
+    if app.cluster.value.is_none() && !app.cluster.stale() {
+        spans.push(ctx.span("waiting…", Role::Muted));
+    }
     if let Some(nodes) = &app.cluster.value {
         let up = nodes.iter().filter(|n| n.up).count();
         let role = if up == nodes.len() {
