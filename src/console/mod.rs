@@ -79,7 +79,12 @@ pub async fn run(settings: Settings, args: ConsoleArgs) -> anyhow::Result<()> {
     let api_addr = if args.with_api {
         let supervised = supervisor.as_ref();
         let cancel = cancel.clone();
-        Some(setup::host_api(&settings, nats.clone(), supervised, cancel, &mut tasks).await?)
+        // A connection of its own: the console's counters are then the console's traffic alone,
+        // which the throughput leaves out, while what the API publishes is counted.
+        let api_nats = Nats::connect(&nats_options(&settings))
+            .await
+            .with_context(|| format!("cannot use NATS URL '{}'", redact(&settings.nats_url)))?;
+        Some(setup::host_api(&settings, api_nats, supervised, cancel, &mut tasks).await?)
     } else {
         None
     };

@@ -8,7 +8,8 @@ use std::future::Future;
 use std::time::Duration;
 
 use message_broker_ui::model::{
-    ClientRow, ConnectionsView, EventLevel, EventRecord, Stamped, SupervisorView, Update, Watching,
+    ClientRow, ConnectionsView, EventLevel, EventRecord, OwnTraffic, Stamped, SupervisorView,
+    Update, Watching,
 };
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
@@ -101,7 +102,10 @@ pub fn spawn(
         nats: nats.clone(),
         outage: LinkOutage::default(),
     }));
-    tasks.spawn(clock.clone().run(Server(monitor.clone())));
+    tasks.spawn(clock.clone().run(Server {
+        monitor: monitor.clone(),
+        nats: nats.clone(),
+    }));
     tasks.spawn(clock.clone().run(JetStream {
         monitor: monitor.clone(),
         nats: nats.clone(),
@@ -197,12 +201,28 @@ impl Sampler for Link {
     }
 }
 
-/// `/varz`.
-struct Server(Monitor);
+/// `/varz`, with this console's own counters read as it answers (the throughput leaves the
+/// console's requests out).
+struct Server {
+    monitor: Monitor,
+    nats: Nats,
+}
 
 impl Sampler for Server {
     async fn sample(&mut self) -> Vec<Update> {
-        vec![Update::Server(status::server(self.0.varz().await, &self.0))]
+        let varz = self.monitor.varz().await;
+        let stats = self.nats.client().statistics();
+        let relaxed = std::sync::atomic::Ordering::Relaxed;
+        let own = OwnTraffic {
+            in_msgs: stats.in_messages.load(relaxed),
+            out_msgs: stats.out_messages.load(relaxed),
+            in_bytes: stats.in_bytes.load(relaxed),
+            out_bytes: stats.out_bytes.load(relaxed),
+        };
+        vec![
+            Update::Own(own),
+            Update::Server(status::server(varz, &self.monitor)),
+        ]
     }
 }
 

@@ -33,6 +33,9 @@ pub enum Update {
     Connection(ClientStatus),
     /// `/varz`.
     Server(Result<ServerStatus, String>),
+    /// What this console's own connection has sent and received so far, read when `/varz` is
+    /// (its requests are not traffic: the throughput leaves them out).
+    Own(OwnTraffic),
     /// `/jsz`, or the account info over NATS.
     JetStream(Result<JetStreamStatus, String>),
     /// Streams with their consumers' lag.
@@ -91,6 +94,15 @@ pub struct StreamRow {
     pub last_seq: u64,
     /// `discard: new`: at its limits the stream refuses new messages instead of dropping old ones.
     pub discard_new: bool,
+}
+
+/// Counters of the console's own NATS connection, as its client counts them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OwnTraffic {
+    pub in_msgs: u64,
+    pub out_msgs: u64,
+    pub in_bytes: u64,
+    pub out_bytes: u64,
 }
 
 /// One consumer, as the consumers view lists it.

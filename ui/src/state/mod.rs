@@ -49,6 +49,33 @@ pub struct Throughput {
     pub out_bytes: Series,
 }
 
+/// This console's own traffic per second, as its client counts it: left out of the
+/// throughput (it would otherwise count its own sampling as broker traffic).
+#[derive(Debug, Clone, Default)]
+pub struct OwnRates {
+    counters: [history::Counter; 4],
+    /// In and out messages per second, as last measured.
+    pub msgs: Option<(f64, f64)>,
+    /// In and out bytes per second.
+    pub bytes: Option<(f64, f64)>,
+}
+
+impl OwnRates {
+    fn record(&mut self, own: crate::model::OwnTraffic, at: Instant) {
+        let [a, b, c, d] = &mut self.counters;
+        let rates = (
+            a.rate(own.in_msgs, at),
+            b.rate(own.out_msgs, at),
+            c.rate(own.in_bytes, at),
+            d.rate(own.out_bytes, at),
+        );
+        if let (Some(i), Some(o), Some(ib), Some(ob)) = rates {
+            self.msgs = Some((i, o));
+            self.bytes = Some((ib, ob));
+        }
+    }
+}
+
 /// Error rates per second, from counter deltas.
 #[derive(Debug, Clone)]
 pub struct ErrorRates {
@@ -113,6 +140,7 @@ pub struct App {
     pub api: Sourced<ApiStatsSnapshot>,
     pub supervisor: Option<SupervisorView>,
     pub throughput: Throughput,
+    pub own: OwnRates,
     pub errors: ErrorRates,
     pub events: Ring<EventRecord>,
     pub stream_table: TableState,
@@ -164,6 +192,7 @@ impl App {
                 in_bytes: series(),
                 out_bytes: series(),
             },
+            own: OwnRates::default(),
             errors: ErrorRates {
                 reconnects: series(),
                 jetstream_api_errors: series(),
@@ -298,13 +327,20 @@ impl App {
                 self.errors.reconnects.record(view.reconnects, at, origin);
                 self.connection = Some(view);
             }
+            Update::Own(own) => self.own.record(own, at),
             Update::Server(result) => {
                 if let Ok(server) = &result {
+                    // What the server received includes what this console sent, and the other
+                    // way round.
+                    let (own_in, own_out) = self.own.msgs.unzip();
+                    let (own_in_bytes, own_out_bytes) = self.own.bytes.unzip();
                     let t = &mut self.throughput;
-                    t.in_msgs.record(server.in_msgs, at, origin);
-                    t.out_msgs.record(server.out_msgs, at, origin);
-                    t.in_bytes.record(server.in_bytes, at, origin);
-                    t.out_bytes.record(server.out_bytes, at, origin);
+                    t.in_msgs.record_less(server.in_msgs, at, origin, own_out);
+                    t.out_msgs.record_less(server.out_msgs, at, origin, own_in);
+                    t.in_bytes
+                        .record_less(server.in_bytes, at, origin, own_out_bytes);
+                    t.out_bytes
+                        .record_less(server.out_bytes, at, origin, own_in_bytes);
                     self.errors
                         .slow_consumers
                         .record(server.slow_consumers, at, origin);

@@ -82,7 +82,7 @@ fn note<T>(ctx: &Ctx, what: &'static str, source: &Sourced<T>) -> Option<Line<'s
 
 pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
     let app = ctx.app;
-    let block = ctx.pane_block(Pane::Errors, Vec::new(), focused);
+    let block = ctx.pane_block(Pane::Errors, Vec::new(), focused, area);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let mut lines = Vec::new();
@@ -165,14 +165,19 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
         lines.push(Line::from(ctx.span(none, Role::Muted)));
     }
     let room = (inner.height as usize).saturating_sub(lines.len());
-    let width = inner.width as usize;
     lines.extend(
         events
             .iter()
             .skip(first)
             .take(room)
-            .map(|e| super::fit::cut(event_line(ctx, e).spans, width)),
+            .map(|e| event_line(ctx, e)),
     );
+    // Every line ends with an ellipsis where the pane cuts it.
+    let width = inner.width as usize;
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .map(|line| super::fit::cut(line.spans, width))
+        .collect();
     frame.render_widget(Paragraph::new(lines), inner);
 }
 

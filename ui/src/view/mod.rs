@@ -127,12 +127,14 @@ impl Ctx<'_> {
         }
     }
 
-    /// A pane's frame: its title with the key that focuses it, then `extra` title spans.
+    /// A pane's frame in `area`: its title with the key that focuses it, then `extra` title
+    /// spans, cut with an ellipsis where the frame ends.
     pub fn pane_block(
         &self,
         pane: Pane,
         extra: Vec<Span<'static>>,
         focused: bool,
+        area: Rect,
     ) -> Block<'static> {
         let mut title = vec![Span::raw(" ")];
         if let Some(key) = self.keymap.hint(Mode::Normal, Command::focus(pane)) {
@@ -140,8 +142,10 @@ impl Ctx<'_> {
         }
         title.push(self.span(pane.title(), Role::Title));
         title.extend(extra);
-        title.push(Span::raw(" "));
-        self.block(Line::from(title), focused)
+        let room = usize::from(area.width.saturating_sub(3));
+        let mut title = fit::cut(title, room);
+        title.spans.push(Span::raw(" "));
+        self.block(title, focused)
     }
 
     pub fn block(&self, title: Line<'static>, focused: bool) -> Block<'static> {

@@ -52,7 +52,7 @@ fn title_extra(ctx: &Ctx) -> Vec<Span<'static>> {
 
 pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
     let app = ctx.app;
-    let block = ctx.pane_block(Pane::Servers, title_extra(ctx), focused);
+    let block = ctx.pane_block(Pane::Servers, title_extra(ctx), focused, area);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let inner = ctx.note_on_top(frame, inner, &app.cluster);

@@ -76,7 +76,7 @@ fn title_extra(ctx: &Ctx, shown: usize) -> Vec<Span<'static>> {
 pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
     let app = ctx.app;
     let lines = app.stream_lines();
-    let block = ctx.pane_block(Pane::Streams, title_extra(ctx, lines.len()), focused);
+    let block = ctx.pane_block(Pane::Streams, title_extra(ctx, lines.len()), focused, area);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let inner = ctx.note_on_top(frame, inner, &app.streams);

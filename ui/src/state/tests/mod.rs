@@ -478,3 +478,31 @@ fn a_confirmation_sends_once_and_a_failure_keeps_it_open_with_the_reason() {
     app.command(Command::Cancel);
     assert_eq!(app.mode(), Mode::Detail);
 }
+
+#[test]
+fn the_consoles_own_traffic_is_left_out_of_the_throughput() {
+    let (mut app, t0) = app();
+    let sample = |app: &mut App, secs: u64, server_in: u64, own_out: u64| {
+        let own = crate::model::OwnTraffic {
+            out_msgs: own_out,
+            in_msgs: own_out,
+            ..Default::default()
+        };
+        app.apply(at(t0, secs, Update::Own(own)));
+        let status = ServerStatus {
+            in_msgs: server_in,
+            out_msgs: server_in,
+            ..ServerStatus::default()
+        };
+        app.apply(at(t0, secs, Update::Server(Ok(status))));
+    };
+    sample(&mut app, 0, 1_000, 500);
+    sample(&mut app, 1, 1_100, 530);
+    // 100 msgs/s reached the server, 30 of them from this console.
+    assert_eq!(app.throughput.in_msgs.current(), Some(70.0));
+    assert_eq!(app.throughput.out_msgs.current(), Some(70.0));
+    assert_eq!(app.own.msgs, Some((30.0, 30.0)));
+    // Never below zero.
+    sample(&mut app, 2, 1_110, 600);
+    assert_eq!(app.throughput.in_msgs.current(), Some(0.0));
+}

@@ -1,0 +1,71 @@
+//! Readable everywhere: nothing important cut at 80 or 120 columns (parts left out by priority,
+//! cuts marked with an ellipsis), state words that cannot be misread, charts with legends, units
+//! and their time window, and a scale that recovers after a spike.
+
+mod support;
+
+use message_broker_ui::command::Command;
+use message_broker_ui::model::{ServerStatus, Update};
+use support::render::{at, full, render};
+
+#[test]
+fn at_80_and_120_columns_parts_go_whole_and_cuts_are_marked() {
+    let (mut app, _) = full();
+    for width in [80, 120] {
+        let shot = render(&app, width, 40);
+        let lines = shot.lines();
+        // The state word and how long it held always stay.
+        assert!(lines[0].contains("● connected for 5m12s"), "{}", lines[0]);
+        for line in &lines[..3] {
+            // A part of the header is there whole or not at all: never `api 5.9k req, 0`.
+            if line.contains("API") {
+                assert!(line.contains("API 6.0k requests, 18 errors"), "{line}");
+            }
+            if line.contains("supervisor") {
+                assert!(line.contains("supervisor running"), "{line}");
+            }
+        }
+    }
+    // A pane title too long for its frame ends with an ellipsis.
+    app.command(Command::FocusConnections);
+    let shot = render(&app, 80, 24);
+    let summary = shot.lines()[22].clone();
+    assert!(summary.contains("servers 2/3 up"), "{summary}");
+    let shot = render(&app, 100, 40);
+    let title = shot.line_with("5 Servers");
+    assert!(
+        title.contains('…') || title.contains("meta leader n2"),
+        "{title}"
+    );
+}
+
+#[test]
+fn charts_have_legends_units_and_window_and_recover_after_a_spike() {
+    let (mut app, t0) = full();
+    let shot = render(&app, 160, 48);
+    shot.assert_has(&[
+        "━ in  12.3k msgs/s",
+        "━ out 4.1k msgs/s",
+        "Throughput · last 4s",
+        "now",
+    ]);
+    assert!(shot.has("16.5k/s") || shot.has("/s│"), "{}", shot.text());
+    // A spike of 100x, then ordinary seconds again: the scale follows the ordinary ones, and the
+    // legend says the peak is off it.
+    let mut total = 1_000_000 + 60_400;
+    let rates = [
+        1_200_000, 12_000, 12_100, 12_000, 12_200, 11_900, 12_000, 12_100,
+    ];
+    for (secs, rate) in (6..).zip(rates) {
+        total += rate;
+        let status = ServerStatus {
+            in_msgs: total,
+            out_msgs: total / 3,
+            ..ServerStatus::default()
+        };
+        app.apply(at(t0, secs, Update::Server(Ok(status))));
+    }
+    let shot = render(&app, 160, 48);
+    shot.assert_has(&["peak 1.2M ▲ off scale"]);
+    shot.assert_lacks(&["1.3M/s"]);
+}
