@@ -4,7 +4,8 @@
 use std::time::Instant;
 
 pub use message_broker_model::status::{
-    ApiStatsSnapshot, ClientStatus, ClusterNode, JetStreamStatus, Latency, LinkState, ServerStatus,
+    ApiStatsSnapshot, ClientStatus, ClusterNode, JetStreamStatus, Latency, LinkState,
+    NodeJetStream, NodeUsage, ServerStatus,
 };
 use message_broker_model::stream::{Encoding, StoredMessageView, StreamDetail};
 use serde::{Deserialize, Serialize};

@@ -104,7 +104,7 @@ fn a_full_snapshot_on_a_large_terminal_shows_every_pane() {
         // servers
         "Servers",
         "n3",
-        "health check failed",
+        "health check",
         // footer
         "? help",
         "q quit",
@@ -424,21 +424,31 @@ fn stream_detail_with_consumers() {
 fn servers_pane_with_three_nodes() {
     let (mut app, t0) = full();
     app.command(Command::FocusServers);
-    let shot = render(&app, 160, 48);
+    let shot = render(&app, 300, 48);
     shot.assert_has(&[
         "Servers 3 nodes · 2 up · meta leader n2",
+        "CPU",
+        "JS file",
+        "3.0 MiB 30%",
+        "48.0 MiB",
+        "total",
+        "96.0 MiB",
         "Health",
-        "Routes",
         "n2 ★",
         "restarting ↻2",
         "health check failed",
-        "2 n2,n3",
         "Meta lag",
         "leader",
         "0 current",
         "7 behind",
     ]);
     assert_eq!(shot.fg_of("7 behind"), role_fg(Role::Warn));
+    assert_eq!(shot.fg_of("95%"), role_fg(Role::Warn));
+    shot.assert_has(&["Routes", "2 n2,n3", "Version", "2.10.22"]);
+    // Narrower, the least useful columns go and the problem is cut with an ellipsis.
+    let shot = render(&app, 160, 48);
+    shot.assert_has(&["CPU", "JS file", "health check…"]);
+    shot.assert_lacks(&["Version"]);
     assert_eq!(shot.fg_of("down"), role_fg(Role::Error));
     assert_eq!(shot.fg_of("2 up"), role_fg(Role::Warn));
 
