@@ -8,7 +8,9 @@
 //! they are given a few seconds to finish before the supervised server is stopped.
 
 mod actions;
+mod budget;
 mod burst;
+mod detail;
 mod outages;
 pub mod samplers;
 pub mod setup;

@@ -15,8 +15,10 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use super::budget::Budget;
+use super::detail::DetailSampler;
 use super::outages::{LinkOutage, SourceOutage, source_of};
-use super::streams::{self, DetailSampler};
+use super::streams::StreamsSampler;
 use crate::model::status::ApiStatsSnapshot;
 use crate::monitor::Monitor;
 use crate::nats::Nats;
@@ -79,10 +81,13 @@ pub fn spawn(
         system,
         interval,
     } = sources;
+    // One budget for every sampler that reads JetStream.
+    let budget = Budget::new();
     tasks.spawn(
         DetailSampler {
             nats: nats.clone(),
-            watching,
+            budget: budget.clone(),
+            watching: watching.clone(),
             refresh: refresh.clone(),
             interval,
             cancel: cancel.clone(),
@@ -109,9 +114,13 @@ pub fn spawn(
     tasks.spawn(clock.clone().run(JetStream {
         monitor: monitor.clone(),
         nats: nats.clone(),
+        budget: budget.clone(),
+        over_nats: false,
     }));
     tasks.spawn(clock.clone().run(Connections(monitor.clone())));
-    tasks.spawn(clock.clone().run(Streams { nats }));
+    tasks.spawn(clock.clone().run(Streams(StreamsSampler::new(
+        nats, budget, watching, interval,
+    ))));
     let nodes = NodeSource::choose(system, supervisor.clone(), &monitor, wait);
     tasks.spawn(clock.clone().run(Cluster {
         source: nodes,
@@ -226,18 +235,30 @@ impl Sampler for Server {
     }
 }
 
-/// `/jsz`, or the account's view over NATS without a monitoring port.
+/// `/jsz`, or the account's view over NATS without a monitoring port (a JetStream request:
+/// then only as often as the budget allows).
 struct JetStream {
     monitor: Monitor,
     nats: Nats,
+    budget: Budget,
+    /// The last answer came over NATS.
+    over_nats: bool,
 }
 
 impl Sampler for JetStream {
     async fn sample(&mut self) -> Vec<Update> {
+        if self.over_nats && !self.budget.allows(1.0, 0.0) {
+            return Vec::new();
+        }
         let jsz = self.monitor.jsz().await;
-        vec![Update::JetStream(
-            status::jetstream(jsz, &self.monitor, &self.nats).await,
-        )]
+        let before = super::budget::received(&self.nats);
+        let status = status::jetstream(jsz, &self.monitor, &self.nats).await;
+        self.over_nats = status.as_ref().is_ok_and(|s| s.monitoring_error.is_some());
+        if self.over_nats {
+            let bytes = super::budget::received(&self.nats) - before;
+            self.budget.spend(1.0, bytes as f64);
+        }
+        vec![Update::JetStream(status)]
     }
 }
 
@@ -274,14 +295,12 @@ impl Sampler for Connections {
 }
 
 /// Streams with their consumers' lag, and every consumer, over NATS (works without the
-/// monitoring port).
-struct Streams {
-    nats: Nats,
-}
+/// monitoring port), within the budget.
+struct Streams(StreamsSampler);
 
 impl Sampler for Streams {
     async fn sample(&mut self) -> Vec<Update> {
-        streams::sample(&self.nats).await
+        self.0.sample().await
     }
 }
 

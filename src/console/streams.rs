@@ -1,40 +1,34 @@
-//! The streams, their consumers, and the stream the console is looking at, sampled over NATS
-//! (no monitoring port needed). The listing feeds the streams pane and the consumers view; the
-//! open stream's detail is read every interval on its own, so it stays live however many streams
-//! there are.
+//! The streams and their consumers, sampled over NATS (no monitoring port needed), within the
+//! console's budget of JetStream requests and bytes (see `budget`):
+//!
+//! - the **full listing** (`STREAM.LIST`, 256 streams a page) when the budget allows: every
+//!   interval on a few dozen streams, every several seconds on a thousand;
+//! - the **selected stream** (`STREAM.INFO`) every interval between listings, so the row being
+//!   looked at is always fresh;
+//! - **consumer lag** (`CONSUMER.LIST`) in turns: first the selected stream, then the rows near
+//!   it, then the rest, each only when it may have changed (new messages since its last sample,
+//!   lag not yet zero, consumers added) — idle streams are re-read every few minutes. Each row
+//!   says how old its lag is.
 
-use std::time::Duration;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
-use futures::StreamExt;
-use message_broker_model::stream::StoredMessageView;
-use message_broker_ui::model::{ConsumerRow, DetailData, Stamped, StreamRow, Update, Watching};
-use tokio::sync::{mpsc, watch};
-use tokio_util::sync::CancellationToken;
+use message_broker_ui::model::{ConsumerRow, StreamRow, Update, Watching};
+use tokio::sync::watch;
 
-use crate::model::stream::StreamDetail;
+use super::budget::{Budget, received};
+use crate::model::stream::StreamView;
 use crate::nats::Nats;
 use crate::nats::wire::WireConsumerInfo;
 
-/// Consumer listings in flight at once while sampling streams.
-const CONCURRENT_LISTINGS: usize = 8;
-/// Newest messages shown in a stream's detail.
-pub const RECENT_MESSAGES: u64 = 10;
+/// The listing is read at least this often, whatever the budget.
+const LISTING_AT_LEAST: Duration = Duration::from_secs(60);
+/// A stream whose consumers cannot have moved (no new messages, no lag) is re-read this often.
+const IDLE_LAG_EVERY: Duration = Duration::from_secs(300);
+/// Streams in one `STREAM.LIST` page.
+const PAGE: usize = 256;
 
-/// Every stream as a row, and every consumer of every stream.
-pub async fn sample(nats: &Nats) -> Vec<Update> {
-    match listing(nats).await {
-        Ok((streams, consumers)) => vec![
-            Update::Streams(Ok(streams)),
-            Update::Consumers(Ok(consumers)),
-        ],
-        Err(error) => vec![
-            Update::Streams(Err(error.clone())),
-            Update::Consumers(Err(error)),
-        ],
-    }
-}
-
-fn consumer_row(stream: &str, info: WireConsumerInfo) -> ConsumerRow {
+pub fn consumer_row(stream: &str, info: WireConsumerInfo) -> ConsumerRow {
     let text = |key: &str| {
         info.config
             .get(key)
@@ -71,35 +65,137 @@ fn consumer_row(stream: &str, info: WireConsumerInfo) -> ConsumerRow {
     }
 }
 
-async fn listing(nats: &Nats) -> Result<(Vec<StreamRow>, Vec<ConsumerRow>), String> {
-    let streams = nats.list_streams().await.map_err(|e| e.to_string())?;
-    // One consumer listing per stream that has consumers, a few at a time, so a server with many
-    // streams answers in a handful of round trips rather than one after another.
-    let listings: Vec<_> = streams
-        .iter()
-        .map(|stream| {
-            let nats = nats.clone();
-            let name = stream.name.clone();
-            let has_consumers = stream.state.consumer_count > 0;
-            async move {
-                if !has_consumers {
-                    return Vec::new();
-                }
-                nats.consumer_infos(&name)
-                    .await
-                    .map(|infos| infos.into_iter().map(|i| consumer_row(&name, i)).collect())
-                    .unwrap_or_default()
+/// A stream's consumers as last read, and the stream as it was then.
+struct LagSample {
+    at: Instant,
+    last_seq: u64,
+    consumers: u64,
+    max_lag: u64,
+}
+
+pub struct StreamsSampler {
+    nats: Nats,
+    budget: Budget,
+    watching: watch::Receiver<Watching>,
+    interval: Duration,
+    /// The rows of the last listing, by name, in listing order.
+    rows: Vec<StreamRow>,
+    listed: Option<Instant>,
+    /// What the last listing cost: requests and bytes.
+    listing_cost: (f64, f64),
+    /// The last listing failed: try again at the next tick.
+    failed: bool,
+    lag: HashMap<String, LagSample>,
+}
+
+impl StreamsSampler {
+    pub fn new(
+        nats: Nats,
+        budget: Budget,
+        watching: watch::Receiver<Watching>,
+        interval: Duration,
+    ) -> StreamsSampler {
+        StreamsSampler {
+            nats,
+            budget,
+            watching,
+            interval,
+            rows: Vec::new(),
+            listed: None,
+            listing_cost: (1.0, 0.0),
+            failed: false,
+            lag: HashMap::new(),
+        }
+    }
+
+    pub async fn sample(&mut self) -> Vec<Update> {
+        let watching = self.watching.borrow().clone();
+        let overdue = self
+            .listed
+            .is_none_or(|at| at.elapsed() >= LISTING_AT_LEAST);
+        let (requests, bytes) = self.listing_cost;
+        let listing = self.failed || overdue || self.budget.allows(requests, bytes);
+        if listing {
+            if let Err(error) = self.list().await {
+                // Nothing else is worth asking: it would fail the same way.
+                return vec![Update::Streams(Err(error))];
             }
-        })
-        .collect();
-    let consumers: Vec<Vec<ConsumerRow>> = futures::stream::iter(listings)
-        .buffered(CONCURRENT_LISTINGS)
-        .collect()
-        .await;
-    let rows = streams
-        .into_iter()
-        .zip(&consumers)
-        .map(|(stream, consumers)| StreamRow {
+        } else if let Some(selected) = watching
+            .selected
+            .as_ref()
+            .filter(|s| watching.stream.as_ref() != Some(*s))
+            .filter(|s| self.rows.iter().any(|r| &r.name == *s))
+            .filter(|_| {
+                self.listed
+                    .is_some_and(|at| at.elapsed() > self.interval * 2)
+            })
+        {
+            // Between listings far apart, the selected row is read every interval (an open
+            // detail reads its own stream).
+            let before = received(&self.nats);
+            let read = self.nats.stream(selected).await;
+            self.budget
+                .spend(1.0, (received(&self.nats) - before) as f64);
+            if let Ok(stream) = read {
+                let row = self.row(stream);
+                if let Some(known) = self.rows.iter_mut().find(|r| r.name == row.name) {
+                    *known = row;
+                }
+            }
+        }
+        let (streams, consumers) = self.sample_lag(&watching).await;
+        let mut updates = Vec::new();
+        if listing {
+            updates.push(Update::Streams(Ok(self.rows_now())));
+        } else {
+            // The selected row and the rows whose lag was read, with their new figures; sent
+            // every tick (possibly empty) so the pane knows its source answers between listings.
+            let fresh = self
+                .rows_now()
+                .into_iter()
+                .filter(|r| {
+                    streams.contains(&r.name) || watching.selected.as_ref() == Some(&r.name)
+                })
+                .collect();
+            updates.push(Update::StreamRows(fresh));
+        }
+        if !streams.is_empty() {
+            updates.push(Update::ConsumersOf {
+                streams,
+                result: Ok(consumers),
+            });
+        }
+        updates
+    }
+
+    /// The full listing; its cost is spent from the budget and kept for next time.
+    async fn list(&mut self) -> Result<(), String> {
+        let before = received(&self.nats);
+        let listed = self.nats.list_streams().await;
+        let bytes = (received(&self.nats) - before) as f64;
+        let pages = match &listed {
+            Ok(streams) => streams.len().div_ceil(PAGE).max(1) as f64,
+            Err(_) => 1.0,
+        };
+        self.budget.spend(pages, bytes);
+        let streams = match listed {
+            Ok(streams) => streams,
+            Err(error) => {
+                self.failed = true;
+                return Err(error.to_string());
+            }
+        };
+        self.failed = false;
+        self.listing_cost = (pages, bytes);
+        self.listed = Some(Instant::now());
+        self.rows = streams.into_iter().map(|s| self.row(s)).collect();
+        let names: Vec<&str> = self.rows.iter().map(|r| r.name.as_str()).collect();
+        self.lag.retain(|name, _| names.contains(&name.as_str()));
+        Ok(())
+    }
+
+    fn row(&self, stream: StreamView) -> StreamRow {
+        StreamRow {
             subjects: stream.config.subjects,
             storage: stream.config.storage,
             replicas: stream.config.replicas.max(1) as u64,
@@ -108,118 +204,106 @@ async fn listing(nats: &Nats) -> Result<(Vec<StreamRow>, Vec<ConsumerRow>), Stri
             max_msgs: stream.config.max_msgs,
             max_bytes: stream.config.max_bytes,
             consumers: stream.state.consumer_count,
-            max_consumer_lag: consumers.iter().map(|c| c.pending).max().unwrap_or(0),
+            max_consumer_lag: 0,
             last_seq: stream.state.last_seq,
             discard_new: stream.config.discard == "new",
+            lag_age: None,
             name: stream.name,
-        })
-        .collect();
-    Ok((rows, consumers.into_iter().flatten().collect()))
-}
+        }
+    }
 
-/// Reads the stream the console is looking at: at once when it changes or on a refresh, then
-/// every interval. Its newest messages are read only as far as they are new.
-pub struct DetailSampler {
-    pub nats: Nats,
-    pub watching: watch::Receiver<Watching>,
-    pub refresh: watch::Receiver<u64>,
-    pub interval: Duration,
-    pub cancel: CancellationToken,
-    pub tx: mpsc::Sender<Stamped>,
-}
-
-/// The newest messages read so far, for one stream.
-struct Recent {
-    stream: String,
-    messages: Vec<StoredMessageView>,
-}
-
-impl DetailSampler {
-    pub async fn run(mut self) {
-        let mut ticker = tokio::time::interval(self.interval);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut recent: Option<Recent> = None;
-        let mut refresh_open = true;
-        let mut at_once = false;
-        loop {
-            if !std::mem::take(&mut at_once) {
-                tokio::select! {
-                    _ = self.cancel.cancelled() => return,
-                    _ = ticker.tick() => {}
-                    changed = self.refresh.changed(), if refresh_open => refresh_open = changed.is_ok(),
-                    changed = self.watching.changed() => if changed.is_err() { return },
+    /// The rows with their lag as last read, and how old it is.
+    fn rows_now(&self) -> Vec<StreamRow> {
+        self.rows
+            .iter()
+            .map(|row| {
+                let mut row = row.clone();
+                if let Some(sample) = self.lag.get(&row.name).filter(|_| row.consumers > 0) {
+                    row.max_consumer_lag = sample.max_lag;
+                    row.lag_age = Some(sample.at.elapsed().as_secs_f64());
                 }
+                row
+            })
+            .collect()
+    }
+
+    /// Streams whose consumers are worth reading now, most wanted first.
+    fn lag_candidates(&self, watching: &Watching) -> Vec<String> {
+        let now = Instant::now();
+        // Never read (`None`) sorts before any time: those go first within their rank.
+        let mut wanted: Vec<(u8, Option<Instant>, &str)> = self
+            .rows
+            .iter()
+            .filter(|row| row.consumers > 0)
+            .filter_map(|row| {
+                let sample = self.lag.get(&row.name);
+                // Read at most once an interval.
+                if sample.is_some_and(|s| now.duration_since(s.at) < self.interval) {
+                    return None;
+                }
+                let moved = sample.is_none_or(|s| {
+                    s.last_seq != row.last_seq || s.max_lag > 0 || s.consumers != row.consumers
+                });
+                let stale = sample.is_none_or(|s| now.duration_since(s.at) >= IDLE_LAG_EVERY);
+                if !moved && !stale {
+                    return None;
+                }
+                let rank = if watching.selected.as_ref() == Some(&row.name) {
+                    0
+                } else if watching.near.contains(&row.name) {
+                    1
+                } else {
+                    2
+                };
+                Some((rank, sample.map(|s| s.at), row.name.as_str()))
+            })
+            .collect();
+        wanted.sort();
+        wanted
+            .into_iter()
+            .map(|(_, _, name)| name.to_owned())
+            .collect()
+    }
+
+    /// Reads the consumers of as many wanted streams as the budget allows: the selected one
+    /// when a request is left, the others only while enough is kept for the next listing.
+    async fn sample_lag(&mut self, watching: &Watching) -> (Vec<String>, Vec<ConsumerRow>) {
+        let mut streams = Vec::new();
+        let mut consumers = Vec::new();
+        let reserve = self.listing_cost.0;
+        for name in self.lag_candidates(watching) {
+            // The open detail reads its own stream's consumers.
+            if watching.stream.as_ref() == Some(&name) {
+                continue;
             }
-            let Some(name) = self.watching.borrow_and_update().stream.clone() else {
-                recent = None;
+            let Some(row) = self.rows.iter().find(|r| r.name == name) else {
                 continue;
             };
-            if recent.as_ref().is_some_and(|r| r.stream != name) {
-                recent = None;
+            let (last_seq, count) = (row.last_seq, row.consumers);
+            let selected = watching.selected.as_ref() == Some(&name);
+            let keep = if selected { 0.0 } else { reserve };
+            if !self.budget.has_requests(1.0, keep) {
+                break;
             }
-            // A change of stream cuts a slow read short: the new one is what is wanted.
-            let result = tokio::select! {
-                _ = self.cancel.cancelled() => return,
-                changed = self.watching.changed() => {
-                    if changed.is_err() {
-                        return;
-                    }
-                    at_once = true;
-                    continue;
-                }
-                result = read(&self.nats, &name, &mut recent) => result,
-            };
-            let update = Update::StreamDetail { name, result };
-            if self.tx.send(Stamped::now(update)).await.is_err() {
-                return;
-            }
+            let before = received(&self.nats);
+            let read = self.nats.consumer_infos(&name).await;
+            self.budget
+                .spend(1.0, (received(&self.nats) - before) as f64);
+            let Ok(infos) = read else { continue };
+            let rows: Vec<ConsumerRow> =
+                infos.into_iter().map(|i| consumer_row(&name, i)).collect();
+            self.lag.insert(
+                name.clone(),
+                LagSample {
+                    at: Instant::now(),
+                    last_seq,
+                    consumers: count,
+                    max_lag: rows.iter().map(|c| c.pending).max().unwrap_or(0),
+                },
+            );
+            streams.push(name);
+            consumers.extend(rows);
         }
+        (streams, consumers)
     }
-}
-
-/// One reading of a stream: `STREAM.INFO`, its consumers when it has any, and the messages
-/// stored since the last reading (up to [`RECENT_MESSAGES`]).
-async fn read(
-    nats: &Nats,
-    name: &str,
-    recent: &mut Option<Recent>,
-) -> Result<Box<DetailData>, String> {
-    let stream = nats.stream(name).await.map_err(|e| e.to_string())?;
-    let consumers = if stream.state.consumer_count > 0 {
-        nats.consumers(name).await.map_err(|e| e.to_string())?
-    } else {
-        Vec::new()
-    };
-    let kept = recent.get_or_insert_with(|| Recent {
-        stream: name.to_owned(),
-        messages: Vec::new(),
-    });
-    let state = &stream.state;
-    // Gone by limits, purge or delete: dropped from the list.
-    kept.messages
-        .retain(|m| m.seq >= state.first_seq && m.seq <= state.last_seq && state.messages > 0);
-    let newest = kept.messages.last().map_or(0, |m| m.seq);
-    if state.messages > 0 && state.last_seq > newest {
-        let from = newest
-            .saturating_add(1)
-            .max(state.first_seq)
-            .max(state.last_seq.saturating_sub(RECENT_MESSAGES - 1));
-        let mut new = Vec::new();
-        for seq in from..=state.last_seq {
-            // A deleted sequence is skipped; any other failure leaves the list as it was
-            // rather than hiding the stream's figures.
-            match nats.message_at(name, seq, stream.config.allow_direct).await {
-                Ok(message) => new.push(message),
-                Err(crate::nats::NatsError::MessageNotFound { .. }) => {}
-                Err(_) => break,
-            }
-        }
-        kept.messages.extend(new);
-        let excess = kept.messages.len().saturating_sub(RECENT_MESSAGES as usize);
-        kept.messages.drain(..excess);
-    }
-    Ok(Box::new(DetailData {
-        detail: StreamDetail { stream, consumers },
-        messages: kept.messages.clone(),
-    }))
 }

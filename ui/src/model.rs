@@ -39,10 +39,16 @@ pub enum Update {
     Own(OwnTraffic),
     /// `/jsz`, or the account info over NATS.
     JetStream(Result<JetStreamStatus, String>),
-    /// Streams with their consumers' lag.
+    /// Every stream, with its consumers' lag as last sampled: a full listing.
     Streams(Result<Vec<StreamRow>, String>),
-    /// Every consumer of every stream, with its lag (sampled with the streams).
-    Consumers(Result<Vec<ConsumerRow>, String>),
+    /// Some streams read again between full listings (the selected one): they replace their
+    /// rows; streams not listed yet are left for the next listing.
+    StreamRows(Vec<StreamRow>),
+    /// The consumers of these streams, sampled now: they replace what was known of them.
+    ConsumersOf {
+        streams: Vec<String>,
+        result: Result<Vec<ConsumerRow>, String>,
+    },
     /// `/connz`.
     Connections(Result<ConnectionsView, String>),
     /// Every node of the cluster (supervisor probes, `/routez`, or `$SYS` pings).
@@ -95,6 +101,9 @@ pub struct StreamRow {
     pub last_seq: u64,
     /// `discard: new`: at its limits the stream refuses new messages instead of dropping old ones.
     pub discard_new: bool,
+    /// Seconds since its consumers' lag was sampled (large deployments sample it in turns);
+    /// `None` when it has no consumers or they have not been sampled yet.
+    pub lag_age: Option<f64>,
 }
 
 /// Counters of the console's own NATS connection, as its client counts them.
@@ -245,10 +254,16 @@ pub enum Effect {
     Cancel(RequestId),
 }
 
-/// What the console is looking at, for the samplers: the open stream is read every interval.
+/// What the console is looking at, for the samplers: the open stream is read every interval;
+/// the selected stream and the rows around it are read first when not everything can be.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Watching {
+    /// The stream whose detail (or messages) is open.
     pub stream: Option<String>,
+    /// The stream selected in the streams pane.
+    pub selected: Option<String>,
+    /// The streams listed around the selection, as far as a screen shows.
+    pub near: Vec<String>,
 }
 
 /// Names one request to the broker, so that its answer updates only what asked for it.

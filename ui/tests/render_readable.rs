@@ -69,3 +69,20 @@ fn charts_have_legends_units_and_window_and_recover_after_a_spike() {
     shot.assert_has(&["peak 1.2M ▲ off scale"]);
     shot.assert_lacks(&["1.3M/s"]);
 }
+
+#[test]
+fn a_listing_read_in_turns_says_how_old_it_is_and_dims_old_lag() {
+    use message_broker_ui::theme::Role;
+    let (mut app, t0) = full();
+    // Between full listings only some rows come: the rest say how old they are.
+    let mut orders = app.stream_row("orders").unwrap().clone();
+    orders.lag_age = Some(40.0);
+    orders.max_consumer_lag = 4321;
+    app.apply(at(t0, 20, Update::StreamRows(vec![orders])));
+    app.tick(t0 + std::time::Duration::from_secs(20));
+    let shot = render(&app, 160, 48);
+    shot.assert_has(&["Streams (3) · listed 15s ago"]);
+    let stale = support::render::theme().style(Role::Stale);
+    let (x, y) = shot.find("4.3k");
+    assert_eq!(shot.buffer[(x, y)].style().fg, stale.fg);
+}

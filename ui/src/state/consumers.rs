@@ -85,6 +85,24 @@ impl Trends {
         self.tracked = seen;
     }
 
+    /// Records some keys only (consumers sampled now); the others keep their trends.
+    pub fn update_some(&mut self, values: impl IntoIterator<Item = (String, u64)>, at: Instant) {
+        let mut fresh = Trends::default();
+        let values: Vec<(String, u64)> = values.into_iter().collect();
+        for (key, _) in &values {
+            if let Some(known) = self.tracked.remove(key) {
+                fresh.tracked.insert(key.clone(), known);
+            }
+        }
+        fresh.update(values, at);
+        self.tracked.extend(fresh.tracked);
+    }
+
+    /// Forgets keys `keep` refuses (consumers of streams that are gone).
+    pub fn retain(&mut self, keep: impl Fn(&str) -> bool) {
+        self.tracked.retain(|key, _| keep(key));
+    }
+
     pub fn get(&self, key: &str) -> Option<f64> {
         self.tracked.get(key).and_then(|t| t.2)
     }

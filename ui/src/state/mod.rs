@@ -34,6 +34,9 @@ use tables::{
 };
 pub use views::{BurstView, ConsumerDetail, Detail, MessageView, TailView};
 
+/// Rows around the selection the samplers read first (about what a pane shows).
+const NEAR_ROWS: usize = 40;
+
 /// Recent events kept for the errors pane.
 const EVENTS_KEPT: usize = 500;
 /// How long a stream this console created or deleted is not announced again when the stream
@@ -264,14 +267,28 @@ impl App {
         (self.session.started_wall + at.saturating_duration_since(self.started)).as_secs_f64()
     }
 
-    /// What the samplers should read closely: the stream whose detail is open.
+    /// What the samplers should read closely: the stream whose detail is open, the selected
+    /// stream and the rows around it.
     pub fn watching(&self) -> Watching {
         let stream = self.bases.iter().rev().find_map(|base| match base {
             Base::Detail(detail) => Some(detail.name.clone()),
             Base::Message(message) => Some(message.stream.clone()),
             _ => None,
         });
-        Watching { stream }
+        // About a screenful around the selection: what the streams pane can show.
+        let at = self.stream_table.selected;
+        let near = self
+            .stream_view
+            .iter()
+            .skip(at.saturating_sub(NEAR_ROWS / 2))
+            .take(NEAR_ROWS)
+            .map(|line| line.row.name.clone())
+            .collect();
+        Watching {
+            stream,
+            selected: self.stream_table.key.clone(),
+            near,
+        }
     }
 
     /// Advances the clock (ages shown in panes change with it).
@@ -360,16 +377,44 @@ impl App {
                     let counters = rows.iter().map(|r| (r.name.clone(), r.last_seq));
                     self.stream_rates.update(counters, at);
                     self.note_stream_changes(rows, at);
+                    // Consumers of streams that are gone, go too.
+                    let names: BTreeSet<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+                    if let Some(consumers) = &mut self.consumers.value {
+                        consumers.retain(|c| names.contains(c.stream.as_str()));
+                    }
+                    self.consumer_trends
+                        .retain(|key| names.contains(key.split('/').next().unwrap_or_default()));
+                    self.reconsume();
                 }
                 self.streams.set(result, at);
                 self.restream();
             }
-            Update::Consumers(result) => {
-                if let Ok(rows) = &result {
-                    let values = rows.iter().map(|r| (r.key(), r.pending));
-                    self.consumer_trends.update(values, at);
+            Update::StreamRows(fresh) => {
+                let counters = fresh.iter().map(|r| (r.name.clone(), r.last_seq));
+                self.stream_rates.update_some(counters, at);
+                if let Some(rows) = &mut self.streams.value {
+                    for row in fresh {
+                        if let Some(known) = rows.iter_mut().find(|r| r.name == row.name) {
+                            *known = row;
+                        }
+                    }
                 }
-                self.consumers.set(result, at);
+                self.streams.touch(at);
+                self.restream();
+            }
+            Update::ConsumersOf { streams, result } => {
+                match result {
+                    Ok(fresh) => {
+                        let values = fresh.iter().map(|r| (r.key(), r.pending));
+                        self.consumer_trends.update_some(values, at);
+                        let mut all = self.consumers.value.take().unwrap_or_default();
+                        all.retain(|c| !streams.contains(&c.stream));
+                        all.extend(fresh);
+                        all.sort_by(|a, b| (&a.stream, &a.name).cmp(&(&b.stream, &b.name)));
+                        self.consumers.set(Ok(all), at);
+                    }
+                    Err(error) => self.consumers.set(Err(error), at),
+                }
                 self.reconsume();
             }
             Update::Connections(result) => {

@@ -152,6 +152,16 @@ impl<K: Eq + Hash> Rates<K> {
         self.tracked = seen;
     }
 
+    /// Records the counters of some rows only; the others keep their rates.
+    pub fn update_some(&mut self, counters: impl IntoIterator<Item = (K, u64)>, at: Instant) {
+        for (key, value) in counters {
+            let tracked = self.tracked.entry(key).or_default();
+            if let Some(rate) = tracked.counter.rate(value, at) {
+                tracked.rate = Some(rate);
+            }
+        }
+    }
+
     pub fn get<Q>(&self, key: &Q) -> Option<f64>
     where
         K: Borrow<Q>,

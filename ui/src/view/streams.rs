@@ -61,6 +61,14 @@ fn title_extra(ctx: &Ctx, shown: usize) -> Vec<Span<'static>> {
         };
         spans.push(ctx.span(count, Role::Muted));
     }
+    // On a large deployment the full listing comes every several seconds (the selected row
+    // every interval): say how old the rest is.
+    let refresh = app.session.refresh.max(std::time::Duration::from_secs(1));
+    if let Some(age) = app.streams.age(app.now).filter(|age| *age > refresh * 2)
+        && !app.streams.stale()
+    {
+        spans.push(ctx.span(format!(" · listed {}", format::ago(age)), Role::Muted));
+    }
     let refusing = app.stream_lines().iter().filter(|l| refusing(l)).count();
     if refusing > 0 {
         spans.push(ctx.span(format!("  ⛔ {refusing} refusing messages"), Role::Error));
@@ -162,6 +170,9 @@ fn row(ctx: &Ctx, line: &StreamLine, stale: bool, cells: &[u16]) -> Row<'static>
     };
     let cell = |i: usize| cells.get(i).copied().unwrap_or(0);
     let lag = r.max_consumer_lag;
+    // Lag read a while ago (large deployments read it in turns) is dimmed.
+    let refresh = ctx.app.session.refresh.as_secs_f64().max(1.0);
+    let lag_stale = stale || r.lag_age.is_some_and(|age| age > 3.0 * refresh);
     Row::new(vec![
         Cell::from(Span::styled(format::fit(&r.name, cell(0)), text)),
         Cell::from(Span::styled(
@@ -178,7 +189,7 @@ fn row(ctx: &Ctx, line: &StreamLine, stale: bool, cells: &[u16]) -> Row<'static>
         Cell::from(
             Line::from(Span::styled(
                 format::int(lag),
-                ctx.figure(stale, ctx.lag_role(lag)),
+                ctx.figure(lag_stale, ctx.lag_role(lag)),
             ))
             .right_aligned(),
         ),

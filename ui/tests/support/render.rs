@@ -165,6 +165,7 @@ pub fn stream(name: &str, messages: u64, bytes: u64, max_msgs: i64) -> StreamRow
         max_consumer_lag: 7,
         last_seq: messages,
         discard_new: false,
+        lag_age: None,
     }
 }
 

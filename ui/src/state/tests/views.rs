@@ -13,15 +13,21 @@ fn run(app: &mut App, line: &str) -> Vec<Effect> {
 }
 
 fn consumers(rows: &[(&str, &str, u64)]) -> Update {
-    Update::Consumers(Ok(rows
-        .iter()
-        .map(|(stream, name, pending)| ConsumerRow {
-            stream: (*stream).into(),
-            name: (*name).into(),
-            pending: *pending,
-            ..ConsumerRow::default()
-        })
-        .collect()))
+    Update::ConsumersOf {
+        streams: rows
+            .iter()
+            .map(|(stream, _, _)| (*stream).to_owned())
+            .collect(),
+        result: Ok(rows
+            .iter()
+            .map(|(stream, name, pending)| ConsumerRow {
+                stream: (*stream).into(),
+                name: (*name).into(),
+                pending: *pending,
+                ..ConsumerRow::default()
+            })
+            .collect()),
+    }
 }
 
 fn message(seq: u64) -> StoredMessageView {
@@ -389,4 +395,43 @@ fn the_command_line_opens_views_by_name() {
     app.command(Command::Complete);
     assert_eq!(app.prompt().unwrap().input.value(), "tail ");
     assert_eq!(app.suggestions(), ["SUBJECT"]);
+}
+
+#[test]
+fn between_listings_some_rows_and_some_consumers_are_replaced() {
+    let (mut app, t0) = app();
+    app.apply(at(t0, 0, streams(&[("a", 10), ("b", 20)])));
+    app.apply(at(t0, 0, consumers(&[("a", "x", 1), ("b", "y", 2)])));
+    // The selected row read again: its figures and rate change, the others keep theirs.
+    let mut fresh = app.stream_row("a").unwrap().clone();
+    fresh.messages = 30;
+    fresh.last_seq = 30;
+    app.apply(at(t0, 2, Update::StreamRows(vec![fresh])));
+    assert_eq!(app.stream_row("a").unwrap().messages, 30);
+    assert_eq!(app.stream_row("b").unwrap().messages, 20);
+    let rate = |app: &App, name: &str| {
+        app.stream_lines()
+            .iter()
+            .find(|l| l.row.name == name)
+            .and_then(|l| l.rate)
+    };
+    assert_eq!(rate(&app, "a"), Some(10.0));
+    assert_eq!(rate(&app, "b"), None);
+    // An empty batch says the source answers: not late, and the listing keeps its age.
+    app.tick(t0 + Duration::from_secs(8));
+    assert!(app.streams.stale());
+    app.apply(at(t0, 8, Update::StreamRows(Vec::new())));
+    assert!(!app.streams.stale());
+    assert_eq!(
+        app.streams.age(t0 + Duration::from_secs(8)),
+        Some(Duration::from_secs(8))
+    );
+    // One stream's consumers replace only that stream's.
+    app.apply(at(t0, 8, consumers(&[("b", "z", 5)])));
+    let keys: Vec<String> = app.consumer_lines().iter().map(|l| l.row.key()).collect();
+    assert_eq!(keys, ["a/x", "b/z"]);
+    // A listing without 'a' drops its consumers too.
+    app.apply(at(t0, 9, streams(&[("b", 20)])));
+    let keys: Vec<String> = app.consumer_lines().iter().map(|l| l.row.key()).collect();
+    assert_eq!(keys, ["b/z"]);
 }
