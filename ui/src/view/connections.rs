@@ -76,12 +76,15 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
     }));
     let stale = app.connections.stale();
     let widths = columns.iter().map(|c| c.width());
-    let rows = lines.iter().map(|line| row(ctx, line, &columns, stale));
+    let (shown, selected) = super::window(lines.len(), app.client_table.selected, rest.height);
+    let rows = lines[shown]
+        .iter()
+        .map(|line| row(ctx, line, &columns, stale));
     let mut table = Table::new(rows, widths).header(header).column_spacing(1);
     if focused {
         table = table.row_highlight_style(ctx.style(Role::Selection));
     }
-    let mut state = TableState::default().with_selected(Some(app.client_table.selected));
+    let mut state = TableState::default().with_selected(Some(selected));
     frame.render_stateful_widget(table, rest, &mut state);
 }
 

@@ -134,14 +134,15 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
     let cells = column_widths(inner.width, &widths);
     let stale = app.consumers.stale();
     let now = app.wall_seconds(app.now);
-    let table_rows = lines
+    let (shown, selected) = super::window(lines.len(), app.consumer_table.selected, inner.height);
+    let table_rows = lines[shown]
         .iter()
         .map(|line| row(ctx, line, &columns, &cells, stale, now));
     let table = Table::new(table_rows, widths)
         .header(header)
         .column_spacing(1)
         .row_highlight_style(ctx.style(Role::Selection));
-    let mut state = TableState::default().with_selected(Some(app.consumer_table.selected));
+    let mut state = TableState::default().with_selected(Some(selected));
     frame.render_stateful_widget(table, inner, &mut state);
 }
 

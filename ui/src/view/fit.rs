@@ -89,6 +89,19 @@ mod tests {
     }
 
     #[test]
+    fn a_table_builds_only_the_rows_in_view() {
+        use crate::view::window;
+        // 10 lines: a header and 9 rows.
+        assert_eq!(window(1000, 0, 10), (0..9, 0));
+        assert_eq!(window(1000, 8, 10), (0..9, 8));
+        // Past the first screen, the selection is the last row drawn.
+        assert_eq!(window(1000, 500, 10), (492..501, 8));
+        assert_eq!(window(3, 7, 10), (0..3, 2));
+        assert_eq!(window(0, 0, 10), (0..0, 0));
+        assert_eq!(window(5, 2, 0), (2..3, 0));
+    }
+
+    #[test]
     fn least_important_parts_go_first_whole() {
         let parts = || {
             vec![

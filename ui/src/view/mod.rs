@@ -220,6 +220,18 @@ pub(crate) fn column_widths(width: u16, constraints: &[Constraint]) -> Vec<u16> 
         .collect()
 }
 
+/// The rows of a table `height` lines high (its header included) that are drawn, and where the
+/// selection is among them: the selected row stays in view, at the bottom once it is past the
+/// first screen, as ratatui's `Table` would place it. Only these rows are built, so a table of
+/// a thousand streams costs what a screenful does.
+pub(crate) fn window(len: usize, selected: usize, height: u16) -> (std::ops::Range<usize>, usize) {
+    let shown = usize::from(height.saturating_sub(1)).max(1);
+    let selected = selected.min(len.saturating_sub(1));
+    let start = selected.saturating_sub(shown - 1);
+    let end = (start + shown).min(len);
+    (start..end, selected - start)
+}
+
 /// The sort arrow for a column: `▲` ascending, `▼` descending.
 pub(crate) fn arrow(ascending: bool) -> &'static str {
     if ascending { "▲" } else { "▼" }

@@ -135,14 +135,17 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
     let stale = app.streams.stale();
     let widths: Vec<Constraint> = StreamColumn::VARIANTS.iter().map(|&c| width(c)).collect();
     let cells = column_widths(inner.width, &widths);
-    let table_rows = lines.iter().map(|line| row(ctx, line, stale, &cells));
+    let (shown, selected) = super::window(lines.len(), app.stream_table.selected, inner.height);
+    let table_rows = lines[shown]
+        .iter()
+        .map(|line| row(ctx, line, stale, &cells));
     let mut table = Table::new(table_rows, widths)
         .header(header)
         .column_spacing(1);
     if focused {
         table = table.row_highlight_style(ctx.style(Role::Selection));
     }
-    let mut state = TableState::default().with_selected(Some(app.stream_table.selected));
+    let mut state = TableState::default().with_selected(Some(selected));
     frame.render_stateful_widget(table, inner, &mut state);
 }
 
