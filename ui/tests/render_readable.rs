@@ -86,3 +86,41 @@ fn a_listing_read_in_turns_says_how_old_it_is_and_dims_old_lag() {
     let (x, y) = shot.find("4.3k");
     assert_eq!(shot.buffer[(x, y)].style().fg, stale.fg);
 }
+
+#[test]
+fn a_full_stream_with_discard_new_reads_refusing_and_lag_is_coloured_by_thresholds() {
+    use message_broker_ui::model::StreamRow;
+    use message_broker_ui::theme::Role;
+    use support::render::role_fg;
+    let (mut app, t0) = full();
+    let row = |name: &str, messages: u64, discard_new: bool, lag: u64| StreamRow {
+        name: name.into(),
+        subjects: vec![format!("{name}.>")],
+        messages,
+        max_msgs: 100,
+        max_bytes: -1,
+        discard_new,
+        max_consumer_lag: lag,
+        consumers: 1,
+        ..StreamRow::default()
+    };
+    app.apply(at(
+        t0,
+        6,
+        Update::Streams(Ok(vec![
+            row("refusing", 100, true, 500),
+            row("rolling", 100, false, 2_000),
+            row("behind", 10, false, 20_000),
+        ])),
+    ));
+    // Unfocused, so no row carries the selection's colours.
+    app.command(Command::FocusConnections);
+    let shot = render(&app, 160, 48);
+    shot.assert_has(&["Streams (3)  ✖ 1 refusing messages", "FULL", "100%"]);
+    assert_eq!(shot.fg_of("FULL"), role_fg(Role::Error));
+    assert_eq!(shot.fg_of("100%"), role_fg(Role::GaugeFull));
+    // Lag: 500 plain, 2.0k past --lag-warn (1,000), 20.0k past --lag-error (10,000).
+    assert_eq!(shot.fg_of("  500"), role_fg(Role::Text));
+    assert_eq!(shot.fg_of("2.0k"), role_fg(Role::Warn));
+    assert_eq!(shot.fg_of("20.0k"), role_fg(Role::Error));
+}

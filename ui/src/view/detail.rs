@@ -160,7 +160,7 @@ fn loaded(frame: &mut Frame, area: Rect, ctx: &Ctx, data: &DetailData, scroll: u
     let state = state_pairs(&stream.state, &stream.config, now);
     let banner = match at_limit(&stream.config, &stream.state) {
         Some(true) => Some(Line::from(ctx.span(
-            "⛔ full, with discard new: the stream is refusing new messages",
+            "✖ full, with discard new: the stream is refusing new messages",
             Role::Error,
         ))),
         Some(false) => Some(Line::from(ctx.span(

@@ -71,7 +71,7 @@ fn title_extra(ctx: &Ctx, shown: usize) -> Vec<Span<'static>> {
     }
     let refusing = app.stream_lines().iter().filter(|l| refusing(l)).count();
     if refusing > 0 {
-        spans.push(ctx.span(format!("  ⛔ {refusing} refusing messages"), Role::Error));
+        spans.push(ctx.span(format!("  ✖ {refusing} refusing messages"), Role::Error));
     }
     let filter = &app.stream_table.filter;
     if !filter.is_empty() {
