@@ -296,6 +296,14 @@ pub struct ConsoleArgs {
     /// Seconds between samples [default: 1]
     #[arg(long, value_name = "SECONDS")]
     pub refresh: Option<f64>,
+
+    /// Consumer lag (pending messages) from which it is shown as a warning [default: 1000]
+    #[arg(long, env = "MESSAGE_BROKER_LAG_WARN", value_name = "MESSAGES")]
+    pub lag_warn: Option<u64>,
+
+    /// Consumer lag from which it is shown as an error [default: 10000]
+    #[arg(long, env = "MESSAGE_BROKER_LAG_ERROR", value_name = "MESSAGES")]
+    pub lag_error: Option<u64>,
 }
 
 #[derive(Debug, Clone, Subcommand)]

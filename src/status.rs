@@ -8,7 +8,9 @@ use futures::StreamExt;
 use futures::future::join_all;
 use serde::Deserialize;
 
-use crate::model::status::{ClusterNode, ClusterStatus, JetStreamStatus, ServerStatus};
+use crate::model::status::{
+    ClusterNode, ClusterStatus, JetStreamStatus, NodeJetStream, NodeUsage, ServerStatus,
+};
 use crate::model::stream::{ConsumerView, StreamView};
 use crate::monitor::{Jsz, MetaReplica, Monitor, MonitorError, Routez, Varz};
 use crate::nats::{Nats, system};
@@ -255,6 +257,29 @@ impl NodeSource {
     }
 }
 
+/// A server's load from its `/varz`, and its JetStream use from its `/jsz` when it has one.
+fn usage(varz: &Varz, jsz: Option<&Jsz>) -> NodeUsage {
+    NodeUsage {
+        cpu: varz.cpu,
+        mem: varz.mem,
+        connections: varz.connections,
+        subscriptions: varz.subscriptions,
+        slow_consumers: varz.slow_consumers,
+        jetstream: jsz.map(|j| NodeJetStream {
+            memory: j.memory,
+            storage: j.storage,
+            max_memory: j.config.max_memory,
+            max_storage: j.config.max_storage,
+            streams: j.streams,
+            consumers: j.consumers,
+            messages: j.messages,
+            bytes: j.bytes,
+            api_total: j.api.total,
+            api_errors: j.api.errors,
+        }),
+    }
+}
+
 /// One server seen from its monitoring port: up or down, its routes and the meta leader it knows;
 /// on the meta leader, also how far behind each other node is.
 async fn probe(monitor: &Monitor) -> (ClusterNode, Vec<MetaReplica>) {
@@ -264,6 +289,7 @@ async fn probe(monitor: &Monitor) -> (ClusterNode, Vec<MetaReplica>) {
         monitor.jsz(),
         monitor.routez()
     );
+    let node_usage = varz.as_ref().ok().map(|v| usage(v, jsz.as_ref().ok()));
     let meta = jsz.ok().and_then(|j| j.meta_cluster);
     let node = ClusterNode {
         name: varz
@@ -290,6 +316,7 @@ async fn probe(monitor: &Monitor) -> (ClusterNode, Vec<MetaReplica>) {
             .map(|m| m.leader.clone())
             .filter(|l| !l.is_empty()),
         error: health.err().map(|e| e.to_string()),
+        usage: node_usage,
         ..ClusterNode::default()
     };
     (node, meta.map(|m| m.replicas).unwrap_or_default())
@@ -330,12 +357,12 @@ pub async fn sys_nodes(
     let varz = varz?;
     let routez = routez.unwrap_or_default();
     let jsz = jsz.unwrap_or_default();
-    let meta_of = |id: &str| {
+    let jsz_of = |id: &str| {
         jsz.iter()
             .find(|r| r.server.id == id)
             .and_then(|r| serde_json::from_value::<Jsz>(r.data.clone()).ok())
-            .and_then(|j| j.meta_cluster)
     };
+    let meta_of = |id: &str| jsz_of(id).and_then(|j| j.meta_cluster);
     let mut replicas = Vec::new();
     let mut nodes: Vec<ClusterNode> = varz
         .iter()
@@ -359,12 +386,16 @@ pub async fn sys_nodes(
             if let Some(meta) = &meta {
                 replicas.extend(meta.replicas.iter().cloned());
             }
+            let node_usage = serde_json::from_value::<Varz>(reply.data.clone())
+                .ok()
+                .map(|v| usage(&v, jsz_of(id).as_ref()));
             ClusterNode {
                 name: reply.server.name.clone(),
                 up: true,
                 peers,
                 meta_leader: meta.map(|m| m.leader).filter(|l| !l.is_empty()),
                 version: Some(reply.server.ver.clone()),
+                usage: node_usage,
                 ..ClusterNode::default()
             }
         })

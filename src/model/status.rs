@@ -174,6 +174,41 @@ pub struct ClusterNode {
     pub supervisor_state: Option<String>,
     pub restarts: Option<u64>,
     pub error: Option<String>,
+    /// Its load and JetStream use, when the node was asked (its `/varz` and `/jsz`, or their
+    /// `$SYS` answers); not for peers only seen through a route.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<NodeUsage>,
+}
+
+/// One server's load and JetStream use: what `nats server report jetstream` shows.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NodeUsage {
+    /// Percent of one core.
+    pub cpu: f64,
+    /// Resident memory, bytes.
+    pub mem: u64,
+    pub connections: u64,
+    pub subscriptions: u64,
+    pub slow_consumers: u64,
+    /// Its JetStream figures, when it runs JetStream.
+    pub jetstream: Option<NodeJetStream>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NodeJetStream {
+    pub memory: u64,
+    pub storage: u64,
+    /// Limits; zero or negative is unlimited.
+    pub max_memory: i64,
+    pub max_storage: i64,
+    pub streams: u64,
+    pub consumers: u64,
+    pub messages: u64,
+    pub bytes: u64,
+    pub api_total: u64,
+    pub api_errors: u64,
 }
 
 /// Request statistics of a `--serve` instance (`api` in `/api/v1/broker/status`).
