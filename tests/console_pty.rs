@@ -264,6 +264,23 @@ fn with_api_the_console_also_serves_the_rest_api() {
         common::http_status(port, "/api/v1/broker/health"),
         Some(200)
     );
+    // The hosted API's own statistics fill the errors pane, as --api does for another instance.
+    for _ in 0..2 {
+        assert_eq!(
+            common::http_status(port, "/api/v1/broker/streams/nope"),
+            Some(404)
+        );
+    }
+    let screen = console.wait_for("the hosted API's errors by code", WAIT, |s| {
+        s.lines()
+            .any(|l| l.contains("STREAM_NOT_FOUND") && l.contains("×2"))
+    });
+    assert!(
+        !screen
+            .lines()
+            .any(|l| l.contains("API errors") && l.contains("waiting…")),
+        "{screen}"
+    );
     console.send("q");
     assert_eq!(console.wait_exit(WAIT), 0);
     assert_eq!(

@@ -78,7 +78,7 @@ pub async fn run(settings: Settings, args: ConsoleArgs) -> anyhow::Result<()> {
     let cancel = CancellationToken::new();
     provision_on_connect(nats.clone(), settings.streams.clone(), cancel.clone());
     let mut tasks = JoinSet::new();
-    let api_addr = if args.with_api {
+    let hosted = if args.with_api {
         let supervised = supervisor.as_ref();
         let cancel = cancel.clone();
         // A connection of its own: the console's counters are then the console's traffic alone,
@@ -90,6 +90,7 @@ pub async fn run(settings: Settings, args: ConsoleArgs) -> anyhow::Result<()> {
     } else {
         None
     };
+    let (api_addr, hosted_api) = hosted.unzip();
 
     let system = match &settings.system {
         Some(system) => Some(setup::system_client_for(system).await?),
@@ -110,6 +111,7 @@ pub async fn run(settings: Settings, args: ConsoleArgs) -> anyhow::Result<()> {
             ),
             supervisor: supervisor.as_ref().map(|s| s.handle()),
             api: args.api.clone(),
+            hosted_api,
             api_token: settings.access.client_token().cloned(),
             system,
             interval: refresh,

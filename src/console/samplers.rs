@@ -34,6 +34,8 @@ pub struct Sources {
     pub supervisor: Option<SupervisorHandle>,
     /// Base URL of a `--serve` instance whose API statistics to show.
     pub api: Option<String>,
+    /// The API this console hosts (`--with-api`), whose statistics are read in process.
+    pub hosted_api: Option<crate::api::AppState>,
     /// The bearer token that instance wants, when it wants one.
     pub api_token: Option<crate::config::Secret>,
     /// A system-account connection: every cluster node is seen through `$SYS` pings.
@@ -77,6 +79,7 @@ pub fn spawn(
         monitor,
         supervisor,
         api,
+        hosted_api,
         api_token,
         system,
         interval,
@@ -135,6 +138,8 @@ pub fn spawn(
     }
     if let Some(base) = api {
         tasks.spawn(clock.run(RemoteApi::new(&base, api_token, interval)));
+    } else if let Some(state) = hosted_api {
+        tasks.spawn(clock.run(HostedApi(state)));
     }
 }
 
@@ -404,6 +409,15 @@ impl RemoteApi {
             .await
             .map_err(|e| format!("{url} sent an unreadable answer: {e}"))?;
         Ok(envelope.data.api)
+    }
+}
+
+/// The statistics of the API this console hosts, read where they are counted.
+struct HostedApi(crate::api::AppState);
+
+impl Sampler for HostedApi {
+    async fn sample(&mut self) -> Vec<Update> {
+        vec![Update::Api(Ok(self.0.api_stats.snapshot()))]
     }
 }
 

@@ -179,19 +179,20 @@ pub async fn host_api(
     supervisor: Option<&Supervisor>,
     cancel: CancellationToken,
     tasks: &mut JoinSet<()>,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<(String, api::AppState)> {
     let addr = settings.api_addr();
     let listener = TcpListener::bind(&addr).await.with_context(|| {
         format!("cannot listen on {addr} for the REST API; choose another with --port or API_PORT")
     })?;
     let local = listener.local_addr().map(|a| a.to_string()).unwrap_or(addr);
     let state = Shared::new_with(settings.clone(), nats, supervisor.map(Supervisor::handle));
+    let serving = state.clone();
     tasks.spawn(async move {
-        if let Err(err) = api::serve(listener, state, cancel.cancelled_owned()).await {
+        if let Err(err) = api::serve(listener, serving, cancel.cancelled_owned()).await {
             tracing::error!(error = %err, "hosted REST API stopped");
         }
     });
-    Ok(local)
+    Ok((local, state))
 }
 
 /// The system-account connection for `$SYS` pings, signed in with what `url` carries;

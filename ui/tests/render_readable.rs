@@ -124,3 +124,37 @@ fn a_full_stream_with_discard_new_reads_refusing_and_lag_is_coloured_by_threshol
     assert_eq!(shot.fg_of("2.0k"), role_fg(Role::Warn));
     assert_eq!(shot.fg_of("20.0k"), role_fg(Role::Error));
 }
+
+#[test]
+fn client_names_too_long_for_their_column_end_with_an_ellipsis() {
+    use message_broker_ui::model::{ClientRow, ConnectionsView};
+    let (mut app, t0) = full();
+    let client = |cid: u64, name: &str| ClientRow {
+        cid,
+        name: name.into(),
+        ip: "127.0.0.1".into(),
+        lang: "rust".into(),
+        ..ClientRow::default()
+    };
+    app.apply(at(
+        t0,
+        6,
+        Update::Connections(Ok(ConnectionsView {
+            current: 2,
+            total: 2,
+            clients: vec![
+                client(1, "message-broker console on ops-host-1"),
+                client(2, "message-broker api on ops-host-1"),
+            ],
+        })),
+    ));
+    let shot = render(&app, 120, 40);
+    // The name column is narrower than either name: both are cut, and say so.
+    let cut = shot
+        .lines()
+        .iter()
+        .filter(|l| l.contains("│message-brok…"))
+        .count();
+    assert_eq!(cut, 2, "{}", shot.text());
+    assert!(!shot.has("message-broke "), "{}", shot.text());
+}

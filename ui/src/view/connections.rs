@@ -75,11 +75,12 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
         align(*column, Line::from(span))
     }));
     let stale = app.connections.stale();
-    let widths = columns.iter().map(|c| c.width());
+    let widths: Vec<Constraint> = columns.iter().map(|c| c.width()).collect();
+    let cells = super::column_widths(rest.width, &widths);
     let (shown, selected) = super::window(lines.len(), app.client_table.selected, rest.height);
     let rows = lines[shown]
         .iter()
-        .map(|line| row(ctx, line, &columns, stale));
+        .map(|line| row(ctx, line, &columns, &cells, stale));
     let mut table = Table::new(rows, widths).header(header).column_spacing(1);
     if focused {
         table = table.row_highlight_style(ctx.style(Role::Selection));
@@ -194,16 +195,23 @@ fn align(column: Column, line: Line<'static>) -> Cell<'static> {
     })
 }
 
-fn row(ctx: &Ctx, line: &ClientLine, columns: &[Column], stale: bool) -> Row<'static> {
+/// One client's row; text cut to its column (`cells` wide) with an ellipsis.
+fn row(
+    ctx: &Ctx,
+    line: &ClientLine,
+    columns: &[Column],
+    cells: &[u16],
+    stale: bool,
+) -> Row<'static> {
     let text = ctx.figure(stale, Role::Text);
     let muted = ctx.figure(stale, Role::Muted);
     let r = &line.row;
-    let cells = columns.iter().map(|column| {
+    let cells = columns.iter().zip(cells).map(|(column, &cells)| {
         let span = match column {
             Column::Name if r.name.is_empty() => Span::styled(format!("cid {}", r.cid), muted),
-            Column::Name => Span::styled(r.name.clone(), text),
-            Column::Ip => Span::styled(r.ip.clone(), muted),
-            Column::Lang => Span::styled(r.lang.clone(), muted),
+            Column::Name => Span::styled(format::fit(&r.name, cells), text),
+            Column::Ip => Span::styled(format::fit(&r.ip, cells), muted),
+            Column::Lang => Span::styled(format::fit(&r.lang, cells), muted),
             Column::Subs => Span::styled(r.subscriptions.to_string(), text),
             Column::Rtt => Span::styled(r.rtt.clone(), muted),
             Column::Pending => {
