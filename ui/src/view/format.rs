@@ -136,6 +136,12 @@ pub fn truncate(text: &str, width: usize) -> String {
 }
 
 /// `text` cut to a column `width` cells wide, with `…` marking the cut.
+/// A count with its noun, singular for one: `1 stream`, `12 streams`, `1.2M msgs`.
+pub fn counted(n: u64, noun: &str) -> String {
+    let s = if n == 1 { "" } else { "s" };
+    format!("{} {noun}{s}", int(n))
+}
+
 pub fn fit(text: &str, width: u16) -> String {
     truncate(text, usize::from(width))
 }
@@ -311,6 +317,13 @@ mod tests {
         assert_eq!(bytes(u64::MAX), "16.0 EiB");
         assert_eq!(bytes_rate(1536.0), "1.5 KiB/s");
         assert_eq!(bytes_rate(f64::NAN), "-/s");
+    }
+
+    #[test]
+    fn counted_nouns_are_singular_for_one() {
+        assert_eq!(counted(0, "stream"), "0 streams");
+        assert_eq!(counted(1, "stream"), "1 stream");
+        assert_eq!(counted(1_200_000, "msg"), "1.2M msgs");
     }
 
     #[test]

@@ -228,21 +228,15 @@ fn jetstream_line(ctx: &Ctx, width: u16) -> Line<'static> {
             };
             parts.push(Part::new(
                 0,
-                vec![
-                    label(),
-                    text(format!("{} streams", format::int(js.streams))),
-                ],
+                vec![label(), text(format::counted(js.streams, "stream"))],
             ));
             parts.push(Part::new(
                 1,
-                vec![text(format!("{} consumers", format::int(js.consumers)))],
+                vec![text(format::counted(js.consumers, "consumer"))],
             ));
             // The account view over NATS has no message total: say nothing rather than 0.
             if let Some(messages) = js.messages {
-                parts.push(Part::new(
-                    2,
-                    vec![text(format!("{} msgs", format::int(messages)))],
-                ));
+                parts.push(Part::new(2, vec![text(format::counted(messages, "msg"))]));
             }
             parts.push(Part::new(
                 2,
@@ -268,8 +262,11 @@ fn jetstream_line(ctx: &Ctx, width: u16) -> Line<'static> {
             parts.push(Part::new(
                 3,
                 vec![
-                    text(format!("API {} requests, ", format::int(js.api_total))),
-                    ctx.span(format!("{} errors", format::int(js.api_errors)), errors),
+                    text(format!(
+                        "API {}, ",
+                        format::counted(js.api_total, "request")
+                    )),
+                    ctx.span(format::counted(js.api_errors, "error"), errors),
                 ],
             ));
             if let Some(leader) = &js.meta_leader {
