@@ -160,7 +160,7 @@ async fn deleting_a_stream_needs_its_name_typed() {
     console.send("\r");
     console.wait_text("type 'orders' to confirm", WAIT);
     console.send("y\r");
-    console.wait_text("Type 'orders' to confirm: y", WAIT);
+    console.wait_text("› y", WAIT);
     assert!(
         js.get_stream("orders").await.is_ok(),
         "deleted without its name"

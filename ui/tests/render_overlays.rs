@@ -185,8 +185,9 @@ fn confirm_dialog_shows_the_loss_and_wants_the_name_typed() {
         "enter confirm (once typed)",
         "esc cancel",
     ]);
-    let (x, y) = shot.find("Type 'audit' to confirm: ");
-    assert_eq!(shot.cursor, Some(Position::new(x + 25, y)));
+    // The field is under the prompt, the cursor at its start.
+    let (x, y) = shot.find("Type 'audit' to confirm:");
+    assert_eq!(shot.cursor, Some(Position::new(x + 2, y + 1)));
     let footer = render(&app, 160, 48).lines()[47].clone();
     assert!(footer.contains("enter confirm (type the name)"), "{footer}");
     // Enter before the name is typed: No, and why.
@@ -269,4 +270,26 @@ fn a_help_taller_than_the_screen_scrolls() {
     app.command(Command::Help);
     app.command(Command::Help);
     assert_eq!(render_with(&app, &vim, 70, 14).text(), top.text());
+}
+
+#[test]
+fn a_long_stream_name_to_type_is_shown_whole() {
+    use message_broker_ui::model::StreamRow;
+    let (mut app, t0) = full();
+    let name = "orders_from_the_european_warehouses_awaiting_settlement_2026";
+    app.apply(at(
+        t0,
+        6,
+        Update::Streams(Ok(vec![StreamRow {
+            name: name.into(),
+            subjects: vec!["settlement.>".into()],
+            ..StreamRow::default()
+        }])),
+    ));
+    app.command(Command::FocusStreams);
+    app.command(Command::DeleteStream);
+    for width in [80, 120] {
+        let shot = render(&app, width, 24);
+        shot.assert_has(&[&format!("Type '{name}'")]);
+    }
 }

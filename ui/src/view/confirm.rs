@@ -28,7 +28,11 @@ pub fn loss(loss: Loss) -> String {
 }
 
 pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, confirm: &Confirm) {
-    let width = 64.min(area.width.saturating_sub(2)).max(24);
+    // Wide enough for the prompt with the whole name where the terminal allows: the name is
+    // what has to be typed, so it is never cut.
+    let label = format!("Type '{}' to confirm:", confirm.target);
+    let wanted = (label.chars().count() as u16 + 4).max(64);
+    let width = wanted.min(area.width.saturating_sub(2)).max(24);
     let text_width = width.saturating_sub(4) as usize;
     let mut lines: Vec<Line> = Vec::new();
     if !confirm.losses.is_empty() {
@@ -46,8 +50,14 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, confirm: &Confirm) {
             .map(|l| Line::from(ctx.span(l, Role::Text))),
     );
     lines.push(Line::default());
-    let label = format!("Type '{}' to confirm: ", confirm.target);
-    let label_width = label.chars().count().min(text_width / 2);
+    // The prompt on lines of its own (a long name wraps), then the field under it.
+    lines.extend(
+        format::wrap(&label, text_width)
+            .into_iter()
+            .map(|l| Line::from(ctx.span(l, Role::Text))),
+    );
+    const PROMPT: &str = "› ";
+    let label_width = PROMPT.chars().count();
     let input_width = text_width.saturating_sub(label_width).max(1);
     let scroll = confirm.input.visual_scroll(input_width);
     let typed: String = confirm
@@ -66,7 +76,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, confirm: &Confirm) {
     };
     let input_row = lines.len();
     lines.push(Line::from(vec![
-        ctx.span(format::truncate(&label, label_width), Role::Text),
+        ctx.span(PROMPT, Role::Accent),
         ctx.span(format!("{typed:<input_width$}"), role),
     ]));
     if let Some(error) = &confirm.error {
