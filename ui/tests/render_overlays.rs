@@ -293,3 +293,31 @@ fn a_long_stream_name_to_type_is_shown_whole() {
         shot.assert_has(&[&format!("Type '{name}'")]);
     }
 }
+
+#[test]
+fn a_burst_shows_its_last_error_whole() {
+    use message_broker_ui::model::BurstProgress;
+    let (mut app, t0) = full();
+    app.command(Command::CommandLine);
+    type_text(&mut app, "burst orders.test 1000");
+    let id = request_id(&app.command(Command::Submit));
+    let error = "publish failed: maximum messages exceeded (code 503, err_code 10077) on stream \
+                 'orders', which discards new messages when full";
+    app.apply(at(
+        t0,
+        6,
+        Update::Burst {
+            id,
+            progress: BurstProgress {
+                sent: 1000,
+                errors: 1000,
+                elapsed: 1.0,
+                last_error: Some(error.into()),
+                finished: true,
+                ..BurstProgress::default()
+            },
+        },
+    ));
+    let shot = render(&app, 80, 24);
+    shot.assert_has(&["last error: publish failed", "err_code 10077", "when full"]);
+}

@@ -14,7 +14,21 @@ use crate::theme::Role;
 pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, burst: &BurstView) {
     let p = &burst.progress;
     let width = 64.min(area.width.saturating_sub(2)).max(30);
-    let box_area = centered(area, width, 9);
+    // The last error wraps onto up to three lines: it is what says why messages failed.
+    const ERROR_LINES: usize = 3;
+    let error_width = usize::from(width.saturating_sub(2));
+    let mut errors = p
+        .last_error
+        .as_ref()
+        .map(|last| format::wrap(&format!("last error: {last}"), error_width))
+        .unwrap_or_default();
+    if errors.len() > ERROR_LINES {
+        let rest = errors[ERROR_LINES - 1..].join(" ");
+        errors.truncate(ERROR_LINES - 1);
+        errors.push(format::truncate(&rest, error_width));
+    }
+    let error_lines = errors.len().max(1) as u16;
+    let box_area = centered(area, width, 8 + error_lines);
     let target = burst.rate.map_or_else(
         || "as fast as acks allow".to_owned(),
         |r| format!("at {}", format::msgs_rate(r)),
@@ -30,8 +44,15 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, burst: &BurstView) {
     let inner = block.inner(box_area);
     frame.render_widget(Clear, box_area);
     frame.render_widget(block, box_area);
-    let [bar, counts, speed, error, _, keys] =
-        Layout::vertical([Constraint::Length(1); 6]).areas(inner);
+    let [bar, counts, speed, error, _, keys] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(error_lines),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(inner);
     let ratio = if burst.count > 0 {
         (p.acked + p.errors) as f64 / burst.count as f64
     } else {
@@ -82,10 +103,11 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, burst: &BurstView) {
         ])),
         speed,
     );
-    if let Some(last) = &p.last_error {
-        let text = format::fit(&format!("last error: {last}"), error.width);
-        frame.render_widget(Paragraph::new(ctx.span(text, Role::Error)), error);
-    }
+    let errors: Vec<Line> = errors
+        .into_iter()
+        .map(|l| Line::from(ctx.span(l, Role::Error)))
+        .collect();
+    frame.render_widget(Paragraph::new(errors), error);
     let (state, role) = match (p.finished, p.cancelled, burst.cancelling) {
         (true, true, _) => ("cancelled", Role::Warn),
         (true, false, _) if p.errors > 0 => ("finished with errors", Role::Error),
