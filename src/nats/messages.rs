@@ -25,6 +25,15 @@ pub enum Toward {
     Older,
 }
 
+/// Which stored message a get asks for.
+#[derive(Debug, Clone, Copy)]
+enum Get {
+    /// The one at the sequence.
+    At,
+    /// The first at or after the sequence, on any subject.
+    AtOrAfter,
+}
+
 /// What to read from a stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MessageSelector {
@@ -41,29 +50,61 @@ impl Nats {
         seq: u64,
         direct: bool,
     ) -> Result<StoredMessageView, NatsError> {
+        self.get_message(stream, seq, Get::At, direct).await
+    }
+
+    /// The first stored message at or after `seq`, on any subject.
+    async fn next_message(
+        &self,
+        stream: &str,
+        seq: u64,
+        direct: bool,
+    ) -> Result<StoredMessageView, NatsError> {
+        self.get_message(stream, seq, Get::AtOrAfter, direct).await
+    }
+
+    async fn get_message(
+        &self,
+        stream: &str,
+        seq: u64,
+        get: Get,
+        direct: bool,
+    ) -> Result<StoredMessageView, NatsError> {
         if direct {
-            return self.direct_message(stream, seq).await;
+            return self.direct_message(stream, seq, get).await;
         }
+        let request = match get {
+            Get::At => json!({ "seq": seq }),
+            Get::AtOrAfter => json!({ "seq": seq, "next_by_subj": ">" }),
+        };
         let response: StoredMessageResponse = self
-            .js_request(
-                &format!("STREAM.MSG.GET.{stream}"),
-                Some(&json!({ "seq": seq })),
-            )
+            .js_request(&format!("STREAM.MSG.GET.{stream}"), Some(&request))
             .await
             .map_err(|e| missing(e, stream, seq))?;
         Ok(decode(stream, response.message))
     }
 
-    async fn direct_message(&self, stream: &str, seq: u64) -> Result<StoredMessageView, NatsError> {
+    async fn direct_message(
+        &self,
+        stream: &str,
+        seq: u64,
+        get: Get,
+    ) -> Result<StoredMessageView, NatsError> {
         use async_nats::jetstream::stream::DirectGetErrorKind;
         let handle = self
             .jetstream
             .get_stream_no_info(stream)
             .await
             .map_err(|e| NatsError::Protocol(e.to_string()))?;
+        let read = async {
+            match get {
+                Get::At => handle.direct_get(seq).await,
+                Get::AtOrAfter => handle.direct_get_next_for_subject(">", Some(seq)).await,
+            }
+        };
         let lost = self.connection_lost();
         let answer = tokio::select! {
-            answer = tokio::time::timeout(self.timeout, handle.direct_get(seq)) => answer,
+            answer = tokio::time::timeout(self.timeout, read) => answer,
             _ = lost => return Err(self.lost()),
         };
         match answer {
@@ -171,51 +212,6 @@ impl Nats {
         }
     }
 
-    /// The first stored message at or after `seq`, on any subject.
-    async fn next_message(
-        &self,
-        stream: &str,
-        seq: u64,
-        direct: bool,
-    ) -> Result<StoredMessageView, NatsError> {
-        if !direct {
-            let response: StoredMessageResponse = self
-                .js_request(
-                    &format!("STREAM.MSG.GET.{stream}"),
-                    Some(&json!({ "seq": seq, "next_by_subj": ">" })),
-                )
-                .await
-                .map_err(|e| missing(e, stream, seq))?;
-            return Ok(decode(stream, response.message));
-        }
-        use async_nats::jetstream::stream::DirectGetErrorKind;
-        let handle = self
-            .jetstream
-            .get_stream_no_info(stream)
-            .await
-            .map_err(|e| NatsError::Protocol(e.to_string()))?;
-        let lost = self.connection_lost();
-        let answer = tokio::select! {
-            answer = tokio::time::timeout(
-                self.timeout,
-                handle.direct_get_next_for_subject(">", Some(seq)),
-            ) => answer,
-            _ = lost => return Err(self.lost()),
-        };
-        match answer {
-            Err(_) => Err(self.timed_out()),
-            Ok(Ok(message)) => Ok(direct_view(stream, message)),
-            Ok(Err(err)) => Err(match err.kind() {
-                DirectGetErrorKind::NotFound => NatsError::MessageNotFound {
-                    stream: stream.to_owned(),
-                    seq,
-                },
-                DirectGetErrorKind::TimedOut => self.timed_out(),
-                _ if !self.is_connected() => NatsError::NotConnected,
-                _ => NatsError::Protocol(err.to_string()),
-            }),
-        }
-    }
 }
 
 /// `STREAM.MSG.GET`'s "no message found" names the stream and sequence.
