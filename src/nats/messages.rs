@@ -211,7 +211,6 @@ impl Nats {
             }
         }
     }
-
 }
 
 /// `STREAM.MSG.GET`'s "no message found" names the stream and sequence.

@@ -20,6 +20,20 @@ use crate::model::{Action, ActionOutcome, Effect, MessageAt, Request, RequestId}
 /// Rows a page-up/down moves.
 pub(super) const PAGE: isize = 10;
 
+/// How far a movement key moves, in rows (down is positive); `None` for any other command.
+/// Top and bottom are far enough for any table, and far from overflow.
+pub(super) fn movement(command: Command) -> Option<isize> {
+    match command {
+        Command::Up => Some(-1),
+        Command::Down => Some(1),
+        Command::PageUp => Some(-PAGE),
+        Command::PageDown => Some(PAGE),
+        Command::Top => Some(isize::MIN / 2),
+        Command::Bottom => Some(isize::MAX / 2),
+        _ => None,
+    }
+}
+
 /// A view of the body of the screen.
 #[derive(Debug, Clone)]
 pub enum Base {
@@ -226,6 +240,10 @@ impl App {
 
     /// The dashboard: moving around the panes and their tables, opening what is selected.
     fn dashboard_command(&mut self, command: Command) -> Vec<Effect> {
+        if let Some(delta) = movement(command) {
+            self.move_by(delta);
+            return Vec::new();
+        }
         match command {
             Command::Filter => self.open_filter(),
             Command::NextPane | Command::PrevPane => {
@@ -243,12 +261,6 @@ impl App {
             Command::FocusConnections => self.focus = Pane::Connections,
             Command::FocusErrors => self.focus = Pane::Errors,
             Command::FocusServers => self.focus = Pane::Servers,
-            Command::Up => self.move_by(-1),
-            Command::Down => self.move_by(1),
-            Command::PageUp => self.move_by(-PAGE),
-            Command::PageDown => self.move_by(PAGE),
-            Command::Top => self.move_by(isize::MIN / 2),
-            Command::Bottom => self.move_by(isize::MAX / 2),
             Command::Select if self.focus == Pane::Streams => {
                 if let Some(name) = self.selected_stream() {
                     self.open_stream(name);
@@ -266,33 +278,27 @@ impl App {
         let Base::Detail(detail) = self.base_mut() else {
             return Vec::new();
         };
-        let delta = match command {
-            Command::Up => -1,
-            Command::Down => 1,
-            Command::PageUp => -PAGE,
-            Command::PageDown => PAGE,
-            Command::Top => isize::MIN / 2,
-            Command::Bottom => isize::MAX / 2,
+        if let Some(delta) = movement(command) {
+            detail.scroll = (detail.scroll as isize).saturating_add(delta).max(0) as usize;
+            return Vec::new();
+        }
+        match command {
             Command::DeleteStream | Command::PurgeStream => {
                 self.ask_stream(command);
-                return Vec::new();
+                Vec::new()
             }
-            _ => return self.view_command(command),
-        };
-        detail.scroll = (detail.scroll as isize).saturating_add(delta).max(0) as usize;
-        Vec::new()
+            _ => self.view_command(command),
+        }
     }
 
     /// The consumers of every stream: a table like the streams pane.
     fn consumers_command(&mut self, command: Command) -> Vec<Effect> {
+        if let Some(delta) = movement(command) {
+            self.move_consumers(delta);
+            return Vec::new();
+        }
         match command {
             Command::Filter => self.open_filter(),
-            Command::Up => self.move_consumers(-1),
-            Command::Down => self.move_consumers(1),
-            Command::PageUp => self.move_consumers(-PAGE),
-            Command::PageDown => self.move_consumers(PAGE),
-            Command::Top => self.move_consumers(isize::MIN / 2),
-            Command::Bottom => self.move_consumers(isize::MAX / 2),
             Command::SortNext | Command::SortReverse => self.sort(command),
             Command::Select => {
                 if let Some(line) = self.selected_consumer() {
@@ -476,18 +482,13 @@ impl App {
         let Some(Overlay::Help(help)) = &mut self.overlay else {
             return Vec::new();
         };
-        let delta = match command {
-            Command::Help | Command::Back | Command::Cancel => {
+        let delta = match (command, movement(command)) {
+            (Command::Help | Command::Back | Command::Cancel, _) => {
                 self.overlay = None;
                 return Vec::new();
             }
-            Command::Up => -1,
-            Command::Down => 1,
-            Command::PageUp => -PAGE,
-            Command::PageDown => PAGE,
-            Command::Top => isize::MIN / 2,
-            Command::Bottom => isize::MAX / 2,
-            _ => return Vec::new(),
+            (_, Some(delta)) => delta,
+            (_, None) => return Vec::new(),
         };
         // Bounded here only to stay far from overflow; the view clamps to the content.
         help.scroll = (help.scroll as isize)

@@ -8,7 +8,7 @@ use std::time::Instant;
 use message_broker_model::stream::StoredMessageView;
 
 use super::history::{Ring, Series};
-use super::modes::PAGE;
+use super::modes::movement;
 use super::prompt::PromptKind;
 use super::{App, Base, DetailSource, Overlay};
 use crate::command::Command;
@@ -275,6 +275,9 @@ impl App {
         let Base::Message(view) = self.base_mut() else {
             return Vec::new();
         };
+        if let Some(delta) = movement(command) {
+            return scroll(&mut view.scroll, delta);
+        }
         let seq = view.message.as_ref().map(|m| m.seq);
         let at = match (command, seq) {
             (Command::FirstMessage, _) => MessageAt::First,
@@ -286,12 +289,6 @@ impl App {
                 self.open_prompt_with(PromptKind::CommandLine, "msg ");
                 return Vec::new();
             }
-            (Command::Up, _) => return scroll(&mut view.scroll, -1),
-            (Command::Down, _) => return scroll(&mut view.scroll, 1),
-            (Command::PageUp, _) => return scroll(&mut view.scroll, -PAGE),
-            (Command::PageDown, _) => return scroll(&mut view.scroll, PAGE),
-            (Command::Top, _) => return scroll(&mut view.scroll, isize::MIN / 2),
-            (Command::Bottom, _) => return scroll(&mut view.scroll, isize::MAX / 2),
             _ => return self.view_command(command),
         };
         // One read at a time: a step pressed while one is in flight waits for nothing.
@@ -312,7 +309,13 @@ impl App {
         let Base::Tail(tail) = self.base_mut() else {
             return Vec::new();
         };
-        let delta = match command {
+        // Up is back in time: the newest line is at the bottom.
+        if let Some(delta) = movement(command).map(|d| -d) {
+            let last = tail.messages.len().saturating_sub(1) as isize;
+            tail.scroll = (tail.scroll as isize).saturating_add(delta).clamp(0, last) as usize;
+            return Vec::new();
+        }
+        match command {
             Command::Pause => {
                 tail.paused = !tail.paused;
                 if !tail.paused {
@@ -320,20 +323,10 @@ impl App {
                         tail.messages.push(message);
                     }
                 }
-                return Vec::new();
+                Vec::new()
             }
-            // Up is back in time: the newest line is at the bottom.
-            Command::Up => 1,
-            Command::Down => -1,
-            Command::PageUp => PAGE,
-            Command::PageDown => -PAGE,
-            Command::Top => isize::MAX / 2,
-            Command::Bottom => isize::MIN / 2,
-            _ => return self.view_command(command),
-        };
-        let last = tail.messages.len().saturating_sub(1) as isize;
-        tail.scroll = (tail.scroll as isize).saturating_add(delta).clamp(0, last) as usize;
-        Vec::new()
+            _ => self.view_command(command),
+        }
     }
 
     /// The burst's keys: Esc cancels a burst under way, and closes a finished one.
