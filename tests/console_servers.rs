@@ -59,65 +59,12 @@ async fn the_servers_view_shows_the_servers_load_and_jetstream_use() {
     assert!(cells.contains(&"3"), "{row}");
 }
 
-const ACCOUNTS: &str = r#"
-accounts {
-  SYS { users: [ { user: sys, password: sys } ] }
-  APP { jetstream: enabled, users: [ { user: app, password: app } ] }
-}
-system_account: SYS
-"#;
-
-/// A nats-server child, killed on drop.
-struct Node(std::process::Child);
-
-impl Drop for Node {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn through_sys_every_node_of_a_cluster_shows_its_load_and_jetstream_use() {
     let dir = tempfile::tempdir().unwrap();
-    let routes = [common::free_port(), common::free_port()];
-    let clients = [common::free_port(), common::free_port()];
-    let monitors = [common::free_port(), common::free_port()];
-    let _nodes: Vec<Node> = (0..2)
-        .map(|i| {
-            let conf = dir.path().join(format!("n{i}.conf"));
-            std::fs::write(
-                &conf,
-                format!(
-                    "server_name: n{i}\nlisten: 127.0.0.1:{}\nhttp: 127.0.0.1:{}\n\
-                     jetstream {{ store_dir: \"{}\" }}\n\
-                     cluster {{ name: c, listen: 127.0.0.1:{}, routes: [\"nats-route://127.0.0.1:{}\"] }}\n{ACCOUNTS}",
-                    clients[i],
-                    monitors[i],
-                    dir.path().join(format!("n{i}")).display(),
-                    routes[i],
-                    routes[1 - i],
-                ),
-            )
-            .unwrap();
-            Node(
-                std::process::Command::new(common::nats_server_binary())
-                    .arg("-c")
-                    .arg(&conf)
-                    .stdout(std::process::Stdio::null())
-                    .stderr(std::process::Stdio::null())
-                    .spawn()
-                    .expect("start nats-server"),
-            )
-        })
-        .collect();
-    common::wait_until_blocking("both nodes ready", WAIT, || {
-        monitors
-            .iter()
-            .all(|p| common::http_status(*p, "/healthz?js-enabled-only=true") == Some(200))
-    });
-    let url = format!("nats://app:app@127.0.0.1:{}", clients[0]);
-    let system = format!("nats://sys:sys@127.0.0.1:{}", clients[0]);
+    let nodes = common::accounts::start_cluster(dir.path(), 2);
+    let url = format!("nats://app:app@127.0.0.1:{}", nodes[0].client_port);
+    let system = format!("nats://sys:sys@127.0.0.1:{}", nodes[0].client_port);
     let mut console = Console::start(
         200,
         40,
@@ -132,7 +79,7 @@ fn through_sys_every_node_of_a_cluster_shows_its_load_and_jetstream_use() {
             ("NATS_URL", url.as_str()),
             (
                 "NATS_MONITOR_URL",
-                &format!("http://127.0.0.1:{}", monitors[0]),
+                &format!("http://127.0.0.1:{}", nodes[0].http_port),
             ),
             ("NATS_TIMEOUT", "2"),
         ],

@@ -2,6 +2,7 @@
 //! killed on drop, and helpers to drive the service's router or its binary.
 #![allow(dead_code)]
 
+pub mod accounts;
 pub mod auth;
 pub mod config_run;
 pub mod messages;
