@@ -442,6 +442,11 @@ fn bad_environment_values_and_flags_are_reported_without_a_panic() {
             &["--cluster", "one node on each host"],
         ),
         (
+            &["config", "--cluster", "3", "--nats-port", "65534"],
+            &[],
+            &["--nats-port / NATS_PORT", "no room for 3 consecutive ports"],
+        ),
+        (
             &["config", "--supervise"],
             &[("NATS_SERVER_NAME", "two words")],
             &["--nats-server-name / NATS_SERVER_NAME", "without spaces"],

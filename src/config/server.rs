@@ -69,7 +69,7 @@ pub fn resolve(
         ),
         (file.binary.clone(), at("nats_server.binary")),
     );
-    let (cluster_port, _) = pick(
+    let (cluster_port, cluster_port_at) = pick(
         (
             args.nats_cluster_port,
             Origin::Flag("--nats-cluster-port / NATS_CLUSTER_PORT"),
@@ -77,7 +77,7 @@ pub fn resolve(
         (file.cluster_port, at("nats_server.cluster_port")),
         DEFAULT_CLUSTER_PORT,
     );
-    let (http_port, _) = pick(
+    let (http_port, http_port_at) = pick(
         (
             args.nats_http_port,
             Origin::Flag("--nats-http-port / NATS_HTTP_PORT"),
@@ -85,7 +85,7 @@ pub fn resolve(
         (file.http_port, at("nats_server.http_port")),
         DEFAULT_HTTP_PORT,
     );
-    let (port, _) = pick(
+    let (port, port_at) = pick(
         (server.nats_port, Origin::Flag("--nats-port / NATS_PORT")),
         (file.port, at("nats_server.port")),
         DEFAULT_NATS_PORT,
@@ -140,13 +140,13 @@ pub fn resolve(
         ));
     }
     let top = |port: u16| usize::from(port) + nodes - 1;
-    for (key, port) in [
-        ("nats_server.port", settings.port),
-        ("nats_server.cluster_port", settings.cluster_port),
-        ("nats_server.http_port", settings.http_port),
+    for (at, port) in [
+        (port_at, settings.port),
+        (cluster_port_at, settings.cluster_port),
+        (http_port_at, settings.http_port),
     ] {
         if port == 0 || top(port) > usize::from(u16::MAX) {
-            return Err(at(key).error(format!(
+            return Err(at.error(format!(
                 "{port} leaves no room for {nodes} consecutive ports"
             )));
         }
