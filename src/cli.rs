@@ -247,6 +247,20 @@ pub struct SecurityArgs {
     #[arg(long, env = "NATS_KEY", value_name = "PATH", global = true)]
     pub tls_key: Option<PathBuf>,
 
+    /// Start TLS before the server's greeting, for servers (or TLS proxies) set up with
+    /// `handshake_first`; implies TLS
+    #[arg(long, env = "NATS_TLS_FIRST", global = true)]
+    pub tls_first: bool,
+
+    /// Subject prefix for replies instead of _INBOX, for users whose permissions allow only
+    /// their own reply subjects (e.g. _INBOX_ops)
+    #[arg(long, env = "NATS_INBOX_PREFIX", value_name = "PREFIX", global = true)]
+    pub inbox_prefix: Option<String>,
+
+    /// JetStream domain to manage and publish in ($JS.<domain>.API), e.g. a leaf node's hub
+    #[arg(long, env = "NATS_JS_DOMAIN", value_name = "DOMAIN", global = true)]
+    pub js_domain: Option<String>,
+
     /// A NATS URL with system-account credentials (nats://user:pass@host:4222): the console then
     /// sees every node of the cluster through `$SYS` pings over this one connection
     /// [default: the NATS URL when --system-creds or --system-context is given]

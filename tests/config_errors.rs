@@ -442,6 +442,20 @@ fn bad_environment_values_and_flags_are_reported_without_a_panic() {
             &["--cluster", "one node on each host"],
         ),
         (
+            &["config"],
+            &[("NATS_INBOX_PREFIX", "_INBOX.>")],
+            &[
+                "--inbox-prefix / NATS_INBOX_PREFIX",
+                "not an inbox prefix",
+                "wildcard",
+            ],
+        ),
+        (
+            &["config"],
+            &[("NATS_JS_DOMAIN", "hub.east")],
+            &["--js-domain / NATS_JS_DOMAIN", "one subject token"],
+        ),
+        (
             &["config", "--cluster", "3", "--nats-port", "65534"],
             &[],
             &["--nats-port / NATS_PORT", "no room for 3 consecutive ports"],

@@ -343,3 +343,103 @@ async fn monitoring_over_https_trusts_the_configured_ca() {
     assert_eq!(json["data"]["server"]["available"], true, "{json}");
     assert_eq!(json["data"]["server"]["id"], varz.server_id, "{json}");
 }
+
+#[tokio::test]
+async fn an_inbox_prefix_serves_a_user_allowed_only_its_own_replies() {
+    // The usual least-privilege user: it may subscribe only to replies under _INBOX_ops.
+    let server = ConfServer::start(
+        "authorization { users = [ { user: ops, password: ops, permissions: {\n\
+         publish: { allow: [\"$JS.API.>\", \"limited.>\", \"_INBOX_ops.>\"] },\n\
+         subscribe: { allow: [\"_INBOX_ops.>\"] } } } ] }\n",
+    );
+    let url = server.url("nats");
+    let ops = || SecurityArgs {
+        user: Some("ops".to_owned()),
+        password: Some("ops".to_owned()),
+        ..SecurityArgs::default()
+    };
+    // Without the prefix, replies to _INBOX never arrive: the API fails, nothing is created.
+    let router = connected(settings(&url, ops(), ""), &server).await;
+    let (status, json) = call(
+        &router,
+        "POST",
+        "/api/v1/broker/streams",
+        Some(json!({ "name": "LIMITED", "subjects": ["limited.>"] })),
+    )
+    .await;
+    assert_ne!(status, 200, "{json}");
+    assert_eq!(stored_messages(&server, "LIMITED").await, None);
+
+    let yaml = "services:\n  message-broker:\n    nats_client:\n      inbox_prefix: _INBOX_ops\n";
+    let router = connected(settings(&url, ops(), yaml), &server).await;
+    create_and_publish(&router, &server, "LIMITED").await;
+}
+
+#[tokio::test]
+async fn streams_are_managed_in_the_configured_jetstream_domain() {
+    let server = ConfServer::start_in_domain("hub", "");
+    let url = server.url("nats");
+    let domain = |d: &str| SecurityArgs {
+        js_domain: Some(d.to_owned()),
+        ..SecurityArgs::default()
+    };
+    let router = connected(settings(&url, domain("hub"), ""), &server).await;
+    create_and_publish(&router, &server, "INHUB").await;
+    let (status, json) = call(&router, "GET", "/api/v1/broker/streams", None).await;
+    assert_eq!(status, 200, "{json}");
+    assert!(json.to_string().contains("INHUB"), "{json}");
+
+    // A domain nobody serves: JetStream is unavailable there, said at once.
+    let router = connected(settings(&url, domain("elsewhere"), ""), &server).await;
+    let started = Instant::now();
+    expect_error(
+        &router,
+        "POST",
+        "/api/v1/broker/streams",
+        Some(json!({ "name": "NOWHERE", "subjects": ["nowhere.>"] })),
+        common::JETSTREAM_ERROR,
+    )
+    .await;
+    assert!(started.elapsed() < Duration::from_secs(1), "the API waited");
+    assert_eq!(stored_messages(&server, "NOWHERE").await, None);
+}
+
+/// The server's version as `(major, minor)`, from `nats-server --version`.
+fn server_version() -> (u32, u32) {
+    let output = std::process::Command::new(common::nats_server_binary())
+        .arg("--version")
+        .output()
+        .expect("nats-server --version");
+    let text = String::from_utf8_lossy(&output.stdout);
+    let version = text.trim().rsplit('v').next().unwrap_or_default();
+    let mut parts = version.split('.').map(|p| p.parse().unwrap_or(0));
+    (parts.next().unwrap_or(0), parts.next().unwrap_or(0))
+}
+
+#[tokio::test]
+async fn tls_first_reaches_a_server_that_wants_the_handshake_first() {
+    // handshake_first came with nats-server 2.10.
+    if server_version() < (2, 10) {
+        eprintln!(
+            "skipped: nats-server {:?} has no handshake_first",
+            server_version()
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::generate(dir.path());
+    let block = pki
+        .server_block(false)
+        .replace("timeout: 5\n", "timeout: 5\n  handshake_first: true\n");
+    let server = ConfServer::start(&block);
+    let url = server.url("tls");
+    let ca = |first: bool| SecurityArgs {
+        tls_ca: Some(pki.ca.clone()),
+        tls_first: first,
+        ..SecurityArgs::default()
+    };
+    let router = connected(settings(&url, ca(true), ""), &server).await;
+    create_and_publish(&router, &server, "FIRST").await;
+    // Waiting for the server's INFO, as usual, gets nowhere with it.
+    refused(settings(&url, ca(false), ""), "").await;
+}

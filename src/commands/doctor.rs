@@ -287,17 +287,19 @@ async fn nats(settings: &Settings, checks: &mut Vec<Check>) {
             info.server_name, info.version
         ),
     ));
-    checks.push(jetstream(&client).await);
+    checks.push(jetstream(&client, &settings.nats_security.jetstream_api()).await);
 }
 
-async fn jetstream(client: &async_nats::Client) -> Check {
+/// JetStream answering on `api` (`$JS.API`, or a domain's `$JS.<domain>.API`).
+async fn jetstream(client: &async_nats::Client, api: &str) -> Check {
     let name = "JetStream";
-    let fix = "start nats-server with -js (or a jetstream block), and give the account JetStream";
-    let answer = tokio::time::timeout(WAIT, client.request("$JS.API.INFO", "".into())).await;
+    let fix = "start nats-server with -js (or a jetstream block), and give the account JetStream; \
+               with a JetStream domain, check --js-domain";
+    let answer = tokio::time::timeout(WAIT, client.request(format!("{api}.INFO"), "".into())).await;
     let message = match answer {
         Err(_) => return fail(name, format!("no answer within {WAIT:?}"), fix),
         Ok(Err(err)) if err.kind() == async_nats::RequestErrorKind::NoResponders => {
-            return fail(name, "not enabled (nothing answers on $JS.API)", fix);
+            return fail(name, format!("not enabled (nothing answers on {api})"), fix);
         }
         Ok(Err(err)) => return fail(name, err.to_string(), fix),
         Ok(Ok(message)) => message,

@@ -1,7 +1,8 @@
 //! `nats` CLI contexts: the JSON files `nats context save` writes, which is how engineers already
-//! keep their clusters' URLs, credentials and TLS files. Only the connection fields are read;
-//! every other key (`description`, `jetstream_domain`, `color_scheme`, …) is tolerated and
-//! ignored. Empty strings, which the CLI writes for unset fields, count as unset.
+//! keep their clusters' URLs, credentials and TLS files. The connection fields are read (URL,
+//! credentials, TLS files, `tls_first`, `inbox_prefix`, `jetstream_domain`); every other key
+//! (`description`, `color_scheme`, …) is tolerated and ignored. Empty strings, which the CLI
+//! writes for unset fields, count as unset.
 
 use std::path::{Path, PathBuf};
 
@@ -25,6 +26,9 @@ pub struct Context {
     pub cert: Option<PathBuf>,
     pub key: Option<PathBuf>,
     pub ca: Option<PathBuf>,
+    pub tls_first: Option<bool>,
+    pub inbox_prefix: Option<String>,
+    pub jetstream_domain: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -39,6 +43,9 @@ struct ContextFile {
     cert: Option<String>,
     key: Option<String>,
     ca: Option<String>,
+    tls_first: Option<bool>,
+    inbox_prefix: Option<String>,
+    jetstream_domain: Option<String>,
 }
 
 /// Where the `nats` CLI keeps contexts: `$XDG_CONFIG_HOME/nats/context`, else
@@ -109,6 +116,9 @@ pub fn parse(path: &Path, text: &str) -> Result<Context, ConfigError> {
         cert: path_of(parsed.cert),
         key: path_of(parsed.key),
         ca: path_of(parsed.ca),
+        tls_first: parsed.tls_first,
+        inbox_prefix: text(parsed.inbox_prefix).map(|v| v.trim().to_owned()),
+        jetstream_domain: text(parsed.jetstream_domain).map(|v| v.trim().to_owned()),
     })
 }
 
@@ -142,6 +152,18 @@ mod tests {
         assert_eq!(context.user, None);
         assert_eq!(context.creds, Some(PathBuf::from("/keys/app.creds")));
         assert_eq!(context.ca, Some(PathBuf::from("/keys/ca.pem")));
+        assert_eq!(context.jetstream_domain, None);
+        assert_eq!(context.tls_first, Some(false));
+    }
+
+    #[test]
+    fn account_level_fields_are_read() {
+        let text = r#"{"url": "tls://hub:4222", "tls_first": true,
+            "inbox_prefix": "_INBOX_ops", "jetstream_domain": " hub "}"#;
+        let context = parse(Path::new("/c/leaf.json"), text).unwrap();
+        assert_eq!(context.tls_first, Some(true));
+        assert_eq!(context.inbox_prefix.as_deref(), Some("_INBOX_ops"));
+        assert_eq!(context.jetstream_domain.as_deref(), Some("hub"));
     }
 
     #[test]

@@ -136,6 +136,8 @@ pub struct NatsClientFile {
     pub nkey: Option<PathBuf>,
     /// Path to a JWT `.creds` file.
     pub creds: Option<PathBuf>,
+    pub inbox_prefix: Option<String>,
+    pub jetstream_domain: Option<String>,
     #[serde(default)]
     pub tls: TlsFile,
 }
@@ -147,6 +149,8 @@ pub struct TlsFile {
     pub ca: Option<PathBuf>,
     pub cert: Option<PathBuf>,
     pub key: Option<PathBuf>,
+    /// TLS before the server's INFO (`handshake_first` servers).
+    pub first: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]

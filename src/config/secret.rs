@@ -119,6 +119,23 @@ pub struct ClientSecurity {
     pub context: Option<PathBuf>,
     pub credential: Credential,
     pub tls: TlsFiles,
+    /// Start TLS before the server's INFO (servers and proxies configured `handshake_first`).
+    pub tls_first: bool,
+    /// The subject replies come back on instead of `_INBOX`: users whose permissions allow
+    /// only their own reply subjects need it.
+    pub inbox_prefix: Option<String>,
+    /// The JetStream domain to manage and publish in (`$JS.<domain>.API`), as with leaf nodes.
+    pub jetstream_domain: Option<String>,
+}
+
+impl ClientSecurity {
+    /// The JetStream API's subject prefix: `$JS.API`, or `$JS.<domain>.API`.
+    pub fn jetstream_api(&self) -> String {
+        match &self.jetstream_domain {
+            Some(domain) => format!("$JS.{domain}.API"),
+            None => "$JS.API".to_owned(),
+        }
+    }
 }
 
 /// The system-account connection the console sends `$SYS` pings over.

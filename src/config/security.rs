@@ -28,6 +28,9 @@ enum Field {
     Ca,
     Cert,
     Key,
+    TlsFirst,
+    InboxPrefix,
+    JetStreamDomain,
 }
 
 impl Field {
@@ -41,6 +44,9 @@ impl Field {
             Field::Ca => "--tls-ca / NATS_CA",
             Field::Cert => "--tls-cert / NATS_CERT",
             Field::Key => "--tls-key / NATS_KEY",
+            Field::TlsFirst => "--tls-first / NATS_TLS_FIRST",
+            Field::InboxPrefix => "--inbox-prefix / NATS_INBOX_PREFIX",
+            Field::JetStreamDomain => "--js-domain / NATS_JS_DOMAIN",
         }
     }
 
@@ -54,6 +60,9 @@ impl Field {
             Field::Ca => "nats_client.tls.ca",
             Field::Cert => "nats_client.tls.cert",
             Field::Key => "nats_client.tls.key",
+            Field::TlsFirst => "nats_client.tls.first",
+            Field::InboxPrefix => "nats_client.inbox_prefix",
+            Field::JetStreamDomain => "nats_client.jetstream_domain",
         }
     }
 
@@ -67,6 +76,9 @@ impl Field {
             Field::Ca => "ca",
             Field::Cert => "cert",
             Field::Key => "key",
+            Field::TlsFirst => "tls_first",
+            Field::InboxPrefix => "inbox_prefix",
+            Field::JetStreamDomain => "jetstream_domain",
         }
     }
 }
@@ -109,6 +121,9 @@ struct Layer {
     ca: Option<PathBuf>,
     cert: Option<PathBuf>,
     key: Option<PathBuf>,
+    tls_first: Option<bool>,
+    inbox_prefix: Option<String>,
+    jetstream_domain: Option<String>,
 }
 
 impl Layer {
@@ -122,6 +137,10 @@ impl Layer {
             ca: args.tls_ca.clone(),
             cert: args.tls_cert.clone(),
             key: args.tls_key.clone(),
+            // A flag turns it on; off is the absence of any layer saying on.
+            tls_first: args.tls_first.then_some(true),
+            inbox_prefix: args.inbox_prefix.clone(),
+            jetstream_domain: args.js_domain.clone(),
         }
     }
 
@@ -135,6 +154,9 @@ impl Layer {
             ca: context.ca.clone(),
             cert: context.cert.clone(),
             key: context.key.clone(),
+            tls_first: context.tls_first,
+            inbox_prefix: context.inbox_prefix.clone(),
+            jetstream_domain: context.jetstream_domain.clone(),
         }
     }
 
@@ -148,11 +170,14 @@ impl Layer {
             ca: file.tls.ca.clone(),
             cert: file.tls.cert.clone(),
             key: file.tls.key.clone(),
+            tls_first: file.tls.first,
+            inbox_prefix: file.inbox_prefix.clone(),
+            jetstream_domain: file.jetstream_domain.clone(),
         }
     }
 
     fn sets_tls(&self) -> bool {
-        self.ca.is_some() || self.cert.is_some() || self.key.is_some()
+        self.ca.is_some() || self.cert.is_some() || self.key.is_some() || self.tls_first.is_some()
     }
 }
 
@@ -276,6 +301,40 @@ fn tls(layers: &[(Source<'_>, &Layer)]) -> Result<TlsFiles, ConfigError> {
     })
 }
 
+/// Whether TLS starts before the server's INFO, from the highest layer that says.
+fn tls_first(layers: &[(Source<'_>, &Layer)]) -> bool {
+    top(layers, Field::TlsFirst, |l| &l.tls_first, |_| false).is_some_and(|(first, _)| first)
+}
+
+/// The reply subject prefix: a concrete subject (no wildcards), as replies are published to it.
+fn inbox_prefix(layers: &[(Source<'_>, &Layer)]) -> Result<Option<String>, ConfigError> {
+    let Some((prefix, origin)) = text(layers, Field::InboxPrefix, |l| &l.inbox_prefix) else {
+        return Ok(None);
+    };
+    crate::model::rules::publish_subject(&prefix)
+        .map_err(|m| origin.error(format!("not an inbox prefix: {m}")))?;
+    Ok(Some(prefix))
+}
+
+/// The JetStream domain: one subject token, as it stands in `$JS.<domain>.API`.
+fn jetstream_domain(layers: &[(Source<'_>, &Layer)]) -> Result<Option<String>, ConfigError> {
+    let Some((domain, origin)) = text(layers, Field::JetStreamDomain, |l| &l.jetstream_domain)
+    else {
+        return Ok(None);
+    };
+    let token = crate::model::rules::publish_subject(&domain).and_then(|()| {
+        if domain.contains('.') {
+            Err(format!(
+                "'{domain}' holds a '.'; a domain is one subject token"
+            ))
+        } else {
+            Ok(())
+        }
+    });
+    token.map_err(|m| origin.error(format!("not a JetStream domain: {m}")))?;
+    Ok(Some(domain))
+}
+
 /// The main connection's credential and TLS files: flags and variables over the context over
 /// the config file.
 pub fn resolve(
@@ -296,6 +355,9 @@ pub fn resolve(
         context: context.map(|c| c.path.clone()),
         credential: credential(&layers)?,
         tls: tls(&layers)?,
+        tls_first: tls_first(&layers),
+        inbox_prefix: inbox_prefix(&layers)?,
+        jetstream_domain: jetstream_domain(&layers)?,
     })
 }
 
@@ -351,14 +413,23 @@ pub fn resolve_system(
     // The main URL's own credentials belong to the main user, not the system user.
     let url = url.unwrap_or_else(|| without_credentials(nats_url));
     super::nats_host(&url).map_err(|m| url_at.error(m))?;
-    let tls = match &from_context {
-        Some(layer) if layer.sets_tls() => tls(&layers)?,
-        _ => main.tls.clone(),
+    let (tls, tls_first) = match &from_context {
+        Some(layer) if layer.sets_tls() => (tls(&layers)?, self::tls_first(&layers)),
+        _ => (main.tls.clone(), main.tls_first),
+    };
+    // Replies to `$SYS` pings come back on the system user's inbox: its context's prefix, or
+    // the main one's (one deployment, one naming scheme). No JetStream on this connection.
+    let inbox_prefix = match from_context.as_ref().and_then(|l| l.inbox_prefix.as_ref()) {
+        Some(_) => self::inbox_prefix(&layers)?,
+        None => main.inbox_prefix.clone(),
     };
     let security = ClientSecurity {
         context: context.as_ref().map(|c| c.path.clone()),
         credential: credential(&layers)?,
         tls,
+        tls_first,
+        inbox_prefix,
+        jetstream_domain: None,
     };
     check_url_credentials(&url, &security.credential, url_at)?;
     Ok(Some(SystemConnection { url, security }))

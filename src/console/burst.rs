@@ -66,8 +66,7 @@ pub async fn run(
         .await;
         return;
     }
-    let mut jetstream = async_nats::jetstream::new(nats.client().clone());
-    jetstream.set_timeout(nats.timeout());
+    let jetstream = nats.jetstream();
     let started = Instant::now();
     let mut progress = BurstProgress::default();
     let mut latencies = Histogram::default();

@@ -106,8 +106,14 @@ pub fn connect_options(
     if let Some((cert, key)) = tls.identity() {
         options = options.add_client_certificate(cert.path.clone(), key.path.clone());
     }
-    if tls.is_configured() {
+    if tls.is_configured() || security.tls_first {
         options = options.require_tls(true);
+    }
+    if security.tls_first {
+        options = options.tls_first();
+    }
+    if let Some(prefix) = &security.inbox_prefix {
+        options = options.custom_inbox_prefix(prefix);
     }
     Ok((servers, options))
 }
@@ -144,6 +150,8 @@ pub struct NatsOptions {
 pub struct Nats {
     client: async_nats::Client,
     jetstream: async_nats::jetstream::Context,
+    /// `$JS.API`, or `$JS.<domain>.API` in a JetStream domain.
+    api_prefix: Arc<str>,
     tracker: Arc<ConnectionTracker>,
     timeout: Duration,
     /// Stops the stall watchdog when the last handle goes.
@@ -176,13 +184,17 @@ impl Nats {
             .connect(servers)
             .await
             .map_err(|e| ConnectFailure(e.to_string()))?;
-        let mut jetstream = async_nats::jetstream::new(client.clone());
+        let mut jetstream = match &options.security.jetstream_domain {
+            Some(domain) => async_nats::jetstream::with_domain(client.clone(), domain),
+            None => async_nats::jetstream::new(client.clone()),
+        };
         jetstream.set_timeout(options.timeout);
         let watchdog = tokio_util::sync::CancellationToken::new();
         watchdog::spawn(client.clone(), Arc::clone(&tracker), watchdog.clone());
         Ok(Nats {
             client,
             jetstream,
+            api_prefix: options.security.jetstream_api().into(),
             tracker,
             timeout: options.timeout,
             _watchdog: Arc::new(watchdog.drop_guard()),
@@ -232,6 +244,11 @@ impl Nats {
         &self.client
     }
 
+    /// A JetStream context on this connection, in the configured domain.
+    pub fn jetstream(&self) -> async_nats::jetstream::Context {
+        self.jetstream.clone()
+    }
+
     /// The last round trip the stall watchdog measured through the server.
     pub fn rtt(&self) -> Option<Duration> {
         self.tracker.rtt()
@@ -278,7 +295,7 @@ impl Nats {
         }
     }
 
-    /// One `$JS.API.<api>` request, bounded by the timeout; the server's error object becomes
+    /// One `$JS.API.<api>` request (in the configured domain), bounded by the timeout; the server's error object becomes
     /// `NatsError::Refused` (or `JetStreamUnavailable` when JetStream is off).
     pub async fn js_request<T: DeserializeOwned>(
         &self,
@@ -293,7 +310,9 @@ impl Nats {
             None => Bytes::new(),
         };
         let lost = self.connection_lost();
-        let request = self.client.request(format!("$JS.API.{api}"), payload);
+        let request = self
+            .client
+            .request(format!("{}.{api}", self.api_prefix), payload);
         let answer = tokio::select! {
             answer = tokio::time::timeout(self.timeout, request) => answer,
             _ = lost => return Err(self.lost()),

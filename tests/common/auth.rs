@@ -98,15 +98,20 @@ pub struct ConfServer {
 impl ConfServer {
     /// Monitoring over plain HTTP.
     pub fn start(body: &str) -> ConfServer {
-        Self::launch(body, false)
+        Self::launch(body, "", false)
     }
 
     /// Monitoring over HTTPS, with the certificate of the `tls` block in `body`.
     pub fn start_https(body: &str) -> ConfServer {
-        Self::launch(body, true)
+        Self::launch(body, "", true)
     }
 
-    fn launch(body: &str, https: bool) -> ConfServer {
+    /// JetStream in the domain `domain` (`$JS.<domain>.API`).
+    pub fn start_in_domain(domain: &str, body: &str) -> ConfServer {
+        Self::launch(body, &format!(", domain: {domain}"), false)
+    }
+
+    fn launch(body: &str, jetstream: &str, https: bool) -> ConfServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let port = free_port();
         let http_port = free_port();
@@ -115,7 +120,7 @@ impl ConfServer {
             &conf,
             format!(
                 "listen: 127.0.0.1:{port}\n{}: 127.0.0.1:{http_port}\n\
-                 jetstream {{ store_dir: \"{}\" }}\n{body}",
+                 jetstream {{ store_dir: \"{}\"{jetstream} }}\n{body}",
                 if https { "https" } else { "http" },
                 dir.path().join("js").display(),
             ),
