@@ -158,6 +158,45 @@ fn a_context_sits_above_the_file_and_below_the_environment() {
     );
 }
 
+#[test]
+fn inbox_prefix_domain_and_tls_first_layer_like_every_other_key() {
+    let sandbox = Sandbox::new();
+    sandbox.write(
+        "xdg/nats/context/leaf.json",
+        &context_json(json!({
+            "inbox_prefix": "_INBOX_ctx", "jetstream_domain": "hub", "tls_first": true
+        })),
+    );
+    let file = service(
+        "nats_client:\n  context: leaf\n  inbox_prefix: _INBOX_file\n  jetstream_domain: file",
+    );
+    let (path, run_file) = sandbox.config_of(&file);
+    let security = &run_file.json()["nats_security"];
+    assert_eq!(security["inbox_prefix"], "_INBOX_ctx");
+    assert_eq!(security["jetstream_domain"], "hub");
+    assert_eq!(security["tls_first"], true);
+
+    let path = path.to_str().expect("utf-8");
+    let json = run(
+        &sandbox,
+        &["config", "--config", path, "--js-domain", "flag"],
+        &[("NATS_INBOX_PREFIX", "_INBOX_env")],
+    )
+    .json();
+    assert_eq!(json["nats_security"]["inbox_prefix"], "_INBOX_env");
+    assert_eq!(json["nats_security"]["jetstream_domain"], "flag");
+
+    // A bad value in the context names the context file and its field.
+    sandbox.write(
+        "xdg/nats/context/bad.json",
+        &context_json(json!({"jetstream_domain": "a.b"})),
+    );
+    let bad = run(&sandbox, &["config", "--context", "bad"], &[]);
+    let stderr = bad.config_error();
+    assert!(stderr.contains("bad.json"), "{stderr}");
+    assert!(stderr.contains("jetstream_domain"), "{stderr}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_context_file_drives_a_serve_instance_over_tls_with_a_password() {
     let dir = tempfile::tempdir().unwrap();
