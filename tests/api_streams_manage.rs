@@ -103,6 +103,70 @@ async fn detail_reports_state_after_publishing() {
 }
 
 #[tokio::test]
+async fn detail_of_a_mirror_says_what_it_copies_and_how_far_behind_it_is() {
+    let server = NatsServer::start();
+    let (_state, router) = common::app(&server).await;
+    create(
+        &router,
+        json!({ "name": "orders", "subjects": ["orders.>"] }),
+    )
+    .await;
+    // A mirror is made outside the API (its create endpoint takes the spec's fields only).
+    let js = jetstream::new(async_nats::connect(server.url()).await.unwrap());
+    js.create_stream(jetstream::stream::Config {
+        name: "orders_copy".into(),
+        mirror: Some(jetstream::stream::Source {
+            name: "orders".into(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    for i in 1..=5 {
+        publish(&router, "orders.new", json!({ "n": i })).await;
+    }
+    let data = common::wait_for(
+        "the mirror to hold all five, with no lag",
+        Duration::from_secs(10),
+        async || {
+            let data = detail(&router, "orders_copy").await;
+            if data["state"]["messages"] == 5 && data["mirror"]["lag"] == 0 {
+                Ok(data)
+            } else {
+                Err(data.to_string())
+            }
+        },
+    )
+    .await;
+    let mirror = &data["mirror"];
+    assert_eq!(mirror["name"], "orders");
+    assert!(
+        mirror["active"].as_f64().is_some_and(|a| a >= 0.0),
+        "{mirror}"
+    );
+    assert!(mirror.get("error").is_none(), "{mirror}");
+    assert!(data.get("cluster").is_none(), "not clustered: {data}");
+    // The server's own view of the copy agrees.
+    let info = js
+        .get_stream("orders_copy")
+        .await
+        .unwrap()
+        .info()
+        .await
+        .unwrap()
+        .clone();
+    assert_eq!(info.mirror.map(|m| m.name), Some("orders".to_owned()));
+    assert_eq!(info.state.messages, 5);
+    // The origin copies from nothing.
+    let origin = detail(&router, "orders").await;
+    assert!(
+        origin.get("mirror").is_none() && origin.get("sources").is_none(),
+        "{origin}"
+    );
+}
+
+#[tokio::test]
 async fn detail_of_a_missing_or_invalid_stream() {
     let server = NatsServer::start();
     let (_state, router) = common::app(&server).await;

@@ -195,10 +195,12 @@ impl StreamsSampler {
     }
 
     fn row(&self, stream: StreamView) -> StreamRow {
+        let replicas_behind = stream.replicas_behind() as u64;
         StreamRow {
             subjects: stream.config.subjects,
             storage: stream.config.storage,
             replicas: stream.config.replicas.max(1) as u64,
+            replicas_behind,
             messages: stream.state.messages,
             bytes: stream.state.bytes,
             max_msgs: stream.config.max_msgs,

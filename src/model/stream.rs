@@ -14,8 +14,91 @@ pub struct StreamView {
     pub created: Option<String>,
     pub config: StreamConfigView,
     pub state: StreamStateView,
+    /// Where its replicas are, for a stream in a cluster.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cluster: Option<Value>,
+    pub cluster: Option<StreamCluster>,
+    /// The stream it mirrors, and how far behind it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mirror: Option<SourceView>,
+    /// The streams it sources from, and how far behind each is.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<SourceView>,
+}
+
+impl StreamView {
+    /// Replicas that are not keeping up: offline, or not current with the leader.
+    pub fn replicas_behind(&self) -> usize {
+        self.cluster
+            .as_ref()
+            .map_or(0, |c| c.replicas.iter().filter(|r| r.behind()).count())
+    }
+
+    /// The largest lag of its mirror or sources, in messages.
+    pub fn source_lag(&self) -> u64 {
+        self.mirror
+            .iter()
+            .chain(&self.sources)
+            .map(|s| s.lag)
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+/// A clustered stream's group: its leader, and every other replica as the leader sees it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StreamCluster {
+    /// The cluster's name.
+    pub name: String,
+    /// The server leading the stream; none during an election.
+    pub leader: Option<String>,
+    /// The replicas besides the leader.
+    #[serde(default)]
+    pub replicas: Vec<ReplicaView>,
+}
+
+/// One replica of a clustered stream.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReplicaView {
+    /// The server holding it.
+    pub name: String,
+    /// Caught up with the leader.
+    #[serde(default)]
+    pub current: bool,
+    /// Its server cannot be reached.
+    #[serde(default)]
+    pub offline: bool,
+    /// Seconds since the leader last heard from it.
+    #[serde(default)]
+    pub active: f64,
+    /// Operations it is behind the leader.
+    #[serde(default)]
+    pub lag: u64,
+}
+
+impl ReplicaView {
+    pub fn behind(&self) -> bool {
+        self.offline || !self.current
+    }
+}
+
+/// A stream a mirror or source copies from, and how far behind the copy is.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SourceView {
+    /// The origin stream.
+    pub name: String,
+    /// Messages the copy is behind its origin.
+    pub lag: u64,
+    /// Seconds since a message last came from it; none when none ever has.
+    pub active: Option<f64>,
+    /// The origin's JetStream API prefix, when it is in another account or domain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub external: Option<String>,
+    /// Why copying fails, when it does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

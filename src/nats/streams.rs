@@ -5,14 +5,15 @@ use serde_json::{Value, json};
 
 use super::stream_config::{WireSpec, nanos_to_seconds};
 use super::wire::{
-    ConsumerListPage, PurgeResponse, StreamListPage, SuccessResponse, WireConsumerInfo,
-    WireStreamInfo, codes,
+    ConsumerListPage, PurgeResponse, StreamListPage, SuccessResponse, WireCluster,
+    WireConsumerInfo, WireSourceInfo, WireStreamInfo, codes,
 };
 use super::{Nats, NatsError};
 use crate::model::rules;
 use crate::model::spec::StreamSpec;
 use crate::model::stream::{
-    ConsumerView, StreamConfigView, StreamDetail, StreamStateView, StreamView,
+    ConsumerView, ReplicaView, SourceView, StreamCluster, StreamConfigView, StreamDetail,
+    StreamStateView, StreamView,
 };
 
 /// Stream listing pages are bounded so a broken server cannot keep us looping.
@@ -50,8 +51,47 @@ impl From<WireStreamInfo> for StreamView {
                 deleted: s.num_deleted,
                 subjects: s.num_subjects,
             },
-            cluster: info.cluster,
+            cluster: info.cluster.and_then(stream_cluster),
+            mirror: info.mirror.map(source_view),
+            sources: info
+                .sources
+                .unwrap_or_default()
+                .into_iter()
+                .map(source_view)
+                .collect(),
         }
+    }
+}
+
+/// The stream's group in a cluster; `None` on a server outside any cluster, which names
+/// itself as leader of every stream.
+fn stream_cluster(cluster: WireCluster) -> Option<StreamCluster> {
+    let name = cluster.name.filter(|n| !n.is_empty())?;
+    Some(StreamCluster {
+        name,
+        leader: cluster.leader.filter(|l| !l.is_empty()),
+        replicas: cluster
+            .replicas
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| ReplicaView {
+                name: p.name,
+                current: p.current,
+                offline: p.offline,
+                active: nanos_to_seconds(p.active.max(0)),
+                lag: p.lag,
+            })
+            .collect(),
+    })
+}
+
+fn source_view(source: WireSourceInfo) -> SourceView {
+    SourceView {
+        name: source.name,
+        lag: source.lag,
+        active: (source.active >= 0).then(|| nanos_to_seconds(source.active)),
+        external: source.external.map(|e| e.api).filter(|api| !api.is_empty()),
+        error: source.error.map(|e| e.description),
     }
 }
 

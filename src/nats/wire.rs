@@ -68,7 +68,59 @@ pub struct WireStreamInfo {
     #[serde(default)]
     pub state: WireStreamState,
     #[serde(default)]
-    pub cluster: Option<Value>,
+    pub cluster: Option<WireCluster>,
+    #[serde(default)]
+    pub mirror: Option<WireSourceInfo>,
+    #[serde(default)]
+    pub sources: Option<Vec<WireSourceInfo>>,
+}
+
+/// `cluster` of a stream info: the group's leader and the other replicas.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct WireCluster {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub leader: Option<String>,
+    #[serde(default)]
+    pub replicas: Option<Vec<WirePeer>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct WirePeer {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub current: bool,
+    #[serde(default)]
+    pub offline: bool,
+    /// Nanoseconds since last heard from.
+    #[serde(default)]
+    pub active: i64,
+    #[serde(default)]
+    pub lag: u64,
+}
+
+/// `mirror` or one of `sources` of a stream info.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct WireSourceInfo {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub lag: u64,
+    /// Nanoseconds since last active; -1 when never.
+    #[serde(default)]
+    pub active: i64,
+    #[serde(default)]
+    pub external: Option<WireExternal>,
+    #[serde(default)]
+    pub error: Option<Refusal>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct WireExternal {
+    #[serde(default)]
+    pub api: String,
 }
 
 #[derive(Debug, Deserialize)]

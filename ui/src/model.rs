@@ -90,6 +90,8 @@ pub struct StreamRow {
     pub subjects: Vec<String>,
     pub storage: String,
     pub replicas: u64,
+    /// Replicas offline or not current with the leader.
+    pub replicas_behind: u64,
     pub messages: u64,
     pub bytes: u64,
     /// `-1` (or 0) is unlimited.

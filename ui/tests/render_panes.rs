@@ -473,3 +473,71 @@ fn focus_is_drawn_with_the_focused_border() {
     let (x, y) = shot.find("2 Streams");
     assert_eq!(shot.buffer[(x - 2, y)].style().fg, role_fg(Role::Border));
 }
+
+#[test]
+fn replicas_and_copies_falling_behind_are_marked() {
+    use message_broker_model::stream::{ReplicaView, SourceView, StreamCluster};
+    let (mut app, t0) = full();
+    // The streams pane: a replica behind turns `3` into `2/3`, and the title counts it.
+    let mut orders = support::render::stream("orders", 10, 1229, -1);
+    orders.replicas = 3;
+    orders.replicas_behind = 1;
+    app.apply(at(t0, 3, Update::Streams(Ok(vec![orders]))));
+    app.command(Command::FocusConnections);
+    let shot = render(&app, 160, 48);
+    shot.assert_has(&["⚠ 1 with replicas behind", "2/3"]);
+    assert_eq!(shot.fg_of("2/3"), role_fg(Role::Warn));
+
+    app.command(Command::FocusStreams);
+    app.command(Command::Select);
+    let replica = |name: &str, current: bool, offline: bool, lag: u64| ReplicaView {
+        name: name.into(),
+        current,
+        offline,
+        active: 0.4,
+        lag,
+    };
+    app.apply(at(
+        t0,
+        4,
+        Update::StreamDetail {
+            name: "orders".into(),
+            result: Ok(Box::new(DetailData {
+                detail: StreamDetail {
+                    stream: StreamView {
+                        name: "orders".into(),
+                        cluster: Some(StreamCluster {
+                            name: "c1".into(),
+                            leader: Some("n1".into()),
+                            replicas: vec![
+                                replica("n2", true, false, 0),
+                                replica("n3", false, true, 1204),
+                            ],
+                        }),
+                        mirror: Some(SourceView {
+                            name: "orders_eu".into(),
+                            lag: 20_000,
+                            active: None,
+                            external: Some("$JS.eu.API".into()),
+                            error: Some("stream not found".into()),
+                        }),
+                        ..StreamView::default()
+                    },
+                    consumers: Vec::new(),
+                },
+                messages: Vec::new(),
+            })),
+        },
+    ));
+    let shot = render(&app, 160, 48);
+    shot.assert_has(&[
+        "Replicas      leader n1 · n2 current",
+        "n3 ✖ offline, 1.2k behind",
+        "Mirror of     orders_eu (via $JS.eu.API)  20.0k behind · nothing received yet",
+        "✖ stream not found",
+    ]);
+    assert_eq!(shot.fg_of("✖ offline"), role_fg(Role::Error));
+    assert_eq!(shot.fg_of("20.0k behind"), role_fg(Role::Error));
+    // At 80 columns the lines are cut with an ellipsis, not mid-word without one.
+    render(&app, 80, 24).assert_has(&["Replicas      leader n1 · n2 current"]);
+}

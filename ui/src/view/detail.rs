@@ -1,6 +1,7 @@
 //! A stream's detail (Enter on a stream, `:stream NAME`), read again every interval: when it was
 //! read, its configuration and state side by side (limits against what is used), whether it is
-//! refusing messages, then its consumers with their lag and its newest messages. It replaces the
+//! refusing messages, its replicas and the streams it copies from with how far behind each is,
+//! then its consumers with their lag and its newest messages. It replaces the
 //! panes until closed. The wording of limits, times and payloads is decided here.
 
 use ratatui::Frame;
@@ -9,7 +10,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use message_broker_model::stream::{
-    ConsumerView, Encoding, StoredMessageView, StreamConfigView, StreamStateView,
+    ConsumerView, Encoding, SourceView, StoredMessageView, StreamConfigView, StreamStateView,
+    StreamView,
 };
 use serde_json::Value;
 
@@ -199,6 +201,24 @@ fn loaded(frame: &mut Frame, area: Rect, ctx: &Ctx, data: &DetailData, scroll: u
         Paragraph::new(pairs_lines(ctx, "State", &state, state_area.width, stale)),
         state_area,
     );
+    // Replication next, when there is any: a replica or a copy falling behind is an incident.
+    let replication = replication_lines(ctx, stream, stale);
+    let bottom = if replication.is_empty() || bottom.height <= replication.len() as u16 + 2 {
+        bottom
+    } else {
+        let [lines, rest] = Layout::vertical([
+            Constraint::Length(replication.len() as u16),
+            Constraint::Fill(1),
+        ])
+        .areas(bottom);
+        let width = usize::from(lines.width);
+        let cut: Vec<Line> = replication
+            .into_iter()
+            .map(|line| super::fit::cut(line.spans, width))
+            .collect();
+        frame.render_widget(Paragraph::new(cut), lines);
+        rest
+    };
     // Consumers first (their lag is what on-call looks for), then the newest messages.
     let shown = &data.detail.consumers;
     let consumer_rows = shown.len().max(1) as u16 + 2;
@@ -213,6 +233,92 @@ fn loaded(frame: &mut Frame, area: Rect, ctx: &Ctx, data: &DetailData, scroll: u
     .areas(bottom);
     consumers(frame, consumer_area, ctx, shown, scroll, stale);
     messages(frame, message_area, ctx, &data.messages, stale);
+}
+
+/// A clustered stream's leader and replicas, and the streams it mirrors or sources from, each
+/// with how far behind it is: `Replicas  leader n1 · n2 current · n3 ✖ offline, 1.2k behind`.
+fn replication_lines(ctx: &Ctx, stream: &StreamView, stale: bool) -> Vec<Line<'static>> {
+    let text = ctx.figure(stale, Role::Text);
+    let muted = ctx.figure(stale, Role::Muted);
+    let warn = ctx.figure(stale, Role::Warn);
+    let error = ctx.figure(stale, Role::Error);
+    let ok = ctx.figure(stale, Role::Ok);
+    let label = |name: &str| Span::styled(format!("{name:<14}"), ctx.figure(stale, Role::Title));
+    let mut lines = Vec::new();
+    if let Some(cluster) = &stream.cluster {
+        let mut spans = vec![label("Replicas")];
+        match &cluster.leader {
+            Some(leader) => {
+                spans.push(Span::styled("leader ", muted));
+                spans.push(Span::styled(leader.clone(), ok));
+            }
+            None => spans.push(Span::styled("✖ no leader (electing)", error)),
+        }
+        for replica in &cluster.replicas {
+            spans.push(Span::styled(" · ", muted));
+            spans.push(Span::styled(format!("{} ", replica.name), text));
+            let behind = format!("{} behind", format::int(replica.lag));
+            if replica.offline {
+                spans.push(Span::styled(format!("✖ offline, {behind}"), error));
+            } else if !replica.current {
+                spans.push(Span::styled(format!("⚠ catching up, {behind}"), warn));
+            } else {
+                spans.push(Span::styled("current", ok));
+            }
+            spans.push(Span::styled(
+                format!(" (seen {} ago)", format::seconds(replica.active)),
+                muted,
+            ));
+        }
+        lines.push(Line::from(spans));
+    }
+    let copies = stream
+        .mirror
+        .iter()
+        .map(|m| ("Mirror of", m))
+        .chain(stream.sources.iter().map(|s| ("Source", s)));
+    for (what, source) in copies {
+        lines.push(Line::from(source_spans(ctx, label(what), source, stale)));
+    }
+    lines
+}
+
+fn source_spans(
+    ctx: &Ctx,
+    label: Span<'static>,
+    source: &SourceView,
+    stale: bool,
+) -> Vec<Span<'static>> {
+    let muted = ctx.figure(stale, Role::Muted);
+    let lag_role = if source.error.is_some() {
+        Role::Error
+    } else {
+        ctx.lag_role(source.lag)
+    };
+    let mut spans = vec![
+        label,
+        Span::styled(source.name.clone(), ctx.figure(stale, Role::Text)),
+    ];
+    if let Some(api) = &source.external {
+        spans.push(Span::styled(format!(" (via {api})"), muted));
+    }
+    spans.push(Span::styled("  ", muted));
+    spans.push(Span::styled(
+        format!("{} behind", format::int(source.lag)),
+        ctx.figure(stale, lag_role),
+    ));
+    let active = source.active.map_or_else(
+        || "nothing received yet".to_owned(),
+        |secs| format!("last received {} ago", format::seconds(secs)),
+    );
+    spans.push(Span::styled(format!(" · {active}"), muted));
+    if let Some(error) = &source.error {
+        spans.push(Span::styled(
+            format!("  ✖ {error}"),
+            ctx.figure(stale, Role::Error),
+        ));
+    }
+    spans
 }
 
 fn messages(frame: &mut Frame, area: Rect, ctx: &Ctx, rows: &[StoredMessageView], stale: bool) {

@@ -27,7 +27,8 @@ fn width(column: StreamColumn) -> Constraint {
         StreamColumn::Name => Constraint::Fill(3),
         StreamColumn::Subjects => Constraint::Fill(2),
         StreamColumn::Storage => Constraint::Length(6),
-        StreamColumn::Replicas => Constraint::Length(2),
+        // `3`, or `2/3` when a replica is behind.
+        StreamColumn::Replicas => Constraint::Length(3),
         StreamColumn::Messages => Constraint::Length(7),
         StreamColumn::Bytes => Constraint::Length(10),
         StreamColumn::Fullness => Constraint::Length(5),
@@ -72,6 +73,14 @@ fn title_extra(ctx: &Ctx, shown: usize) -> Vec<Span<'static>> {
     let refusing = app.stream_lines().iter().filter(|l| refusing(l)).count();
     if refusing > 0 {
         spans.push(ctx.span(format!("  ✖ {refusing} refusing messages"), Role::Error));
+    }
+    let behind = app
+        .stream_lines()
+        .iter()
+        .filter(|l| l.row.replicas_behind > 0)
+        .count();
+    if behind > 0 {
+        spans.push(ctx.span(format!("  ⚠ {behind} with replicas behind"), Role::Warn));
     }
     let filter = &app.stream_table.filter;
     if !filter.is_empty() {
@@ -183,7 +192,19 @@ fn row(ctx: &Ctx, line: &StreamLine, stale: bool, cells: &[u16]) -> Row<'static>
             muted,
         )),
         Cell::from(Span::styled(r.storage.clone(), muted)),
-        number(r.replicas.to_string()),
+        if r.replicas_behind > 0 {
+            // Current replicas of all: `2/3`.
+            let current = r.replicas.saturating_sub(r.replicas_behind);
+            Cell::from(
+                Line::from(Span::styled(
+                    format!("{current}/{}", r.replicas),
+                    ctx.figure(stale, Role::Warn),
+                ))
+                .right_aligned(),
+            )
+        } else {
+            number(r.replicas.to_string())
+        },
         number(format::int(r.messages)),
         number(format::bytes(r.bytes)),
         full,

@@ -157,6 +157,7 @@ pub fn stream(name: &str, messages: u64, bytes: u64, max_msgs: i64) -> StreamRow
         subjects: vec![format!("{name}.>")],
         storage: "file".into(),
         replicas: 1,
+        replicas_behind: 0,
         messages,
         bytes,
         max_msgs,
