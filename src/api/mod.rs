@@ -135,6 +135,7 @@ fn routes() -> Router<AppState> {
             get(streams::messages),
         )
         .route("/api/v1/broker/publish", post(publish::publish))
+        .route("/api/v1/broker/publish/batch", post(publish::publish_batch))
 }
 
 /// Wraps routes in what makes every answer the envelope: 404/405 fallbacks, the body limit and

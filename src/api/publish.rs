@@ -1,19 +1,22 @@
-//! `POST /api/v1/broker/publish`: the request body, how it becomes a [`Publish`], and the answer
-//! given once JetStream has stored the message.
+//! `POST /api/v1/broker/publish` and `/publish/batch`: the request body, how it becomes a
+//! [`Publish`], and the answer given once JetStream has stored the message (or each message).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::Ordering;
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
 use bytes::Bytes;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use serde_json::value::RawValue;
 
-use super::error::ApiError;
-use super::extract::JsonBody;
+use super::error::{ApiError, ErrorCode};
+use super::extract::{JsonBody, JsonBytes, parse_json, parse_part};
 use super::{AppState, ok};
 use crate::model::rules;
+use crate::model::stream::Published;
 use crate::nats::Publish;
 
 /// The body of `POST /api/v1/broker/publish`.
@@ -71,31 +74,165 @@ fn check_reserved(subject: &str, allowed: &[String]) -> Result<(), ApiError> {
     }
 }
 
+/// The message a body asks for, with every check the API makes before sending it.
+fn checked(body: &PublishBody, allowed: &[String]) -> Result<Publish, ApiError> {
+    let message = Publish::try_from(body)?;
+    check_reserved(message.subject(), allowed)?;
+    Ok(message)
+}
+
 /// Answers only after JetStream has stored the message.
 pub async fn publish(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<PublishBody>,
 ) -> Result<Response, ApiError> {
-    let message = Publish::try_from(&body)?;
-    check_reserved(message.subject(), &state.settings.allow_publish_to)?;
+    let message = checked(&body, &state.settings.allow_publish_to)?;
     let published = state.nats.publish(message).await?;
     if !published.duplicate {
         state.counters.published.fetch_add(1, Ordering::Relaxed);
     }
     Ok(ok(
         "Message published successfully",
-        json!({
-            "subject": body.subject,
-            "stream": published.stream,
-            "seq": published.seq,
-            "duplicate": published.duplicate,
-        }),
+        Answer {
+            subject: &body.subject,
+            stream: &published.stream,
+            seq: published.seq,
+            duplicate: published.duplicate,
+        },
     ))
+}
+
+/// The answer to one publish: the subject asked for, and where JetStream stored the message.
+#[derive(Serialize)]
+struct Answer<'a> {
+    subject: &'a str,
+    stream: &'a str,
+    seq: u64,
+    duplicate: bool,
+}
+
+/// The body of `POST /api/v1/broker/publish/batch`. Each message is kept as its JSON text
+/// until it is checked, so that one bad message fails alone, with its own reason.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BatchBody<'a> {
+    #[serde(borrow)]
+    messages: Vec<&'a RawValue>,
+}
+
+/// One message's outcome in a batch answer.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Outcome {
+    Stored(Published),
+    Failed {
+        error_code: ErrorCode,
+        /// The HTTP status the single publish endpoint would have answered with.
+        status: u16,
+        message: String,
+    },
+}
+
+impl From<ApiError> for Outcome {
+    fn from(err: ApiError) -> Self {
+        Outcome::Failed {
+            error_code: err.code,
+            status: err.status.as_u16(),
+            message: err.message,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct BatchAnswer {
+    published: usize,
+    failed: usize,
+    results: Vec<Outcome>,
+}
+
+/// Publishes up to `api.max_batch` messages with their acknowledgements awaited together, and
+/// answers once every message is stored or has failed: 200 when all are stored, 207 when any
+/// failed, with one result per message in order. Each message is checked as the single publish
+/// checks it; a bad one fails alone. The batch as a whole is refused (and nothing sent) when the
+/// body is not a batch, is empty or too large, or NATS is not connected.
+pub async fn publish_batch(
+    State(state): State<AppState>,
+    JsonBytes(bytes): JsonBytes,
+) -> Result<Response, ApiError> {
+    let batch: BatchBody = parse_json(&bytes, ErrorCode::InvalidMessageData)?;
+    let count = batch.messages.len();
+    let limit = state.settings.max_batch;
+    if count == 0 {
+        return Err(ApiError::invalid_message(
+            "messages is empty: a batch holds at least one message",
+        ));
+    }
+    if count > limit {
+        return Err(ApiError::new(
+            ErrorCode::InvalidParameters,
+            format!("a batch holds at most {limit} messages (api.max_batch); this one has {count}"),
+        )
+        .with_status(StatusCode::PAYLOAD_TOO_LARGE));
+    }
+    let mut results: Vec<Option<Outcome>> = (0..count).map(|_| None).collect();
+    let mut valid = Vec::with_capacity(count);
+    let mut sent = Vec::with_capacity(count);
+    for (i, raw) in batch.messages.iter().enumerate() {
+        let message = parse_part::<PublishBody>(raw.get().as_bytes())
+            .map_err(|problem| ApiError::invalid_message(format!("invalid message: {problem}")))
+            .and_then(|body| checked(&body, &state.settings.allow_publish_to));
+        match message {
+            Ok(message) => {
+                valid.push(message);
+                sent.push(i);
+            }
+            Err(err) => results[i] = Some(err.into()),
+        }
+    }
+    let answers = state.nats.publish_all(valid).await?;
+    let mut stored = 0;
+    for (i, answer) in sent.into_iter().zip(answers) {
+        results[i] = Some(match answer {
+            Ok(published) => {
+                stored += u64::from(!published.duplicate);
+                Outcome::Stored(published)
+            }
+            Err(err) => ApiError::from(err).into(),
+        });
+    }
+    state
+        .counters
+        .published
+        .fetch_add(stored, Ordering::Relaxed);
+    let results: Vec<Outcome> = results.into_iter().flatten().collect();
+    let failed = results
+        .iter()
+        .filter(|r| matches!(r, Outcome::Failed { .. }))
+        .count();
+    let (status, message) = if failed == 0 {
+        (StatusCode::OK, format!("{count} messages published"))
+    } else {
+        (
+            StatusCode::MULTI_STATUS,
+            format!("{failed} of {count} messages failed; see data.results"),
+        )
+    };
+    let mut response = ok(
+        message,
+        BatchAnswer {
+            published: count - failed,
+            failed,
+            results,
+        },
+    );
+    *response.status_mut() = status;
+    Ok(response)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn body(json: Value) -> PublishBody {
         serde_json::from_value(json).unwrap()
