@@ -13,6 +13,7 @@ mod status;
 mod streams;
 
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -24,8 +25,8 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use futures::FutureExt;
 use tokio::net::TcpListener;
-use tower_http::catch_panic::CatchPanicLayer;
 
 pub use stats::{ApiStats, ApiStatsSnapshot};
 
@@ -107,8 +108,11 @@ impl Shared {
 
 /// A success envelope around `data`, serialized once, straight into the body.
 pub fn ok(message: impl Into<String>, data: impl serde::Serialize) -> Response {
-    match serde_json::to_vec(&Envelope::success(message, data)) {
-        Ok(body) => (
+    // Room for most answers at once (a publish answer is ~200 bytes, `/health` ~350), where
+    // `to_vec` starts at 128 and grows twice.
+    let mut body = Vec::with_capacity(512);
+    match serde_json::to_writer(&mut body, &Envelope::success(message, data)) {
+        Ok(()) => (
             [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
             body,
         )
@@ -159,7 +163,6 @@ pub fn contract(routes: Router<AppState>, state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
-        .layer(CatchPanicLayer::custom(panic_response))
         .layer(middleware::from_fn_with_state(state.clone(), edge))
         .with_state(state)
 }
@@ -203,15 +206,19 @@ fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
 }
 
 /// What every request passes before its handler, in one middleware (each layer of its own costs
-/// allocations per request): access control, the body deadline, and the statistics — every
-/// answer counted (lock-free) and, at debug level only, logged. Nothing is written, or even
-/// copied for writing, per request at the default level.
+/// allocations and copies of the request per request): access control, the body deadline, panic
+/// recovery, and the statistics — every answer counted (lock-free) and, at debug level only,
+/// logged. Nothing is written, or even copied for writing, per request at the default level.
 async fn edge(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let logged = tracing::enabled!(tracing::Level::DEBUG)
         .then(|| (request.method().clone(), request.uri().path().to_owned()));
     let response = match access::refusal(&state, &request) {
-        None => body_deadline::within(&state, request, next).await,
+        // A panic in a handler answers like every other error, and the service keeps serving.
+        None => AssertUnwindSafe(body_deadline::within(&state, request, next))
+            .catch_unwind()
+            .await
+            .unwrap_or_else(panic_response),
         Some(refusal) => refusal,
     };
     let elapsed = started.elapsed();

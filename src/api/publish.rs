@@ -33,23 +33,24 @@ pub struct PublishBody {
 }
 
 impl PublishBody {
-    /// The bytes to send: a string as its UTF-8, any other JSON value as its JSON text.
-    fn payload(&self) -> Result<Bytes, ApiError> {
-        match &self.message {
+    /// The bytes to send: a string as its UTF-8 (moved, not copied), any other JSON value as
+    /// its JSON text.
+    fn payload(message: Option<Value>) -> Result<Bytes, ApiError> {
+        match message {
             None | Some(Value::Null) => Err(ApiError::invalid_message(
                 "message is required (a string is sent as text, any other JSON value as JSON)",
             )),
-            Some(Value::String(text)) => Ok(Bytes::from(text.clone().into_bytes())),
-            Some(other) => Ok(Bytes::from(other.to_string().into_bytes())),
+            Some(Value::String(text)) => Ok(Bytes::from(text)),
+            Some(other) => Ok(Bytes::from(other.to_string())),
         }
     }
 }
 
-impl TryFrom<&PublishBody> for Publish {
+impl TryFrom<PublishBody> for Publish {
     type Error = ApiError;
 
-    fn try_from(body: &PublishBody) -> Result<Publish, ApiError> {
-        let mut message = Publish::new(body.subject.clone(), body.payload()?)?;
+    fn try_from(body: PublishBody) -> Result<Publish, ApiError> {
+        let mut message = Publish::new(body.subject, PublishBody::payload(body.message)?)?;
         for (name, value) in body.headers.iter().flatten() {
             message = message.header(name, value)?;
         }
@@ -75,7 +76,7 @@ fn check_reserved(subject: &str, allowed: &[String]) -> Result<(), ApiError> {
 }
 
 /// The message a body asks for, with every check the API makes before sending it.
-fn checked(body: &PublishBody, allowed: &[String]) -> Result<Publish, ApiError> {
+fn checked(body: PublishBody, allowed: &[String]) -> Result<Publish, ApiError> {
     let message = Publish::try_from(body)?;
     check_reserved(message.subject(), allowed)?;
     Ok(message)
@@ -86,7 +87,8 @@ pub async fn publish(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<PublishBody>,
 ) -> Result<Response, ApiError> {
-    let message = checked(&body, &state.settings.allow_publish_to)?;
+    let subject = body.subject.clone();
+    let message = checked(body, &state.settings.allow_publish_to)?;
     let published = state.nats.publish(message).await?;
     if !published.duplicate {
         state.counters.published.fetch_add(1, Ordering::Relaxed);
@@ -94,7 +96,7 @@ pub async fn publish(
     Ok(ok(
         "Message published successfully",
         Answer {
-            subject: &body.subject,
+            subject: &subject,
             stream: &published.stream,
             seq: published.seq,
             duplicate: published.duplicate,
@@ -180,7 +182,7 @@ pub async fn publish_batch(
     for (i, raw) in batch.messages.iter().enumerate() {
         let message = parse_part::<PublishBody>(raw.get().as_bytes())
             .map_err(|problem| ApiError::invalid_message(format!("invalid message: {problem}")))
-            .and_then(|body| checked(&body, &state.settings.allow_publish_to));
+            .and_then(|body| checked(body, &state.settings.allow_publish_to));
         match message {
             Ok(message) => {
                 valid.push(message);
@@ -240,12 +242,12 @@ mod tests {
 
     #[test]
     fn strings_are_sent_raw_and_values_as_json() {
-        let text = body(json!({"subject": "a", "message": "Hello"}));
-        assert_eq!(text.payload().unwrap(), Bytes::from_static(b"Hello"));
-        let object = body(json!({"subject": "a", "message": {"x": 1}}));
-        assert_eq!(object.payload().unwrap(), Bytes::from_static(b"{\"x\":1}"));
-        let null = body(json!({"subject": "a", "message": null}));
-        assert!(null.payload().is_err());
+        let payload = |json| PublishBody::payload(body(json).message);
+        let text = payload(json!({"subject": "a", "message": "Hello"}));
+        assert_eq!(text.unwrap(), Bytes::from_static(b"Hello"));
+        let object = payload(json!({"subject": "a", "message": {"x": 1}}));
+        assert_eq!(object.unwrap(), Bytes::from_static(b"{\"x\":1}"));
+        assert!(payload(json!({"subject": "a", "message": null})).is_err());
     }
 
     #[test]
@@ -271,7 +273,7 @@ mod tests {
     #[test]
     fn a_bad_header_is_invalid_message_data() {
         let bad = body(json!({"subject": "a", "message": "x", "headers": {"a b": "1"}}));
-        let err = Publish::try_from(&bad).unwrap_err();
+        let err = Publish::try_from(bad).unwrap_err();
         assert_eq!(err.code, super::super::ErrorCode::InvalidMessageData);
         assert_eq!(err.status, 400);
     }

@@ -330,7 +330,18 @@ impl Nats {
             });
         }
         let mut again = Vec::new();
-        while let Ok(Some((slot, answer))) = tokio::time::timeout_at(deadline, acks.next()).await {
+        // One timer for every acknowledgement, rather than one per wait.
+        let expiry = tokio::time::sleep_until(deadline);
+        tokio::pin!(expiry);
+        loop {
+            let (slot, answer) = tokio::select! {
+                biased;
+                next = acks.next() => match next {
+                    Some(next) => next,
+                    None => break,
+                },
+                () = &mut expiry => break,
+            };
             let (i, message) = &outgoing[slot];
             results[*i] = match answer {
                 Ok(ack) => Some(Ok(published(ack))),
