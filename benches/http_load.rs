@@ -6,8 +6,9 @@
 //! and memory, with the ratios and targets of issue 10.
 //!
 //! Run with `cargo bench --bench http_load` (see BENCHMARKS.md). Bounded: every row is
-//! `MB_BENCH_ROUNDS` rounds (3) of `MB_BENCH_SECONDS` (5 s) per server after a 1 s warm-up; the
-//! whole run takes about four minutes. Not part of the test suite.
+//! `MB_BENCH_ROUNDS` rounds (3) of `MB_BENCH_SECONDS` (5 s) per server after a 1 s warm-up, and
+//! `MB_BENCH_HELD` (10,000; 0 skips it) connections are held; the whole run takes about four
+//! minutes. Not part of the test suite.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -75,8 +76,16 @@ fn main() {
          same cores; {rounds} rounds of {seconds} s per server, median shown\n"
     );
     println!(
-        "{:<34} {:>5} {:>10} {:>8} {:>10} {:>8} {:>7}  target",
-        "scenario", "conns", "bar req/s", "p99 ms", "svc req/s", "p99 ms", "ratio"
+        "{:<34} {:>5} {:>10} {:>8} {:>7} {:>10} {:>8} {:>7} {:>6}  target",
+        "scenario",
+        "conns",
+        "bar req/s",
+        "p99 ms",
+        "cpu µs",
+        "svc req/s",
+        "p99 ms",
+        "cpu µs",
+        "ratio"
     );
     let publish_body = format!(r#"{{"subject":"bench.price","message":"{MESSAGE}"}}"#);
     let mut rss_under_publish = [0, 0];
@@ -110,7 +119,7 @@ fn main() {
 
     let batch_body = batch_body();
     for connections in [8, 32] {
-        let batch = alone(&targets[1], rounds, measure, connections, |addr| {
+        let rows = side_by_side(&targets, rounds, measure, connections, |addr| {
             loadgen::request(
                 "POST",
                 addr,
@@ -118,18 +127,15 @@ fn main() {
                 Some(&batch_body),
             )
         });
-        let msgs = batch.rate() * BATCH as f64;
-        println!(
-            "{:<34} {:>5} {:>10} {:>8} {:>10.0} {:>8.2} {:>7}  msgs/s {:.0} {}",
-            format!("POST .../publish/batch x{BATCH}"),
+        let msgs = rows.service.rate() * BATCH as f64;
+        rows.print(
+            &format!("POST .../publish/batch x{BATCH}"),
             connections,
-            "",
-            "",
-            batch.rate(),
-            batch.percentile_ms(0.99),
-            "",
-            msgs,
-            verdict(msgs >= 100_000.0 && batch.refused == 0, ">= 100,000 msgs/s"),
+            &format!(
+                "{:.0} msgs/s {}",
+                msgs,
+                verdict(msgs >= 100_000.0, ">= 100,000 msgs/s")
+            ),
         );
     }
     println!(
@@ -139,9 +145,12 @@ fn main() {
         verdict(rss_under_publish[1] <= 30 << 20, "service <= 30 MB"),
     );
 
-    println!("\n{HELD} keep-alive connections held, /health at 64 connections meanwhile:");
-    for target in &targets {
-        hold(&runtime, target, measure, health_bar);
+    let held = env_number("MB_BENCH_HELD", HELD as u64) as usize;
+    if held > 0 {
+        println!("\n{held} keep-alive connections held, /health at 64 connections meanwhile:");
+        for target in &targets {
+            hold(&runtime, target, held, measure, health_bar);
+        }
     }
     let logged = service.stdout().lines().count() - logged_before;
     println!(
@@ -315,7 +324,26 @@ fn rss_of(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-/// One measured run against `target`, its memory sampled every 100 ms meanwhile.
+/// CPU time (user and system) a process has used so far, from `/proc/PID/stat` (in clock ticks,
+/// which Linux counts at USER_HZ = 100 a second).
+fn cpu_of(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The fields after the command name (which may hold spaces) start after its ')'.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| rest.split_whitespace().collect())
+        .unwrap_or_default();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    Duration::from_millis((ticks(11) + ticks(12)) * 10)
+}
+
+/// One measured run against `target`, its memory sampled every 100 ms meanwhile; the report
+/// carries the server's CPU time over the run.
 fn measured(
     target: &Target,
     request: Arc<[u8]>,
@@ -329,6 +357,7 @@ fn measured(
         WARM_UP,
         THREADS,
     );
+    let cpu_before = cpu_of(target.pid);
     let done = Arc::new(AtomicBool::new(false));
     let pid = target.pid;
     let sampler = {
@@ -342,7 +371,8 @@ fn measured(
             peak
         })
     };
-    let report = loadgen::run(target.addr, request, connections, measure, THREADS);
+    let mut report = loadgen::run(target.addr, request, connections, measure, THREADS);
+    report.server_cpu = cpu_of(target.pid) - cpu_before;
     done.store(true, Ordering::Relaxed);
     let peak = sampler.join().unwrap_or(0);
     (report, peak)
@@ -359,11 +389,13 @@ struct SideBySide {
 impl SideBySide {
     fn print(&self, scenario: &str, connections: usize, target: &str) {
         println!(
-            "{scenario:<34} {connections:>5} {:>10.0} {:>8.2} {:>10.0} {:>8.2} {:>7.2}  {target}{}",
+            "{scenario:<34} {connections:>5} {:>10.0} {:>8.2} {:>7.1} {:>10.0} {:>8.2} {:>7.1} {:>6.2}  {target}{}",
             self.bar.rate(),
             self.bar.percentile_ms(0.99),
+            self.bar.cpu_per_request_us(),
             self.service.rate(),
             self.service.percentile_ms(0.99),
+            self.service.cpu_per_request_us(),
             self.ratio,
             errors_note(&[&self.bar, &self.service]),
         );
@@ -430,24 +462,32 @@ fn alone(
 
 fn print_alone(scenario: &str, connections: usize, report: &loadgen::Report, note: &str) {
     println!(
-        "{scenario:<34} {connections:>5} {:>10} {:>8} {:>10.0} {:>8.2} {:>7}  {note}{}",
+        "{scenario:<34} {connections:>5} {:>10} {:>8} {:>7} {:>10.0} {:>8.2} {:>7.1} {:>6}  {note}{}",
+        "",
         "",
         "",
         report.rate(),
         report.percentile_ms(0.99),
+        report.cpu_per_request_us(),
         "",
         errors_note(&[report]),
     );
 }
 
-/// Opens [`HELD`] keep-alive connections to `target`, probes `/health` while they are open,
+/// Opens `count` keep-alive connections to `target`, probes `/health` while they are open,
 /// then asks each of them once more.
-fn hold(runtime: &tokio::runtime::Runtime, target: &Target, measure: Duration, bar: f64) {
+fn hold(
+    runtime: &tokio::runtime::Runtime,
+    target: &Target,
+    count: usize,
+    measure: Duration,
+    bar: f64,
+) {
     let health = loadgen::request("GET", target.addr, "/health", None);
     let before = target.rss();
     let opened = Instant::now();
     let (held, failed_open) =
-        runtime.block_on(loadgen::hold(target.addr, Arc::clone(&health), HELD));
+        runtime.block_on(loadgen::hold(target.addr, Arc::clone(&health), count));
     let open_time = opened.elapsed();
     let idle_rss = target.rss();
     let (probe, peak) = measured(target, Arc::clone(&health), 64, measure);
