@@ -6,7 +6,10 @@ ensure_nats_server() {
   if [ -n "${NATS_SERVER_BIN:-}" ] && [ -x "$NATS_SERVER_BIN" ]; then
     echo "$NATS_SERVER_BIN"; return 0
   fi
-  if command -v nats-server >/dev/null 2>&1; then
+  # A nats-server on PATH is used when it is the pinned version; another (Debian's 2.9.10, say)
+  # is left to .ci/test-old-server.
+  if command -v nats-server >/dev/null 2>&1 \
+      && [ "$(nats-server --version 2>/dev/null)" = "nats-server: v$NATS_SERVER_PIN" ]; then
     command -v nats-server; return 0
   fi
   local root tools

@@ -37,6 +37,8 @@ fn streams(count: usize, tick: u64) -> Update {
             consumers: (i % 4) as u64,
             max_consumer_lag: (i as u64 * 13) % 1_000,
             last_seq: 1_000 * i as u64 + tick * 7,
+            discard_new: i % 7 == 0,
+            lag_age: (i % 4 != 0).then_some(1.0),
         })
         .collect()))
 }
@@ -135,7 +137,7 @@ fn main() {
         "key mean",
         "key p99"
     );
-    for (cols, rows) in [(120u16, 40u16), (200, 60)] {
+    for (cols, rows) in [(80u16, 24u16), (160, 48)] {
         for (stream_count, client_count) in [(100, 50), (1_000, 500)] {
             let (mut app, now) = app(stream_count, client_count, 30);
             let mut terminal = Terminal::new(TestBackend::new(cols, rows)).expect("terminal");

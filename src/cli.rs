@@ -100,10 +100,57 @@ pub struct SettingsArgs {
     pub nats_server_bin: Option<std::path::PathBuf>,
 
     #[command(flatten)]
+    pub server: ServerArgs,
+
+    #[command(flatten)]
     pub security: SecurityArgs,
 
     #[command(flatten)]
     pub access: AccessArgs,
+}
+
+/// The supervised nats-server: where it listens, where it keeps its data, and the cluster it
+/// joins across hosts.
+#[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Supervised nats-server")]
+pub struct ServerArgs {
+    /// Client port of the supervised nats-server (a local cluster uses the next ports too)
+    /// [default: 4222]
+    #[arg(long, env = "NATS_PORT", value_name = "PORT", global = true)]
+    pub nats_port: Option<u16>,
+
+    /// Address the supervised nats-server listens on; 0.0.0.0 to take routes from other hosts
+    /// [default: 127.0.0.1]
+    #[arg(long, env = "NATS_SERVER_HOST", value_name = "ADDR", global = true)]
+    pub nats_server_host: Option<String>,
+
+    /// Directory of the supervised server's JetStream data and generated configs
+    /// [default: ~/.local/share/message-broker/nats]
+    #[arg(long, env = "NATS_DATA_DIR", value_name = "PATH", global = true)]
+    pub nats_data_dir: Option<PathBuf>,
+
+    /// Name of the supervised nats-server: unique in its cluster [default: message-broker]
+    #[arg(long, env = "NATS_SERVER_NAME", value_name = "NAME", global = true)]
+    pub nats_server_name: Option<String>,
+
+    /// Join a cluster of this name across hosts (the same on every host)
+    #[arg(long, env = "NATS_CLUSTER_NAME", value_name = "NAME", global = true)]
+    pub nats_cluster_name: Option<String>,
+
+    /// Route URLs of the other hosts' nodes, comma-separated
+    /// (nats-route://mb-2:6222,nats-route://mb-3:6222)
+    #[arg(long, env = "NATS_ROUTES", value_name = "URLS", global = true)]
+    pub nats_routes: Option<String>,
+
+    /// host:port at which the other nodes reach this node's route port, when it differs from
+    /// what it listens on (NAT, containers)
+    #[arg(
+        long,
+        env = "NATS_CLUSTER_ADVERTISE",
+        value_name = "HOST:PORT",
+        global = true
+    )]
+    pub nats_cluster_advertise: Option<String>,
 }
 
 /// Who may use the REST API. Tokens' values are never printed in `--help`; prefer the files or
@@ -249,10 +296,40 @@ pub struct ConsoleArgs {
     /// Seconds between samples [default: 1]
     #[arg(long, value_name = "SECONDS")]
     pub refresh: Option<f64>,
+
+    /// Consumer lag (pending messages) from which it is shown as a warning [default: 1000]
+    #[arg(long, env = "MESSAGE_BROKER_LAG_WARN", value_name = "MESSAGES")]
+    pub lag_warn: Option<u64>,
+
+    /// Consumer lag from which it is shown as an error [default: 10000]
+    #[arg(long, env = "MESSAGE_BROKER_LAG_ERROR", value_name = "MESSAGES")]
+    pub lag_error: Option<u64>,
 }
 
 #[derive(Debug, Clone, Subcommand)]
 pub enum Command {
     /// Check the configuration and print it as resolved from defaults, file, environment and flags.
     Config,
+    /// Ask a running service whether it is healthy: exit 0 when its /health answers `healthy`,
+    /// 1 otherwise (degraded, unreachable) — for a container HEALTHCHECK
+    Health {
+        /// The service's base URL or its /health URL [default: this configuration's --host and
+        /// --port, on 127.0.0.1 when it listens on every address]
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+        /// Seconds to wait for the answer
+        #[arg(long, value_name = "SECONDS", default_value_t = 3.0)]
+        timeout: f64,
+    },
+    /// Run the troubleshooting checks for this configuration: nats-server binary, ports, data
+    /// directory, NATS, credentials, JetStream, monitoring — each with pass/fail and the fix.
+    /// Exit 0 when no check fails, 1 otherwise
+    Doctor,
+    /// Print a shell completion script: `message-broker completions bash > /etc/bash_completion.d/message-broker`
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff): `message-broker man > message-broker.1`
+    Man,
 }

@@ -3,9 +3,11 @@
 
 pub mod api;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod console;
 pub mod logging;
+pub mod metrics;
 pub mod monitor;
 pub mod nats;
 pub mod serve;

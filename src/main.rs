@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use message_broker::cli::{Cli, Command, ConsoleArgs};
+use message_broker::commands::{doctor, generate, health};
 use message_broker::config::Settings;
 use message_broker::{console, logging, serve};
 
@@ -29,6 +30,23 @@ fn main() -> ExitCode {
             return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(EXIT_CONFIG));
         }
     };
+    // Generated from the flags alone: no configuration needed (nor checked).
+    match &cli.command {
+        Some(Command::Completions { shell }) => {
+            generate::completions(*shell, &mut std::io::stdout());
+            return ExitCode::SUCCESS;
+        }
+        Some(Command::Man) => {
+            return match generate::man_page(&mut std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(err) => {
+                    eprintln!("message-broker: cannot write the man page: {err}");
+                    ExitCode::FAILURE
+                }
+            };
+        }
+        _ => {}
+    }
     let settings = match Settings::load(&cli.settings) {
         Ok(settings) => settings,
         Err(err) => {
@@ -38,8 +56,71 @@ fn main() -> ExitCode {
     };
     match (&cli.command, cli.serve) {
         (Some(Command::Config), _) => print_config(&settings),
+        (Some(Command::Doctor), _) => run_doctor(&settings),
+        (Some(Command::Health { url, timeout }), _) => {
+            run_health(&settings, url.as_deref(), *timeout)
+        }
+        (Some(Command::Completions { .. } | Command::Man), _) => ExitCode::SUCCESS,
         (None, true) => run_serve(settings),
         (None, false) => run_console(settings, cli.console),
+    }
+}
+
+/// Runs a one-shot command's work on a small runtime; `None` (said on stderr) if there is none.
+fn run_once<T>(work: impl std::future::Future<Output = T>) -> Option<T> {
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => Some(runtime.block_on(work)),
+        Err(err) => {
+            eprintln!("message-broker: cannot start the async runtime: {err}");
+            None
+        }
+    }
+}
+
+/// Every check printed; exit 0 when none failed, 1 otherwise.
+fn run_doctor(settings: &Settings) -> ExitCode {
+    let Some(checks) = run_once(doctor::run(settings)) else {
+        return ExitCode::FAILURE;
+    };
+    print!("{}", doctor::render(&checks));
+    if doctor::all_passed(&checks) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// Exit 0 when the service answers healthy, 1 otherwise; 2 for a URL or timeout that cannot be
+/// used.
+fn run_health(settings: &Settings, url: Option<&str>, timeout: f64) -> ExitCode {
+    let url = match health::health_url(url, settings) {
+        Ok(url) => url,
+        Err(err) => {
+            eprintln!("message-broker: {err}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    if !(timeout.is_finite() && timeout > 0.0 && timeout <= 3600.0) {
+        eprintln!(
+            "message-broker: --timeout: expected seconds above 0 and at most 3600, got {timeout}"
+        );
+        return ExitCode::from(EXIT_CONFIG);
+    }
+    let Some(health) = run_once(health::probe(
+        &url,
+        std::time::Duration::from_secs_f64(timeout),
+    )) else {
+        return ExitCode::FAILURE;
+    };
+    if health.is_healthy() {
+        println!("{}", health.describe());
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("message-broker: unhealthy: {}", health.describe());
+        ExitCode::FAILURE
     }
 }
 

@@ -4,10 +4,14 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
+use futures::StreamExt;
 use futures::future::join_all;
 use serde::Deserialize;
 
-use crate::model::status::{ClusterNode, ClusterStatus, JetStreamStatus, ServerStatus};
+use crate::model::status::{
+    ClusterNode, ClusterStatus, JetStreamStatus, NodeJetStream, NodeUsage, ServerStatus,
+};
+use crate::model::stream::{ConsumerView, StreamView};
 use crate::monitor::{Jsz, MetaReplica, Monitor, MonitorError, Routez, Varz};
 use crate::nats::{Nats, system};
 use crate::supervisor::SupervisorHandle;
@@ -103,6 +107,54 @@ pub fn cluster(
         meta_leader: meta.map(|m| m.leader.clone()).filter(|l| !l.is_empty()),
         meta_cluster_size: meta.map(|m| m.cluster_size),
     })
+}
+
+/// Consumer listings in flight at once while sampling streams.
+const CONCURRENT_LISTINGS: usize = 8;
+
+/// A stream and its consumers, as one sample of the streams saw them.
+#[derive(Debug, Clone)]
+pub struct StreamSample {
+    pub stream: StreamView,
+    /// Empty for a stream without consumers, or whose consumers could not be listed (`error`).
+    pub consumers: Vec<ConsumerView>,
+    pub error: Option<String>,
+}
+
+/// Every stream with its consumers and their lag, over NATS (no monitoring port needed): one
+/// stream listing, then one consumer listing per stream that has consumers, a few at a time, so a
+/// server with many streams answers in a handful of round trips. A stream whose consumers cannot
+/// be listed keeps its own figures and says why.
+pub async fn streams_with_consumers(nats: &Nats) -> Result<Vec<StreamSample>, String> {
+    let streams = nats.list_streams().await.map_err(|e| e.to_string())?;
+    let listings = streams.into_iter().map(|stream| {
+        let nats = nats.clone();
+        async move {
+            if stream.state.consumer_count == 0 {
+                return StreamSample {
+                    stream,
+                    consumers: Vec::new(),
+                    error: None,
+                };
+            }
+            match nats.consumers(&stream.name).await {
+                Ok(consumers) => StreamSample {
+                    stream,
+                    consumers,
+                    error: None,
+                },
+                Err(err) => StreamSample {
+                    stream,
+                    consumers: Vec::new(),
+                    error: Some(err.to_string()),
+                },
+            }
+        }
+    });
+    Ok(futures::stream::iter(listings)
+        .buffered(CONCURRENT_LISTINGS)
+        .collect()
+        .await)
 }
 
 /// Where the list of nodes comes from, decided once.
@@ -205,6 +257,29 @@ impl NodeSource {
     }
 }
 
+/// A server's load from its `/varz`, and its JetStream use from its `/jsz` when it has one.
+fn usage(varz: &Varz, jsz: Option<&Jsz>) -> NodeUsage {
+    NodeUsage {
+        cpu: varz.cpu,
+        mem: varz.mem,
+        connections: varz.connections,
+        subscriptions: varz.subscriptions,
+        slow_consumers: varz.slow_consumers,
+        jetstream: jsz.map(|j| NodeJetStream {
+            memory: j.memory,
+            storage: j.storage,
+            max_memory: j.config.max_memory,
+            max_storage: j.config.max_storage,
+            streams: j.streams,
+            consumers: j.consumers,
+            messages: j.messages,
+            bytes: j.bytes,
+            api_total: j.api.total,
+            api_errors: j.api.errors,
+        }),
+    }
+}
+
 /// One server seen from its monitoring port: up or down, its routes and the meta leader it knows;
 /// on the meta leader, also how far behind each other node is.
 async fn probe(monitor: &Monitor) -> (ClusterNode, Vec<MetaReplica>) {
@@ -214,6 +289,7 @@ async fn probe(monitor: &Monitor) -> (ClusterNode, Vec<MetaReplica>) {
         monitor.jsz(),
         monitor.routez()
     );
+    let node_usage = varz.as_ref().ok().map(|v| usage(v, jsz.as_ref().ok()));
     let meta = jsz.ok().and_then(|j| j.meta_cluster);
     let node = ClusterNode {
         name: varz
@@ -240,6 +316,7 @@ async fn probe(monitor: &Monitor) -> (ClusterNode, Vec<MetaReplica>) {
             .map(|m| m.leader.clone())
             .filter(|l| !l.is_empty()),
         error: health.err().map(|e| e.to_string()),
+        usage: node_usage,
         ..ClusterNode::default()
     };
     (node, meta.map(|m| m.replicas).unwrap_or_default())
@@ -280,12 +357,12 @@ pub async fn sys_nodes(
     let varz = varz?;
     let routez = routez.unwrap_or_default();
     let jsz = jsz.unwrap_or_default();
-    let meta_of = |id: &str| {
+    let jsz_of = |id: &str| {
         jsz.iter()
             .find(|r| r.server.id == id)
             .and_then(|r| serde_json::from_value::<Jsz>(r.data.clone()).ok())
-            .and_then(|j| j.meta_cluster)
     };
+    let meta_of = |id: &str| jsz_of(id).and_then(|j| j.meta_cluster);
     let mut replicas = Vec::new();
     let mut nodes: Vec<ClusterNode> = varz
         .iter()
@@ -309,12 +386,16 @@ pub async fn sys_nodes(
             if let Some(meta) = &meta {
                 replicas.extend(meta.replicas.iter().cloned());
             }
+            let node_usage = serde_json::from_value::<Varz>(reply.data.clone())
+                .ok()
+                .map(|v| usage(&v, jsz_of(id).as_ref()));
             ClusterNode {
                 name: reply.server.name.clone(),
                 up: true,
                 peers,
                 meta_leader: meta.map(|m| m.leader).filter(|l| !l.is_empty()),
                 version: Some(reply.server.ver.clone()),
+                usage: node_usage,
                 ..ClusterNode::default()
             }
         })

@@ -126,7 +126,7 @@ async fn a_panicking_handler_answers_500_and_the_service_keeps_serving() {
     let (state, _) = app(&server).await;
     let routes = axum::Router::new()
         .route(
-            "/boom",
+            "/test-only/boom",
             get(|| async {
                 if true {
                     panic!("handler exploded");
@@ -135,13 +135,13 @@ async fn a_panicking_handler_answers_500_and_the_service_keeps_serving() {
             }),
         )
         .route(
-            "/fine",
+            "/test-only/fine",
             get(|| async { message_broker::api::ok("fine", json!({})) }),
         );
     let router = contract(routes, state.clone());
-    let result = expect_error(&router, "GET", "/boom", None, INTERNAL_ERROR).await;
+    let result = expect_error(&router, "GET", "/test-only/boom", None, INTERNAL_ERROR).await;
     assert!(!result["message"].as_str().unwrap().contains("exploded"));
-    let (status, _) = call(&router, "GET", "/fine", None).await;
+    let (status, _) = call(&router, "GET", "/test-only/fine", None).await;
     assert_eq!(status, 200);
     let stats = state.api_stats.snapshot();
     assert_eq!(stats.errors_by_code["INTERNAL_ERROR"], 1);

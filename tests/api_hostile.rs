@@ -78,13 +78,20 @@ async fn a_reserved_subject_allowed_in_the_config_can_be_published_to() {
         "services:\n  message-broker:\n    api:\n      allow_publish_to: [\"$KV.settings.>\"]\n";
     let (_state, router) = common::app_with(&server, yaml).await;
     let js = jetstream::new(async_nats::connect(server.url()).await.unwrap());
-    let bucket = js
-        .create_key_value(jetstream::kv::Config {
-            bucket: "settings".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
+    // The bucket's stream as a key-value bucket is laid out, made as a plain stream: the client's
+    // create_key_value sends settings older servers (2.9) do not take.
+    js.create_stream(jetstream::stream::Config {
+        name: "KV_settings".into(),
+        subjects: vec!["$KV.settings.>".into()],
+        max_messages_per_subject: 1,
+        allow_rollup: true,
+        deny_delete: true,
+        allow_direct: true,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let bucket = js.get_key_value("settings").await.unwrap();
     let data = publish(&router, "$KV.settings.colour", json!("blue")).await;
     assert_eq!(data["stream"], "KV_settings");
     let stored = bucket.get("colour").await.unwrap().unwrap();

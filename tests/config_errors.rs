@@ -54,6 +54,24 @@ fn each_kind_of_bad_file_stops_start_up_with_file_key_and_expectation() {
             &["unknown field `prot`", "expected one of", "`port`"],
         ),
         bad(
+            "a cluster across hosts without its name",
+            service("nats_server:\n  cluster:\n    routes: [\"nats-route://mb-2:6222\"]"),
+            "services.message-broker.nats_server.cluster.routes",
+            &["needs its name", "nats_server.cluster.name"],
+        ),
+        bad(
+            "a route that is not a URL",
+            service("nats_server:\n  cluster:\n    name: c\n    routes: [\"mb-2\"]"),
+            "services.message-broker.nats_server.cluster.routes",
+            &["'mb-2'", "nats-route://"],
+        ),
+        bad(
+            "an unknown cluster key",
+            service("nats_server:\n  cluster:\n    nmae: c"),
+            "services.message-broker.nats_server.cluster.nmae",
+            &["unknown field `nmae`", "`name`"],
+        ),
+        bad(
             "unknown nested key",
             service("nats_client:\n  uri: nats://x:4222"),
             "services.message-broker.nats_client.uri",
@@ -382,6 +400,58 @@ fn bad_environment_values_and_flags_are_reported_without_a_panic() {
             &["--nats-timeout", "at most 3600, got -1"],
         ),
         (&["config", "--no-such-flag"], &[], &["--no-such-flag"]),
+        (
+            &["config", "--supervise"],
+            &[("NATS_URL", "nats://elsewhere:4222")],
+            &["--nats-url / NATS_URL", "--supervise", "--nats-port"],
+        ),
+        (
+            &["config", "--supervise"],
+            &[("NATS_PORT", "x")],
+            &["--nats-port", "NATS_PORT"],
+        ),
+        (
+            &["config", "--supervise"],
+            &[("NATS_ROUTES", "nats-route://mb-2:6222")],
+            &[
+                "--nats-routes / NATS_ROUTES",
+                "--nats-cluster-name / NATS_CLUSTER_NAME",
+            ],
+        ),
+        (
+            &["config", "--supervise"],
+            &[("NATS_CLUSTER_NAME", "c"), ("NATS_ROUTES", "mb-2:6222")],
+            &["--nats-routes / NATS_ROUTES", "mb-2:6222", "nats-route://"],
+        ),
+        (
+            &["config", "--supervise"],
+            &[
+                ("NATS_CLUSTER_NAME", "c"),
+                ("NATS_ROUTES", "nats-route://mb-2"),
+            ],
+            &["--nats-routes / NATS_ROUTES", "route port"],
+        ),
+        (
+            &["config", "--supervise"],
+            &[
+                ("NATS_CLUSTER_NAME", "c"),
+                ("NATS_CLUSTER_ADVERTISE", "mb-1"),
+            ],
+            &[
+                "--nats-cluster-advertise / NATS_CLUSTER_ADVERTISE",
+                "host:port",
+            ],
+        ),
+        (
+            &["config", "--cluster", "3"],
+            &[("NATS_CLUSTER_NAME", "c")],
+            &["--cluster", "one node on each host"],
+        ),
+        (
+            &["config", "--supervise"],
+            &[("NATS_SERVER_NAME", "two words")],
+            &["--nats-server-name / NATS_SERVER_NAME", "without spaces"],
+        ),
     ];
     for (args, env, expected) in cases {
         let run = sandbox.run(args, env);

@@ -47,6 +47,7 @@ fn defaults_without_any_file_or_variable() {
                 "server_name": "message-broker",
                 "config_file": null,
                 "nodes": 1,
+                "cluster": null,
             },
             "max_body_bytes": 4194304,
             "allow_publish_to": [],
@@ -471,4 +472,40 @@ fn a_directory_named_like_the_default_file_is_not_read() {
     std::fs::create_dir_all(sandbox.path("xdg/message-broker/message-broker.yaml")).expect("dir");
     let json = sandbox.run(&["config"], &[]).json();
     assert_eq!(json["config_file"], Value::Null);
+}
+
+#[test]
+fn the_supervised_server_and_its_cluster_come_from_flags_and_variables() {
+    let sandbox = Sandbox::new();
+    let run = sandbox.run(
+        &["config", "--supervise", "--nats-port", "5111"],
+        &[
+            ("NATS_SERVER_HOST", "0.0.0.0"),
+            ("NATS_DATA_DIR", "/var/lib/mb"),
+            ("NATS_SERVER_NAME", "mb-1"),
+            ("NATS_CLUSTER_NAME", "prod"),
+            (
+                "NATS_ROUTES",
+                "nats-route://mb-2:6222, nats-route://mb-3:6222",
+            ),
+            ("NATS_CLUSTER_ADVERTISE", "mb-1:6222"),
+        ],
+    );
+    let json = run.json();
+    let server = &json["nats_server"];
+    assert_eq!(server["port"], 5111);
+    assert_eq!(server["host"], "0.0.0.0");
+    assert_eq!(server["data_dir"], "/var/lib/mb");
+    assert_eq!(server["server_name"], "mb-1");
+    assert_eq!(
+        server["cluster"],
+        serde_json::json!({
+            "name": "prod",
+            "routes": ["nats-route://mb-2:6222", "nats-route://mb-3:6222"],
+            "advertise": "mb-1:6222",
+        })
+    );
+    // The client reaches the server listening everywhere on loopback.
+    assert_eq!(json["nats_url"], "nats://127.0.0.1:5111");
+    assert_eq!(json["monitor_url"], "http://127.0.0.1:8222");
 }

@@ -376,6 +376,15 @@ fn a_supervised_local_cluster_shows_every_node() {
         assert!(screen.contains(node), "{node}: {screen}");
     }
     assert!(screen.contains("supervisor running"), "{screen}");
+    // Focused, every node's load and JetStream use, each probed on its own monitoring port.
+    console.send("5");
+    console.wait_for("each node's CPU and JetStream storage", WAIT, |s| {
+        s.contains("JS file")
+            && ["node-1", "node-2", "node-3"].iter().all(|node| {
+                s.lines()
+                    .any(|l| l.contains(node) && l.contains(" up ") && l.contains('%'))
+            })
+    });
     console.send("q");
     assert_eq!(console.wait_exit(WAIT), 0);
 }

@@ -44,7 +44,22 @@ async fn sigterm_lets_an_in_flight_request_finish_then_exits_0() {
         let url = service.url("/api/v1/broker/health");
         async move { get(&client, &url).await }
     });
-    tokio::time::sleep(Duration::from_millis(700)).await;
+    // In flight for sure once the service's request to the monitor has been accepted (and is
+    // held open, unanswered).
+    black_hole.set_nonblocking(true).expect("non-blocking");
+    let mut held = Vec::new();
+    wait_until(
+        "the health check to reach the silent monitor",
+        Duration::from_secs(5),
+        || match black_hole.accept() {
+            Ok((socket, _)) => {
+                held.push(socket);
+                true
+            }
+            Err(_) => false,
+        },
+    )
+    .await;
     assert!(
         !slow.is_finished(),
         "the slow request finished too early to test anything"

@@ -33,6 +33,7 @@ fn settings(dir: &Path, nodes: usize) -> SupervisorSettings {
         server_name: "mb-test".into(),
         config_file: None,
         nodes,
+        cluster: None,
         policy: RestartPolicy {
             initial_backoff: Duration::from_millis(50),
             max_backoff: Duration::from_millis(400),

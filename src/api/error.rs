@@ -24,6 +24,7 @@ use crate::nats::NatsError;
     IntoStaticStr,
     VariantArray,
     strum::Display,
+    utoipa::ToSchema,
 )]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 #[strum(serialize_all = "SCREAMING_SNAKE_CASE")]

@@ -2,11 +2,14 @@
 //! the envelope. `router` builds the whole service so tests can drive it without a socket.
 
 mod access;
+mod answers;
 mod body_deadline;
 pub mod envelope;
 pub mod error;
 mod extract;
 pub mod listener;
+mod metrics;
+pub mod openapi;
 mod publish;
 mod stats;
 mod status;
@@ -19,7 +22,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
@@ -33,6 +36,7 @@ pub use stats::{ApiStats, ApiStatsSnapshot};
 pub use error::{ApiError, ErrorCode};
 
 use crate::config::Settings;
+use crate::metrics::UNMATCHED_ROUTE;
 use crate::monitor::Monitor;
 use crate::nats::Nats;
 use crate::status::NodeSource;
@@ -43,6 +47,8 @@ use envelope::Envelope;
 #[derive(Debug, Default)]
 pub struct Counters {
     pub published: AtomicU64,
+    /// Publishes JetStream acknowledged as duplicates (same `msg_id` within the window).
+    pub duplicates: AtomicU64,
     pub consumed: AtomicU64,
 }
 
@@ -63,6 +69,8 @@ pub struct Shared {
     pub status_monitor: Monitor,
     pub counters: Counters,
     pub api_stats: ApiStats,
+    /// Requests by route for `/metrics`.
+    pub http_metrics: crate::metrics::HttpMetrics,
     pub started: Instant,
     pub supervisor: Option<SupervisorHandle>,
     /// The supervised nodes, probed on their own monitoring ports; `None` when not supervising.
@@ -99,6 +107,7 @@ impl Shared {
             status_monitor,
             counters: Counters::default(),
             api_stats: ApiStats::default(),
+            http_metrics: crate::metrics::HttpMetrics::default(),
             started: Instant::now(),
             supervisor,
             nodes,
@@ -153,6 +162,8 @@ fn routes() -> Router<AppState> {
         )
         .route("/api/v1/broker/publish", post(publish::publish))
         .route("/api/v1/broker/publish/batch", post(publish::publish_batch))
+        .route("/metrics", get(metrics::metrics))
+        .route("/api/v1/openapi.json", get(openapi::openapi_json))
 }
 
 /// Wraps routes in what makes every answer the envelope: 404/405 fallbacks, the body limit and
@@ -207,10 +218,14 @@ fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
 
 /// What every request passes before its handler, in one middleware (each layer of its own costs
 /// allocations and copies of the request per request): access control, the body deadline, panic
-/// recovery, and the statistics — every answer counted (lock-free) and, at debug level only,
-/// logged. Nothing is written, or even copied for writing, per request at the default level.
+/// recovery, and the statistics — every answer counted (lock-free) for the console's figures and
+/// for `/metrics` by route template, and, at debug level only, logged. Nothing is written, or
+/// even copied for writing, per request at the default level.
 async fn edge(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
+    let method = crate::metrics::method_label(request.method());
+    // The template, not the path: stream names must not each become a series.
+    let route = request.extensions().get::<MatchedPath>().cloned();
     let logged = tracing::enabled!(tracing::Level::DEBUG)
         .then(|| (request.method().clone(), request.uri().path().to_owned()));
     let response = match access::refusal(&state, &request) {
@@ -223,9 +238,15 @@ async fn edge(State(state): State<AppState>, request: Request, next: Next) -> Re
     };
     let elapsed = started.elapsed();
     let code = response.extensions().get::<ErrorCode>().copied();
-    state
-        .api_stats
-        .record(response.status().as_u16(), code, elapsed);
+    let status = response.status().as_u16();
+    state.api_stats.record(status, code, elapsed);
+    state.http_metrics.record(
+        route.as_ref().map_or(UNMATCHED_ROUTE, MatchedPath::as_str),
+        method,
+        status,
+        code.map(ErrorCode::as_str),
+        elapsed,
+    );
     if let Some((method, path)) = logged {
         tracing::debug!(
             %method,

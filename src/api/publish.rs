@@ -11,25 +11,41 @@ use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use serde_json::value::RawValue;
+use utoipa::ToSchema;
 
 use super::error::{ApiError, ErrorCode};
 use super::extract::{JsonBody, JsonBytes, parse_json, parse_part};
+use super::openapi::{self as doc, ErrorEnvelope, Success};
 use super::{AppState, ok};
 use crate::model::rules;
 use crate::model::stream::Published;
 use crate::nats::Publish;
 
 /// The body of `POST /api/v1/broker/publish`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PublishBody {
     pub subject: String,
+    /// Required: a string is sent as its UTF-8 bytes, any other JSON value as its JSON text.
     #[serde(default)]
+    #[schema(required = true)]
     pub message: Option<Value>,
     #[serde(default)]
     pub headers: Option<BTreeMap<String, String>>,
+    /// Sets `Nats-Msg-Id`: a retry with the same id within the duplicate window is not stored
+    /// again.
     #[serde(default)]
     pub msg_id: Option<String>,
+}
+
+/// `data` of `POST /api/v1/broker/publish`: where JetStream stored the message.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublishAnswer {
+    pub subject: String,
+    pub stream: String,
+    pub seq: u64,
+    /// A retry of a stored `msg_id`: not stored again.
+    pub duplicate: bool,
 }
 
 impl PublishBody {
@@ -83,6 +99,10 @@ fn checked(body: PublishBody, allowed: &[String]) -> Result<Publish, ApiError> {
 }
 
 /// Answers only after JetStream has stored the message.
+#[utoipa::path(post, path = "/api/v1/broker/publish", tag = "messages", request_body = PublishBody,
+    responses((status = 200, description = "Stored", body = Success<PublishAnswer>),
+        doc::BadRequest, doc::Guarded, doc::Change, doc::NotFound, doc::Conflict, doc::Body,
+        doc::Unavailable, doc::Internal))]
 pub async fn publish(
     State(state): State<AppState>,
     JsonBody(body): JsonBody<PublishBody>,
@@ -92,40 +112,35 @@ pub async fn publish(
     let published = state.nats.publish(message).await?;
     if !published.duplicate {
         state.counters.published.fetch_add(1, Ordering::Relaxed);
+    } else {
+        state.counters.duplicates.fetch_add(1, Ordering::Relaxed);
     }
     Ok(ok(
         "Message published successfully",
-        Answer {
-            subject: &subject,
-            stream: &published.stream,
+        PublishAnswer {
+            subject,
+            stream: published.stream,
             seq: published.seq,
             duplicate: published.duplicate,
         },
     ))
 }
 
-/// The answer to one publish: the subject asked for, and where JetStream stored the message.
-#[derive(Serialize)]
-struct Answer<'a> {
-    subject: &'a str,
-    stream: &'a str,
-    seq: u64,
-    duplicate: bool,
-}
-
 /// The body of `POST /api/v1/broker/publish/batch`. Each message is kept as its JSON text
 /// until it is checked, so that one bad message fails alone, with its own reason.
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-struct BatchBody<'a> {
+pub struct BatchBody<'a> {
+    /// Bodies of the single publish, 1 to `api.max_batch` of them.
     #[serde(borrow)]
+    #[schema(value_type = Vec<PublishBody>)]
     messages: Vec<&'a RawValue>,
 }
 
-/// One message's outcome in a batch answer.
-#[derive(Serialize)]
+/// One message's outcome in a batch answer: where it was stored, or why it was not.
+#[derive(Serialize, ToSchema)]
 #[serde(untagged)]
-enum Outcome {
+pub enum Outcome {
     Stored(Published),
     Failed {
         error_code: ErrorCode,
@@ -145,8 +160,10 @@ impl From<ApiError> for Outcome {
     }
 }
 
-#[derive(Serialize)]
-struct BatchAnswer {
+/// `data` of `POST /api/v1/broker/publish/batch`: one result per message, in the order sent.
+#[derive(Serialize, ToSchema)]
+pub struct BatchAnswer {
+    /// Messages stored (duplicates of stored ones included).
     published: usize,
     failed: usize,
     results: Vec<Outcome>,
@@ -157,6 +174,17 @@ struct BatchAnswer {
 /// failed, with one result per message in order. Each message is checked as the single publish
 /// checks it; a bad one fails alone. The batch as a whole is refused (and nothing sent) when the
 /// body is not a batch, is empty or too large, or NATS is not connected.
+#[utoipa::path(post, path = "/api/v1/broker/publish/batch", tag = "messages",
+    request_body = BatchBody,
+    responses((status = 200, description = "Every message stored", body = Success<BatchAnswer>),
+        (status = 207, description = "Some or all messages failed; each result says why",
+            body = Success<BatchAnswer>),
+        doc::BadRequest, doc::Guarded, doc::Change,
+        (status = 408, description = "The declared body did not arrive within api.body_timeout",
+            body = ErrorEnvelope),
+        (status = 413, description = "The body is larger than api.max_body_bytes, or holds more \
+            messages than api.max_batch", body = ErrorEnvelope),
+        doc::Unavailable, doc::Internal))]
 pub async fn publish_batch(
     State(state): State<AppState>,
     JsonBytes(bytes): JsonBytes,
@@ -192,20 +220,23 @@ pub async fn publish_batch(
         }
     }
     let answers = state.nats.publish_all(valid).await?;
-    let mut stored = 0;
+    let (mut stored, mut duplicates) = (0, 0);
     for (i, answer) in sent.into_iter().zip(answers) {
         results[i] = Some(match answer {
             Ok(published) => {
-                stored += u64::from(!published.duplicate);
+                if published.duplicate {
+                    duplicates += 1;
+                } else {
+                    stored += 1;
+                }
                 Outcome::Stored(published)
             }
             Err(err) => ApiError::from(err).into(),
         });
     }
-    state
-        .counters
-        .published
-        .fetch_add(stored, Ordering::Relaxed);
+    let counters = &state.counters;
+    counters.published.fetch_add(stored, Ordering::Relaxed);
+    counters.duplicates.fetch_add(duplicates, Ordering::Relaxed);
     let results: Vec<Outcome> = results.into_iter().flatten().collect();
     let failed = results
         .iter()

@@ -6,10 +6,10 @@ use std::time::{Duration, Instant};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde::Serialize;
-use serde_json::json;
 
+use super::answers::*;
 use super::error::{ApiError, ErrorCode};
+use super::openapi::{self as doc, Success};
 use super::{AppState, ok};
 use crate::model::status::{ClusterNode, Section};
 use crate::nats::LinkState;
@@ -24,6 +24,8 @@ fn millis(d: std::time::Duration) -> f64 {
 }
 
 /// `GET /health`: 200 while the process runs; `degraded` while NATS is unreachable.
+#[utoipa::path(get, path = "/health", tag = "service",
+    responses((status = 200, description = "The process runs", body = Success<Liveness>), doc::Internal))]
 pub async fn liveness(State(state): State<AppState>) -> Response {
     let connection = state.nats.link();
     let healthy = connection.state == LinkState::Connected;
@@ -34,32 +36,20 @@ pub async fn liveness(State(state): State<AppState>) -> Response {
             "Service is running but NATS is not connected"
         },
         Liveness {
-            status: if healthy { "healthy" } else { "degraded" },
+            status: if healthy {
+                Liveliness::Healthy
+            } else {
+                Liveliness::Degraded
+            },
             service: "message-broker",
             uptime_seconds: uptime(&state),
             nats: LivenessNats {
                 state: connection.state,
-                since: &connection.since,
-                url: &connection.url,
+                since: connection.since,
+                url: connection.url,
             },
         },
     )
-}
-
-/// `/health`'s data, written without building a JSON tree first (probes call it often).
-#[derive(Serialize)]
-struct Liveness<'a> {
-    status: &'static str,
-    service: &'static str,
-    uptime_seconds: f64,
-    nats: LivenessNats<'a>,
-}
-
-#[derive(Serialize)]
-struct LivenessNats<'a> {
-    state: LinkState,
-    since: &'a str,
-    url: &'a str,
 }
 
 /// The status endpoints answer within this whatever hangs: a source slower than that is
@@ -83,6 +73,9 @@ async fn by<T>(
 }
 
 /// `GET /api/v1/status`: the spec's service status, every figure real.
+#[utoipa::path(get, path = "/api/v1/status", tag = "service",
+    responses((status = 200, description = "Service status", body = Success<ServiceStatus>),
+        doc::Guarded, doc::Internal))]
 pub async fn service_status(State(state): State<AppState>) -> Response {
     let connection = state.nats.connection();
     let connected = connection.state == LinkState::Connected;
@@ -101,33 +94,37 @@ pub async fn service_status(State(state): State<AppState>) -> Response {
     let settings = &state.settings;
     ok(
         "Service status retrieved successfully",
-        json!({
-            "service": "message-broker",
-            "status": if connected { "running" } else { "degraded" },
-            "uptime_seconds": uptime(&state),
-            "version": env!("CARGO_PKG_VERSION"),
-            "environment": settings.environment,
-            "port": settings.api_port,
-            "features": {
-                "nats_server": state.supervisor.is_some(),
-                "jetstream": account.is_some(),
-                "message_routing": true,
-                "stream_management": true,
-                "message_persistence": account.is_some(),
+        ServiceStatus {
+            service: "message-broker",
+            status: if connected {
+                Running::Running
+            } else {
+                Running::Degraded
             },
-            "nats_info": {
-                "server_status": server_status(&state, connected),
-                "client_connected": connected,
-                "streams_count": streams,
-                "server_version": server_version,
+            uptime_seconds: uptime(&state),
+            version: env!("CARGO_PKG_VERSION"),
+            environment: settings.environment.clone(),
+            port: settings.api_port,
+            features: Features {
+                nats_server: state.supervisor.is_some(),
+                jetstream: account.is_some(),
+                message_routing: true,
+                stream_management: true,
+                message_persistence: account.is_some(),
             },
-            "statistics": {
-                "messages_published": state.counters.published(),
-                "messages_consumed": state.counters.consumed(),
-                "active_streams": streams,
-                "connection_errors": connection.connection_errors,
+            nats_info: NatsInfo {
+                server_status: server_status(&state, connected),
+                client_connected: connected,
+                streams_count: streams,
+                server_version,
             },
-        }),
+            statistics: Statistics {
+                messages_published: state.counters.published(),
+                messages_consumed: state.counters.consumed(),
+                active_streams: streams,
+                connection_errors: connection.connection_errors,
+            },
+        },
     )
 }
 
@@ -149,6 +146,9 @@ async fn supervised_nodes(state: &AppState) -> Option<Vec<ClusterNode>> {
 /// `GET /api/v1/broker/status`: client, server, JetStream, cluster and API detail. Sources that
 /// cannot be reached, or do not answer within the budget, say so in their own section; the
 /// endpoint still answers 200, in time.
+#[utoipa::path(get, path = "/api/v1/broker/status", tag = "service",
+    responses((status = 200, description = "Broker detail", body = Success<BrokerStatus>),
+        doc::Guarded, doc::Internal))]
 pub async fn broker_status(State(state): State<AppState>) -> Response {
     let deadline = tokio::time::Instant::now() + STATUS_BUDGET;
     // Each monitoring request is bounded by the budget on its own (status_monitor).
@@ -169,27 +169,39 @@ pub async fn broker_status(State(state): State<AppState>) -> Response {
     )
     .await
     .into();
+    let supervisor = match &state.supervisor {
+        Some(supervisor) => SupervisorSection {
+            enabled: true,
+            status: Some(supervisor.status()),
+            nodes,
+        },
+        None => SupervisorSection {
+            enabled: false,
+            status: None,
+            nodes: None,
+        },
+    };
     ok(
         "Broker status retrieved successfully",
-        json!({
-            "client": client,
-            "server": server,
-            "jetstream": jetstream,
-            "cluster": cluster,
-            "supervisor": match &state.supervisor {
-                Some(supervisor) => json!({ "enabled": true, "status": supervisor.status(), "nodes": nodes }),
-                None => json!({ "enabled": false }),
+        BrokerStatus {
+            client,
+            server,
+            jetstream,
+            cluster,
+            supervisor,
+            api: state.api_stats.snapshot(),
+            statistics: MessageCounts {
+                messages_published: state.counters.published(),
+                messages_consumed: state.counters.consumed(),
             },
-            "api": state.api_stats.snapshot(),
-            "statistics": {
-                "messages_published": state.counters.published(),
-                "messages_consumed": state.counters.consumed(),
-            },
-        }),
+        },
     )
 }
 
 /// `GET /api/v1/broker/health`: 200 when NATS is connected and JetStream answers in time.
+#[utoipa::path(get, path = "/api/v1/broker/health", tag = "service",
+    responses((status = 200, description = "NATS and JetStream answer", body = Success<BrokerHealth>),
+        doc::Guarded, doc::Unavailable, doc::Internal))]
 pub async fn broker_health(State(state): State<AppState>) -> Result<Response, ApiError> {
     let connection = state.nats.connection();
     if connection.state != LinkState::Connected {
@@ -224,39 +236,47 @@ pub async fn broker_health(State(state): State<AppState>) -> Result<Response, Ap
     let rtt = state.nats.rtt();
     let (health, nodes) = tokio::join!(state.monitor.healthz(), supervised_nodes(&state));
     let monitoring = match health {
-        Ok(healthy) => json!({ "ok": healthy, "url": state.monitor.base() }),
-        Err(err) => json!({ "ok": false, "error": err.to_string() }),
+        Ok(healthy) => MonitoringCheck {
+            ok: healthy,
+            url: Some(state.monitor.base().to_owned()),
+            error: None,
+        },
+        Err(err) => MonitoringCheck {
+            ok: false,
+            url: None,
+            error: Some(err.to_string()),
+        },
     };
     let nodes = nodes.map(|nodes| {
         let up = nodes.iter().filter(|n| n.up).count();
-        json!({
-            "ok": up == nodes.len(),
-            "up": up,
-            "total": nodes.len(),
-            "supervisor": state.supervisor.as_ref().map(|s| s.status().state),
-            "nodes": nodes,
-        })
+        NodesCheck {
+            ok: up == nodes.len(),
+            up,
+            total: nodes.len(),
+            supervisor: state.supervisor.as_ref().map(|s| s.status().state),
+            nodes,
+        }
     });
     Ok(ok(
         "Broker is healthy",
-        json!({
-            "healthy": true,
-            "checks": {
-                "nats_connection": {
-                    "ok": true,
-                    "url": connection.url,
-                    "since": connection.since,
-                    "rtt_ms": rtt.map(millis),
+        BrokerHealth {
+            healthy: true,
+            checks: HealthChecks {
+                nats_connection: NatsCheck {
+                    ok: true,
+                    url: connection.url,
+                    since: connection.since,
+                    rtt_ms: rtt.map(millis),
                 },
-                "jetstream": {
-                    "ok": true,
-                    "latency_ms": millis(js_latency),
-                    "streams": account.streams,
-                    "consumers": account.consumers,
+                jetstream: JetStreamCheck {
+                    ok: true,
+                    latency_ms: millis(js_latency),
+                    streams: account.streams,
+                    consumers: account.consumers,
                 },
-                "monitoring": monitoring,
-                "nodes": nodes,
+                monitoring,
+                nodes,
             },
-        }),
+        },
     ))
 }

@@ -4,22 +4,67 @@ use std::sync::atomic::Ordering;
 
 use axum::extract::State;
 use axum::response::Response;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::error::{ApiError, ErrorCode};
 use super::extract::{JsonBody, QueryMap, StreamName};
+use super::openapi::{self as doc, Success};
 use super::{AppState, ok};
 use crate::model::spec::StreamSpec;
+use crate::model::stream::{StoredMessageView, StreamDetail, StreamView};
 use crate::nats::{MessageSelector, messages::MAX_LAST, streams::checked_name};
 
+/// `data` of `GET /api/v1/broker/streams`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StreamList {
+    pub count: usize,
+    /// Sorted by name.
+    pub streams: Vec<StreamView>,
+}
+
+/// `data` of `DELETE /api/v1/broker/streams/{name}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Deleted {
+    pub name: String,
+    pub deleted: bool,
+}
+
+/// `data` of `POST /api/v1/broker/streams/{name}/purge`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Purged {
+    pub name: String,
+    /// Messages removed.
+    pub purged: u64,
+}
+
+/// `data` of `GET /api/v1/broker/streams/{name}/messages`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageList {
+    pub stream: String,
+    pub count: usize,
+    pub messages: Vec<StoredMessageView>,
+}
+
+/// Every stream, sorted by name, with config and state.
+#[utoipa::path(get, path = "/api/v1/broker/streams", tag = "streams",
+    responses((status = 200, description = "Every stream", body = Success<StreamList>),
+        doc::Guarded, doc::Unavailable, doc::Internal))]
 pub async fn list(State(state): State<AppState>) -> Result<Response, ApiError> {
     let streams = state.nats.list_streams().await?;
     Ok(ok(
-        format!("{} streams", streams.len()),
-        json!({ "count": streams.len(), "streams": streams }),
+        counted(streams.len(), "stream"),
+        StreamList {
+            count: streams.len(),
+            streams,
+        },
     ))
 }
 
+/// One stream with its consumers and their lag.
+#[utoipa::path(get, path = "/api/v1/broker/streams/{name}", tag = "streams", params(doc::Name),
+    responses((status = 200, description = "The stream", body = Success<StreamDetail>),
+        doc::BadRequest, doc::Guarded, doc::NotFound, doc::Unavailable, doc::Internal))]
 pub async fn detail(
     State(state): State<AppState>,
     StreamName(name): StreamName,
@@ -28,6 +73,11 @@ pub async fn detail(
     Ok(ok(format!("Stream '{name}' retrieved"), detail))
 }
 
+/// Create a stream.
+#[utoipa::path(post, path = "/api/v1/broker/streams", tag = "streams", request_body = StreamSpec,
+    responses((status = 200, description = "Created", body = Success<StreamView>),
+        doc::BadRequest, doc::Guarded, doc::Change, doc::Conflict, doc::Body, doc::Unavailable,
+        doc::Internal))]
 pub async fn create(
     State(state): State<AppState>,
     JsonBody(spec): JsonBody<StreamSpec>,
@@ -36,6 +86,10 @@ pub async fn create(
     Ok(ok(format!("Stream '{}' created", spec.name), stream))
 }
 
+/// Delete a stream and its messages.
+#[utoipa::path(delete, path = "/api/v1/broker/streams/{name}", tag = "streams", params(doc::Name),
+    responses((status = 200, description = "Deleted", body = Success<Deleted>),
+        doc::BadRequest, doc::Guarded, doc::Change, doc::NotFound, doc::Unavailable, doc::Internal))]
 pub async fn delete(
     State(state): State<AppState>,
     StreamName(name): StreamName,
@@ -43,10 +97,18 @@ pub async fn delete(
     state.nats.delete_stream(&name).await?;
     Ok(ok(
         format!("Stream '{name}' deleted"),
-        json!({ "name": name, "deleted": true }),
+        Deleted {
+            name,
+            deleted: true,
+        },
     ))
 }
 
+/// Remove every message of a stream; answers how many.
+#[utoipa::path(post, path = "/api/v1/broker/streams/{name}/purge", tag = "streams",
+    params(doc::Name),
+    responses((status = 200, description = "Purged", body = Success<Purged>),
+        doc::BadRequest, doc::Guarded, doc::Change, doc::NotFound, doc::Unavailable, doc::Internal))]
 pub async fn purge(
     State(state): State<AppState>,
     StreamName(name): StreamName,
@@ -54,8 +116,17 @@ pub async fn purge(
     let purged = state.nats.purge_stream(&name).await?;
     Ok(ok(
         format!("Stream '{name}' purged"),
-        json!({ "name": name, "purged": purged }),
+        Purged { name, purged },
     ))
+}
+
+/// "1 stream", "0 streams", "2 streams".
+fn counted(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
 }
 
 fn selector(query: &QueryMap) -> Result<MessageSelector, ApiError> {
@@ -98,6 +169,10 @@ fn selector(query: &QueryMap) -> Result<MessageSelector, ApiError> {
 }
 
 /// `GET /api/v1/broker/streams/{name}/messages?seq=N|last=K`: stored messages, not consumed.
+#[utoipa::path(get, path = "/api/v1/broker/streams/{name}/messages", tag = "messages",
+    params(doc::Name, doc::Selector),
+    responses((status = 200, description = "Stored messages", body = Success<MessageList>),
+        doc::BadRequest, doc::Guarded, doc::NotFound, doc::Unavailable, doc::Internal))]
 pub async fn messages(
     State(state): State<AppState>,
     StreamName(name): StreamName,
@@ -111,7 +186,27 @@ pub async fn messages(
         .consumed
         .fetch_add(messages.len() as u64, Ordering::Relaxed);
     Ok(ok(
-        format!("{} messages read from stream '{name}'", messages.len()),
-        json!({ "stream": name, "count": messages.len(), "messages": messages }),
+        format!(
+            "{} read from stream '{name}'",
+            counted(messages.len(), "message")
+        ),
+        MessageList {
+            count: messages.len(),
+            stream: name,
+            messages,
+        },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::counted;
+
+    #[test]
+    fn counts_agree_with_their_noun() {
+        assert_eq!(counted(0, "stream"), "0 streams");
+        assert_eq!(counted(1, "stream"), "1 stream");
+        assert_eq!(counted(1, "message"), "1 message");
+        assert_eq!(counted(10, "message"), "10 messages");
+    }
 }

@@ -86,6 +86,21 @@ pub struct NatsServerFile {
     pub server_name: Option<String>,
     pub config_file: Option<PathBuf>,
     pub nodes: Option<usize>,
+    /// A cluster across hosts, this node being one of its members.
+    pub cluster: Option<ClusterFile>,
+}
+
+/// `nats_server.cluster`: the cluster this host's node joins.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterFile {
+    /// The cluster's name, the same on every host.
+    pub name: Option<String>,
+    /// Route URLs of the other hosts' nodes.
+    #[serde(default)]
+    pub routes: Option<Vec<String>>,
+    /// `host:port` the other nodes reach this node's route port at.
+    pub advertise: Option<String>,
 }
 
 /// A size as nats-server takes it: a byte count, or text such as `512M`.

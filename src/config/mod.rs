@@ -298,11 +298,19 @@ impl Settings {
         check_timeout(timeout_secs).map_err(|m| timeout_at.error(m))?;
 
         let (supervise, nats_server) = server::resolve(args, &file.nats_server, &file_name)?;
+        if supervise && args.nats_url.is_some() {
+            return Err(Origin::Flag("--nats-url / NATS_URL").error(
+                "is not used with --supervise: the service connects to the nats-server it \
+                 supervises. Set that server's client port with --nats-port / NATS_PORT, or \
+                 leave out --supervise to connect to the server at this URL",
+            ));
+        }
         // A supervised server is where the client connects and the monitor looks.
         let (nats_url, nats_host) = if supervise {
             let plans = crate::supervisor::conf::plan_for(&nats_server);
             let urls: Vec<String> = plans.iter().map(|p| p.client_url()).collect();
-            (urls.join(","), nats_server.host.clone())
+            let host = crate::supervisor::conf::reachable(&nats_server.host);
+            (urls.join(","), host.to_owned())
         } else {
             (nats_url.to_owned(), nats_host)
         };

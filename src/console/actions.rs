@@ -1,81 +1,90 @@
-//! Carries out what the user asked for, off the UI loop, and reports back as updates.
+//! Carries out what the user asked for, off the UI loop, and reports back as updates carrying
+//! the request's id. The console logs each outcome once, from its `Done`.
 
 use message_broker_ui::model::{
-    Action, ActionOutcome, DetailData, EventLevel, Request, RequestId, Stamped, Update,
+    Action, ActionOutcome, MessageAt, Request, RequestId, Stamped, Update,
 };
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
-use super::samplers::event;
-use crate::nats::{MessageSelector, Nats, Publish};
+use super::{burst, tail};
+use crate::nats::{Nats, NatsError, Publish, Toward};
 
-/// Carries out `request` (the caller runs it as an owned task); the answer is sent as `Done`
-/// (or `Detail`) carrying the request's id, plus an event.
-pub async fn run(nats: Nats, request: Request, tx: mpsc::Sender<Stamped>) {
-    for update in answer(&nats, request).await {
-        if tx.send(Stamped::now(update)).await.is_err() {
-            // The console has closed: nobody is left to show it.
-            return;
+/// Carries out `request` (the caller runs it as an owned task). A tail or a burst runs until
+/// finished or `cancel`, reporting as it goes; everything else answers once.
+pub async fn run(
+    nats: Nats,
+    request: Request,
+    tx: mpsc::Sender<Stamped>,
+    cancel: CancellationToken,
+) {
+    let Request { id, action } = request;
+    match action {
+        Action::Tail { subject } => tail::run(nats, id, subject, tx, cancel).await,
+        Action::Burst {
+            subject,
+            count,
+            rate,
+        } => {
+            burst::run(
+                nats,
+                id,
+                burst::Plan {
+                    subject,
+                    count,
+                    rate,
+                },
+                tx,
+                cancel,
+            )
+            .await
+        }
+        // Not cancelled when the console leaves: it gets a few seconds to finish, so a change
+        // already sent is not left unanswered in the log.
+        action => {
+            let update = answer(&nats, id, action).await;
+            // The console has closed if this fails: nobody is left to show it.
+            let _ = tx.send(Stamped::now(update)).await;
         }
     }
 }
 
-fn done(id: RequestId, result: Result<String, String>) -> Vec<Update> {
+fn done(id: RequestId, result: Result<String, NatsError>) -> Update {
     let (ok, text) = match result {
         Ok(text) => (true, text),
-        Err(text) => (false, text),
+        Err(error) => (false, error.to_string()),
     };
-    let level = if ok {
-        EventLevel::Info
-    } else {
-        EventLevel::Error
-    };
-    vec![
-        event(level, text.clone()),
-        Update::Done {
-            id,
-            outcome: ActionOutcome { text, ok },
-        },
-    ]
+    Update::Done {
+        id,
+        outcome: ActionOutcome { text, ok },
+    }
 }
 
-async fn answer(nats: &Nats, Request { id, action }: Request) -> Vec<Update> {
+async fn answer(nats: &Nats, id: RequestId, action: Action) -> Update {
     match action {
-        Action::LoadDetail(name) => {
-            let detail = nats.stream_detail(&name).await;
-            // The newest messages, read without consuming them; a failure here leaves the list
-            // empty rather than hiding the stream's config and consumers.
-            let messages = match &detail {
-                Ok(_) => nats
-                    .read_messages(&name, MessageSelector::Last(RECENT_MESSAGES))
-                    .await
-                    .unwrap_or_default(),
-                Err(_) => Vec::new(),
-            };
-            let result = detail
-                .map(|detail| Box::new(DetailData { detail, messages }))
-                .map_err(|e| e.to_string());
-            vec![Update::Detail { id, result }]
-        }
         Action::CreateStream(spec) => done(
             id,
             nats.create_stream(&spec)
                 .await
-                .map(|_| format!("stream '{}' created", spec.name))
-                .map_err(|e| e.to_string()),
+                .map(|_| format!("stream '{}' created", spec.name)),
         ),
         Action::DeleteStream(name) => done(
             id,
             nats.delete_stream(&name)
                 .await
-                .map(|()| format!("stream '{name}' deleted"))
-                .map_err(|e| e.to_string()),
+                .map(|()| format!("stream '{name}' deleted")),
         ),
         Action::PurgeStream(name) => done(
             id,
             nats.purge_stream(&name)
                 .await
-                .map(|purged| format!("stream '{name}' purged: {purged} messages removed"))
-                .map_err(|e| e.to_string()),
+                .map(|purged| format!("stream '{name}' purged: {purged} messages removed")),
+        ),
+        Action::DeleteConsumer { stream, consumer } => done(
+            id,
+            nats.delete_consumer(&stream, &consumer)
+                .await
+                .map(|()| format!("consumer '{consumer}' of stream '{stream}' deleted")),
         ),
         Action::Publish {
             subject,
@@ -94,20 +103,55 @@ async fn answer(nats: &Nats, Request { id, action }: Request) -> Vec<Update> {
             };
             done(
                 id,
-                published
-                    .map(|ack| {
-                        format!(
-                            "published to '{subject}': stream '{}' seq {}{}",
-                            ack.stream,
-                            ack.seq,
-                            if ack.duplicate { " (duplicate)" } else { "" }
-                        )
-                    })
-                    .map_err(|e| e.to_string()),
+                published.map(|ack| {
+                    format!(
+                        "published to '{subject}': stream '{}' seq {}{}",
+                        ack.stream,
+                        ack.seq,
+                        if ack.duplicate { " (duplicate)" } else { "" }
+                    )
+                }),
             )
         }
+        Action::ReadMessage { stream, at } => {
+            let (seq, toward) = match at {
+                MessageAt::First => (0, Toward::Newer),
+                MessageAt::Last => (u64::MAX, Toward::Older),
+                MessageAt::Seq(seq) => (seq, Toward::Newer),
+                MessageAt::After(seq) => (seq.saturating_add(1), Toward::Newer),
+                MessageAt::Before(seq) => (seq.saturating_sub(1), Toward::Older),
+            };
+            let result = match at {
+                // Exactly that sequence: a deleted one is said so, not skipped.
+                MessageAt::Seq(seq) => nats
+                    .read_messages(&stream, crate::nats::MessageSelector::Sequence(seq))
+                    .await
+                    .and_then(|mut found| {
+                        found.pop().ok_or(NatsError::MessageNotFound {
+                            stream: stream.clone(),
+                            seq,
+                        })
+                    }),
+                _ => nats.message_near(&stream, seq, toward).await,
+            };
+            let result = result.map(Box::new).map_err(|err| match (err, at) {
+                (NatsError::MessageNotFound { .. }, MessageAt::After(seq)) => {
+                    format!("no message after {seq}: it is the last one stored")
+                }
+                (NatsError::MessageNotFound { .. }, MessageAt::Before(seq)) => {
+                    format!("no message before {seq}: it is the first one stored")
+                }
+                (NatsError::MessageNotFound { .. }, MessageAt::First | MessageAt::Last) => {
+                    format!("stream '{stream}' has no messages stored")
+                }
+                (other, _) => other.to_string(),
+            });
+            Update::Message { id, result }
+        }
+        // Run by `run` itself.
+        Action::Tail { .. } | Action::Burst { .. } => done(
+            id,
+            Err(NatsError::Protocol("not a one-off request".to_owned())),
+        ),
     }
 }
-
-/// Messages listed in a stream's detail.
-const RECENT_MESSAGES: u64 = 10;

@@ -8,10 +8,17 @@
 //! they are given a few seconds to finish before the supervised server is stopped.
 
 mod actions;
+mod budget;
+mod burst;
+mod detail;
+mod outages;
 pub mod samplers;
 pub mod setup;
+mod streams;
+mod tail;
 mod terminal;
 
+use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant};
@@ -20,8 +27,8 @@ use anyhow::{Context, bail};
 use crossterm::event::{Event, EventStream, KeyEventKind, KeyModifiers};
 use futures::{FutureExt, StreamExt};
 use message_broker_ui::keymap::{KeyResolver, Keymap, Resolution};
-use message_broker_ui::model::{Effect, EventLevel, Stamped};
-use message_broker_ui::state::{App, SessionInfo};
+use message_broker_ui::model::{Effect, EventLevel, RequestId, Stamped, Watching};
+use message_broker_ui::state::{App, LagThresholds, SessionInfo};
 use message_broker_ui::theme::Theme;
 use message_broker_ui::view;
 use tokio::sync::{mpsc, watch};
@@ -50,6 +57,7 @@ fn refresh_interval(args: &ConsoleArgs) -> anyhow::Result<Duration> {
 /// Checks that can fail before the terminal is taken over, so their message is readable.
 pub fn preflight(args: &ConsoleArgs) -> anyhow::Result<()> {
     refresh_interval(args)?;
+    lag_thresholds(args)?;
     if !std::io::stdout().is_terminal() {
         bail!(
             "the console needs a terminal, and standard output is not one; run the REST service \
@@ -73,7 +81,12 @@ pub async fn run(settings: Settings, args: ConsoleArgs) -> anyhow::Result<()> {
     let api_addr = if args.with_api {
         let supervised = supervisor.as_ref();
         let cancel = cancel.clone();
-        Some(setup::host_api(&settings, nats.clone(), supervised, cancel, &mut tasks).await?)
+        // A connection of its own: the console's counters are then the console's traffic alone,
+        // which the throughput leaves out, while what the API publishes is counted.
+        let api_nats = Nats::connect(&nats_options(&settings))
+            .await
+            .with_context(|| format!("cannot use NATS URL '{}'", redact(&settings.nats_url)))?;
+        Some(setup::host_api(&settings, api_nats, supervised, cancel, &mut tasks).await?)
     } else {
         None
     };
@@ -84,6 +97,7 @@ pub async fn run(settings: Settings, args: ConsoleArgs) -> anyhow::Result<()> {
     };
     let (tx, rx) = mpsc::channel::<Stamped>(256);
     let (refresh_tx, refresh_rx) = watch::channel(0u64);
+    let (watch_tx, watch_rx) = watch::channel(Watching::default());
     samplers::spawn(
         samplers::Sources {
             nats: nats.clone(),
@@ -102,6 +116,7 @@ pub async fn run(settings: Settings, args: ConsoleArgs) -> anyhow::Result<()> {
         },
         tx.clone(),
         refresh_rx,
+        watch_rx,
         cancel.clone(),
         &mut tasks,
     );
@@ -119,6 +134,10 @@ pub async fn run(settings: Settings, args: ConsoleArgs) -> anyhow::Result<()> {
         refresh,
         read_only: settings.access.read_only,
         themes: themes.iter().map(|t| t.name.clone()).collect(),
+        lag: lag_thresholds(&args)?,
+        started_wall: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default(),
     };
     let history = (HISTORY.as_secs_f64() / refresh.as_secs_f64()).ceil() as usize;
     let mut app = App::new(session, history, Instant::now());
@@ -138,6 +157,9 @@ pub async fn run(settings: Settings, args: ConsoleArgs) -> anyhow::Result<()> {
         tx,
         rx,
         refresh: refresh_tx,
+        watching: watch_tx,
+        running: HashMap::new(),
+        cancel: cancel.clone(),
         tasks,
     };
     // A panic in the loop itself unwinds to here (the terminal guard gives the terminal back on
@@ -169,8 +191,68 @@ struct Io {
     rx: mpsc::Receiver<Stamped>,
     /// Asks the samplers for a sample now.
     refresh: watch::Sender<u64>,
+    /// Tells the samplers what the console is looking at.
+    watching: watch::Sender<Watching>,
+    /// Tails and bursts under way, to stop them when asked.
+    running: HashMap<RequestId, CancellationToken>,
+    /// The console's own: cancelled when it leaves.
+    cancel: CancellationToken,
     /// The samplers, the action tasks and the hosted API.
     tasks: JoinSet<()>,
+}
+
+impl Io {
+    fn run(&mut self, effect: Effect) {
+        match effect {
+            Effect::Quit => {}
+            Effect::Refresh => self.refresh.send_modify(|n| *n = n.wrapping_add(1)),
+            Effect::Request(request) => {
+                let cancel = self.cancel.child_token();
+                if request.action.streams_updates() {
+                    // Finished ones are dropped here: their tokens are all that is left.
+                    self.running.retain(|_, token| !token.is_cancelled());
+                    self.running.insert(request.id, cancel.clone());
+                }
+                let work = actions::run(self.nats.clone(), request, self.tx.clone(), cancel);
+                self.tasks.spawn(work);
+            }
+            Effect::Cancel(id) => {
+                if let Some(token) = self.running.remove(&id) {
+                    token.cancel();
+                }
+            }
+        }
+    }
+
+    /// Tells the samplers what is open now, if it changed.
+    fn watch(&self, app: &App) {
+        let now = app.watching();
+        self.watching.send_if_modified(|was| {
+            let changed = *was != now;
+            if changed {
+                *was = now;
+            }
+            changed
+        });
+    }
+}
+
+fn lag_thresholds(args: &ConsoleArgs) -> anyhow::Result<LagThresholds> {
+    let default = LagThresholds::default();
+    let lag = LagThresholds {
+        warn: args.lag_warn.unwrap_or(default.warn),
+        error: args
+            .lag_error
+            .unwrap_or(default.error.max(args.lag_warn.unwrap_or(0))),
+    };
+    if lag.warn > lag.error {
+        bail!(
+            "--lag-warn ({}) is above --lag-error ({}): a lag is a warning before it is an error",
+            lag.warn,
+            lag.error
+        );
+    }
+    Ok(lag)
 }
 
 fn panicked() -> anyhow::Error {
@@ -240,17 +322,9 @@ async fn ui_loop(
                         return Ok(());
                     }
                     for effect in effects {
-                        match effect {
-                            Effect::Quit => {}
-                            Effect::Refresh => {
-                                io.refresh.send_modify(|n| *n = n.wrapping_add(1));
-                            }
-                            Effect::Request(request) => {
-                                let work = actions::run(io.nats.clone(), request, io.tx.clone());
-                                io.tasks.spawn(work);
-                            }
-                        }
+                        io.run(effect);
                     }
+                    io.watch(app);
                 }
                 Some(Ok(Event::Resize(_, _))) => app.mark_dirty(),
                 Some(Ok(_)) => {}
@@ -265,6 +339,8 @@ async fn ui_loop(
                 while let Ok(update) = io.rx.try_recv() {
                     app.apply(update);
                 }
+                // An answer can close a view (a stream deleted from its detail).
+                io.watch(app);
             }
             _ = tick.tick() => app.tick(Instant::now()),
             _ = terminate.recv() => return Ok(()),

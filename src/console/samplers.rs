@@ -3,19 +3,23 @@
 //! on its own clock and sends its update, stamped, the moment it has it — a monitoring port that
 //! never answers dims its own panes and holds up nothing else. The draw path never waits on them.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::future::Future;
 use std::time::Duration;
 
-use futures::StreamExt;
 use message_broker_ui::model::{
-    ClientRow, ConnectionsView, EventLevel, EventRecord, Stamped, StreamRow, SupervisorView, Update,
+    ClientRow, ConnectionsView, EventLevel, EventRecord, OwnTraffic, Stamped, SupervisorView,
+    Update, Watching,
 };
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::model::status::{ApiStatsSnapshot, LinkState};
+use super::budget::Budget;
+use super::detail::DetailSampler;
+use super::outages::{LinkOutage, SourceOutage, source_of};
+use super::streams::StreamsSampler;
+use crate::model::status::ApiStatsSnapshot;
 use crate::monitor::Monitor;
 use crate::nats::Nats;
 use crate::status::{self, NodeSource};
@@ -23,8 +27,6 @@ use crate::supervisor::{NodeState, SupervisorHandle};
 
 /// Connections listed in the connections pane.
 const TOP_CLIENTS: usize = 50;
-/// Consumer listings in flight at once while sampling streams.
-const CONCURRENT_LISTINGS: usize = 8;
 
 pub struct Sources {
     pub nats: Nats,
@@ -60,11 +62,13 @@ trait Sampler: Send + 'static {
 }
 
 /// Starts one task per source into `tasks`. Each samples at once, then every interval and
-/// whenever `refresh` changes, until `cancel`.
+/// whenever `refresh` changes, until `cancel`. The stream named in `watching` (an open detail)
+/// is read by a task of its own.
 pub fn spawn(
     sources: Sources,
     tx: mpsc::Sender<Stamped>,
     refresh: watch::Receiver<u64>,
+    watching: watch::Receiver<Watching>,
     cancel: CancellationToken,
     tasks: &mut JoinSet<()>,
 ) {
@@ -77,24 +81,46 @@ pub fn spawn(
         system,
         interval,
     } = sources;
+    // One budget for every sampler that reads JetStream.
+    let budget = Budget::new();
+    tasks.spawn(
+        DetailSampler {
+            nats: nats.clone(),
+            budget: budget.clone(),
+            watching: watching.clone(),
+            refresh: refresh.clone(),
+            interval,
+            cancel: cancel.clone(),
+            tx: tx.clone(),
+        }
+        .run(),
+    );
     let clock = Clock {
         interval,
         refresh,
         cancel,
         tx,
+        link: nats.clone(),
     };
     let wait = interval.min(Duration::from_secs(2));
     tasks.spawn(clock.clone().run(Link {
         nats: nats.clone(),
-        last: None,
+        outage: LinkOutage::default(),
     }));
-    tasks.spawn(clock.clone().run(Server(monitor.clone())));
-    tasks.spawn(clock.clone().run(JetStream {
+    tasks.spawn(clock.clone().run(Server {
         monitor: monitor.clone(),
         nats: nats.clone(),
     }));
+    tasks.spawn(clock.clone().run(JetStream {
+        monitor: monitor.clone(),
+        nats: nats.clone(),
+        budget: budget.clone(),
+        over_nats: false,
+    }));
     tasks.spawn(clock.clone().run(Connections(monitor.clone())));
-    tasks.spawn(clock.clone().run(Streams { nats, known: None }));
+    tasks.spawn(clock.clone().run(Streams(StreamsSampler::new(
+        nats, budget, watching, interval,
+    ))));
     let nodes = NodeSource::choose(system, supervisor.clone(), &monitor, wait);
     tasks.spawn(clock.clone().run(Cluster {
         source: nodes,
@@ -119,24 +145,45 @@ struct Clock {
     refresh: watch::Receiver<u64>,
     cancel: CancellationToken,
     tx: mpsc::Sender<Stamped>,
+    /// While the NATS link itself is down, sources failing with it are that one outage, logged
+    /// once by the link.
+    link: Nats,
 }
 
 impl Clock {
+    /// Samples until cancelled; each source's failures are logged as outages (start, end,
+    /// duration) on the way.
     async fn run(mut self, mut sampler: impl Sampler) {
         let mut ticker = tokio::time::interval(self.interval);
         // A slow sample delays the next one instead of bunching samples up behind it.
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut refresh_open = true;
+        let mut outages: HashMap<&'static str, SourceOutage> = HashMap::new();
         loop {
             tokio::select! {
                 _ = self.cancel.cancelled() => return,
                 _ = ticker.tick() => {}
                 changed = self.refresh.changed(), if refresh_open => refresh_open = changed.is_ok(),
             }
-            let updates = tokio::select! {
+            let mut updates = tokio::select! {
                 _ = self.cancel.cancelled() => return,
                 updates = sampler.sample() => updates,
             };
+            let link_down = !self.link.is_connected();
+            let events: Vec<Update> = updates
+                .iter()
+                .filter_map(source_of)
+                .filter_map(|(what, error)| {
+                    let outage = outages
+                        .entry(what)
+                        .or_insert_with(|| SourceOutage::new(what));
+                    if link_down && error.is_some() && !outage.open() {
+                        return None;
+                    }
+                    outage.observe(error)
+                })
+                .collect();
+            updates.extend(events);
             for update in updates {
                 if self.tx.send(Stamped::now(update)).await.is_err() {
                     return;
@@ -146,57 +193,72 @@ impl Clock {
     }
 }
 
-/// The client connection: its state (with an event when it changes) and the round-trip time the
-/// stall watchdog last measured — read from memory, so a frozen server cannot hold this up.
+/// The client connection: its state (an outage logged at each end, with its duration) and the
+/// round-trip time the stall watchdog last measured — read from memory, so a frozen server
+/// cannot hold this up.
 struct Link {
     nats: Nats,
-    last: Option<LinkState>,
+    outage: LinkOutage,
 }
 
 impl Sampler for Link {
     async fn sample(&mut self) -> Vec<Update> {
         let status = self.nats.connection();
-        let mut updates = Vec::new();
-        if self.last != Some(status.state) {
-            if let Some(previous) = self.last {
-                let level = if status.connected() {
-                    EventLevel::Info
-                } else {
-                    EventLevel::Error
-                };
-                updates.push(event(
-                    level,
-                    format!("NATS {previous} → {} ({})", status.state, status.url),
-                ));
-            }
-            self.last = Some(status.state);
-        }
+        let mut updates: Vec<Update> = self.outage.observe(&status).into_iter().collect();
         updates.push(Update::Connection(status));
         updates
     }
 }
 
-/// `/varz`.
-struct Server(Monitor);
-
-impl Sampler for Server {
-    async fn sample(&mut self) -> Vec<Update> {
-        vec![Update::Server(status::server(self.0.varz().await, &self.0))]
-    }
-}
-
-/// `/jsz`, or the account's view over NATS without a monitoring port.
-struct JetStream {
+/// `/varz`, with this console's own counters read as it answers (the throughput leaves the
+/// console's requests out).
+struct Server {
     monitor: Monitor,
     nats: Nats,
 }
 
+impl Sampler for Server {
+    async fn sample(&mut self) -> Vec<Update> {
+        let varz = self.monitor.varz().await;
+        let stats = self.nats.client().statistics();
+        let relaxed = std::sync::atomic::Ordering::Relaxed;
+        let own = OwnTraffic {
+            in_msgs: stats.in_messages.load(relaxed),
+            out_msgs: stats.out_messages.load(relaxed),
+            in_bytes: stats.in_bytes.load(relaxed),
+            out_bytes: stats.out_bytes.load(relaxed),
+        };
+        vec![
+            Update::Own(own),
+            Update::Server(status::server(varz, &self.monitor)),
+        ]
+    }
+}
+
+/// `/jsz`, or the account's view over NATS without a monitoring port (a JetStream request:
+/// then only as often as the budget allows).
+struct JetStream {
+    monitor: Monitor,
+    nats: Nats,
+    budget: Budget,
+    /// The last answer came over NATS.
+    over_nats: bool,
+}
+
 impl Sampler for JetStream {
     async fn sample(&mut self) -> Vec<Update> {
+        if self.over_nats && !self.budget.allows(1.0, 0.0) {
+            return Vec::new();
+        }
         let jsz = self.monitor.jsz().await;
-        vec![Update::JetStream(
-            status::jetstream(jsz, &self.monitor, &self.nats).await,
-        )]
+        let before = super::budget::received(&self.nats);
+        let status = status::jetstream(jsz, &self.monitor, &self.nats).await;
+        self.over_nats = status.as_ref().is_ok_and(|s| s.monitoring_error.is_some());
+        if self.over_nats {
+            let bytes = super::budget::received(&self.nats) - before;
+            self.budget.spend(1.0, bytes as f64);
+        }
+        vec![Update::JetStream(status)]
     }
 }
 
@@ -232,79 +294,14 @@ impl Sampler for Connections {
     }
 }
 
-/// Streams with their consumers' largest lag, over NATS (works without the monitoring port); an
-/// event for each stream that appears or goes away.
-struct Streams {
-    nats: Nats,
-    known: Option<BTreeSet<String>>,
-}
+/// Streams with their consumers' lag, and every consumer, over NATS (works without the
+/// monitoring port), within the budget.
+struct Streams(StreamsSampler);
 
 impl Sampler for Streams {
     async fn sample(&mut self) -> Vec<Update> {
-        let rows = stream_rows(&self.nats).await;
-        let mut updates = Vec::new();
-        if let Ok(rows) = &rows {
-            let names: BTreeSet<String> = rows.iter().map(|r| r.name.clone()).collect();
-            if let Some(before) = &self.known {
-                for added in names.difference(before) {
-                    updates.push(event(EventLevel::Info, format!("stream '{added}' created")));
-                }
-                for removed in before.difference(&names) {
-                    updates.push(event(
-                        EventLevel::Warn,
-                        format!("stream '{removed}' deleted"),
-                    ));
-                }
-            }
-            self.known = Some(names);
-        }
-        updates.push(Update::Streams(rows));
-        updates
+        self.0.sample().await
     }
-}
-
-async fn stream_rows(nats: &Nats) -> Result<Vec<StreamRow>, String> {
-    let streams = nats.list_streams().await.map_err(|e| e.to_string())?;
-    // One consumer listing per stream that has consumers, a few at a time, so a server with many
-    // streams answers in a handful of round trips rather than one after another.
-    let listings: Vec<_> = streams
-        .iter()
-        .map(|stream| {
-            let nats = nats.clone();
-            let name = stream.name.clone();
-            let has_consumers = stream.state.consumer_count > 0;
-            async move {
-                if !has_consumers {
-                    return 0;
-                }
-                nats.consumers(&name)
-                    .await
-                    .map(|consumers| consumers.iter().map(|c| c.num_pending).max().unwrap_or(0))
-                    .unwrap_or(0)
-            }
-        })
-        .collect();
-    let lags: Vec<u64> = futures::stream::iter(listings)
-        .buffered(CONCURRENT_LISTINGS)
-        .collect()
-        .await;
-    Ok(streams
-        .into_iter()
-        .zip(lags)
-        .map(|(stream, max_consumer_lag)| StreamRow {
-            subjects: stream.config.subjects,
-            storage: stream.config.storage,
-            replicas: stream.config.replicas.max(1) as u64,
-            messages: stream.state.messages,
-            bytes: stream.state.bytes,
-            max_msgs: stream.config.max_msgs,
-            max_bytes: stream.config.max_bytes,
-            consumers: stream.state.consumer_count,
-            max_consumer_lag,
-            last_seq: stream.state.last_seq,
-            name: stream.name,
-        })
-        .collect())
 }
 
 /// Every node of the deployment.

@@ -8,3 +8,4 @@ pub mod rules;
 pub mod spec;
 pub mod status;
 pub mod stream;
+pub mod units;

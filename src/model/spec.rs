@@ -8,6 +8,7 @@ use crate::rules;
 pub const NANOS_PER_SEC: f64 = 1_000_000_000.0;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Retention {
     #[default]
@@ -17,6 +18,7 @@ pub enum Retention {
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Storage {
     #[default]
@@ -25,6 +27,7 @@ pub enum Storage {
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Discard {
     #[default]
@@ -34,6 +37,7 @@ pub enum Discard {
 
 /// Limits left out mean "unlimited"; durations are seconds.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct StreamSpec {
     #[serde(default)]

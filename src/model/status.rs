@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
     strum::Display,
     strum::EnumIter,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 #[strum(serialize_all = "lowercase")]
 pub enum LinkState {
@@ -39,6 +40,7 @@ pub enum LinkState {
 
 /// The NATS client's own view of its connection; always available.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClientStatus {
     pub url: String,
     pub state: LinkState,
@@ -69,6 +71,7 @@ impl ClientStatus {
 
 /// The monitored server (`/varz`). Counters are totals since the server started.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ServerStatus {
     /// Where the figures come from.
     pub source: String,
@@ -95,6 +98,7 @@ pub struct ServerStatus {
 /// JetStream usage and limits: from `/jsz` when the monitoring port answers, else this account's
 /// view over NATS (`$JS.API.INFO`), which has no message or byte totals.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JetStreamStatus {
     pub source: String,
     /// Why `/jsz` was not used, when the account view stands in for it.
@@ -121,6 +125,7 @@ pub struct JetStreamStatus {
 
 /// A route from the monitored server to another cluster node (`/routez`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct Route {
     pub rid: u64,
@@ -136,6 +141,7 @@ pub struct Route {
 
 /// The monitored server's cluster (`/varz`, `/routez`, `/jsz`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClusterStatus {
     pub name: Option<String>,
     pub num_routes: u64,
@@ -148,6 +154,7 @@ pub struct ClusterStatus {
 /// through `$SYS` pings, its own monitoring port (supervised nodes), or a route of the monitored
 /// server.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClusterNode {
     pub name: String,
     pub up: bool,
@@ -167,10 +174,46 @@ pub struct ClusterNode {
     pub supervisor_state: Option<String>,
     pub restarts: Option<u64>,
     pub error: Option<String>,
+    /// Its load and JetStream use, when the node was asked (its `/varz` and `/jsz`, or their
+    /// `$SYS` answers); not for peers only seen through a route.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<NodeUsage>,
+}
+
+/// One server's load and JetStream use: what `nats server report jetstream` shows.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NodeUsage {
+    /// Percent of one core.
+    pub cpu: f64,
+    /// Resident memory, bytes.
+    pub mem: u64,
+    pub connections: u64,
+    pub subscriptions: u64,
+    pub slow_consumers: u64,
+    /// Its JetStream figures, when it runs JetStream.
+    pub jetstream: Option<NodeJetStream>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NodeJetStream {
+    pub memory: u64,
+    pub storage: u64,
+    /// Limits; zero or negative is unlimited.
+    pub max_memory: i64,
+    pub max_storage: i64,
+    pub streams: u64,
+    pub consumers: u64,
+    pub messages: u64,
+    pub bytes: u64,
+    pub api_total: u64,
+    pub api_errors: u64,
 }
 
 /// Request statistics of a `--serve` instance (`api` in `/api/v1/broker/status`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiStatsSnapshot {
     pub requests: u64,
     /// `1xx` … `5xx` to counts.
@@ -182,6 +225,7 @@ pub struct ApiStatsSnapshot {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Latency {
     pub p50: Option<f64>,
     pub p99: Option<f64>,

@@ -8,6 +8,7 @@ use serde_json::Value;
 
 /// A stream: its configuration and its state.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StreamView {
     pub name: String,
     pub created: Option<String>,
@@ -18,6 +19,7 @@ pub struct StreamView {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StreamConfigView {
     pub subjects: Vec<String>,
     pub retention: String,
@@ -37,6 +39,7 @@ pub struct StreamConfigView {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StreamStateView {
     pub messages: u64,
     pub bytes: u64,
@@ -50,6 +53,7 @@ pub struct StreamStateView {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ConsumerView {
     pub name: String,
     pub created: Option<String>,
@@ -67,6 +71,7 @@ pub struct ConsumerView {
 
 /// A stream with its consumers and their lag.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StreamDetail {
     #[serde(flatten)]
     pub stream: StreamView,
@@ -75,6 +80,7 @@ pub struct StreamDetail {
 
 /// JetStream's acknowledgement of a stored message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Published {
     pub stream: String,
     pub seq: u64,
@@ -84,6 +90,7 @@ pub struct Published {
 /// How a stored message's payload is given: as the JSON it holds, as UTF-8 text, or base64 for
 /// anything else.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Encoding {
     Json,
@@ -93,6 +100,7 @@ pub enum Encoding {
 
 /// A stored message, read without consuming it, its payload decoded as far as it will go.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StoredMessageView {
     pub stream: String,
     pub subject: String,

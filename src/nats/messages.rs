@@ -13,6 +13,17 @@ use crate::model::stream::{Encoding, StoredMessageView};
 
 /// The most messages one `Last(k)` read returns.
 pub const MAX_LAST: u64 = 100;
+/// Deleted sequences skipped, one look-up each, when stepping back to an older message.
+const MAX_STEPS_BACK: u64 = 1_000;
+
+/// Which way from a sequence to look for a stored message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Toward {
+    /// The first stored at or after the sequence.
+    Newer,
+    /// The last stored at or before the sequence.
+    Older,
+}
 
 /// What to read from a stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,6 +116,104 @@ impl Nats {
                 found.reverse();
                 Ok(found)
             }
+        }
+    }
+}
+
+impl Nats {
+    /// The message stored at `seq`, by direct get when `direct` (the stream's `allow_direct`,
+    /// known to the caller, so no `STREAM.INFO` is spent), else through the stream leader.
+    pub async fn message_at(
+        &self,
+        stream: &str,
+        seq: u64,
+        direct: bool,
+    ) -> Result<StoredMessageView, NatsError> {
+        super::streams::checked_name(stream)?;
+        self.stored_message(stream, seq, direct).await
+    }
+
+    /// The stored message nearest `seq` in one direction, skipping deleted sequences, read
+    /// without consuming it: the first at or after `seq` in one request (`next_by_subj`), or
+    /// the last at or before it by stepping back (bounded). `MessageNotFound` names `seq` when
+    /// there is none that way.
+    pub async fn message_near(
+        &self,
+        stream: &str,
+        seq: u64,
+        toward: Toward,
+    ) -> Result<StoredMessageView, NatsError> {
+        let info = self.stream_info(stream).await?;
+        let direct = info.config.allow_direct;
+        let (first, last) = (info.state.first_seq, info.state.last_seq);
+        let none = || NatsError::MessageNotFound {
+            stream: stream.to_owned(),
+            seq,
+        };
+        if info.state.messages == 0 {
+            return Err(none());
+        }
+        match toward {
+            Toward::Newer if seq > last => Err(none()),
+            Toward::Newer => self.next_message(stream, seq.max(first), direct).await,
+            Toward::Older if seq < first || seq == 0 => Err(none()),
+            Toward::Older => {
+                let mut at = seq.min(last);
+                for _ in 0..MAX_STEPS_BACK {
+                    match self.stored_message(stream, at, direct).await {
+                        Err(NatsError::MessageNotFound { .. }) if at > first => at -= 1,
+                        Err(NatsError::MessageNotFound { .. }) => return Err(none()),
+                        other => return other,
+                    }
+                }
+                Err(none())
+            }
+        }
+    }
+
+    /// The first stored message at or after `seq`, on any subject.
+    async fn next_message(
+        &self,
+        stream: &str,
+        seq: u64,
+        direct: bool,
+    ) -> Result<StoredMessageView, NatsError> {
+        if !direct {
+            let response: StoredMessageResponse = self
+                .js_request(
+                    &format!("STREAM.MSG.GET.{stream}"),
+                    Some(&json!({ "seq": seq, "next_by_subj": ">" })),
+                )
+                .await
+                .map_err(|e| missing(e, stream, seq))?;
+            return Ok(decode(stream, response.message));
+        }
+        use async_nats::jetstream::stream::DirectGetErrorKind;
+        let handle = self
+            .jetstream
+            .get_stream_no_info(stream)
+            .await
+            .map_err(|e| NatsError::Protocol(e.to_string()))?;
+        let lost = self.connection_lost();
+        let answer = tokio::select! {
+            answer = tokio::time::timeout(
+                self.timeout,
+                handle.direct_get_next_for_subject(">", Some(seq)),
+            ) => answer,
+            _ = lost => return Err(self.lost()),
+        };
+        match answer {
+            Err(_) => Err(self.timed_out()),
+            Ok(Ok(message)) => Ok(direct_view(stream, message)),
+            Ok(Err(err)) => Err(match err.kind() {
+                DirectGetErrorKind::NotFound => NatsError::MessageNotFound {
+                    stream: stream.to_owned(),
+                    seq,
+                },
+                DirectGetErrorKind::TimedOut => self.timed_out(),
+                _ if !self.is_connected() => NatsError::NotConnected,
+                _ => NatsError::Protocol(err.to_string()),
+            }),
         }
     }
 }

@@ -23,7 +23,7 @@ use crate::config::{ClientSecurity, Credential};
 pub use crate::model::status::{ClientStatus, LinkState};
 pub use connection::ConnectionTracker;
 pub use error::NatsError;
-pub use messages::MessageSelector;
+pub use messages::{MessageSelector, Toward};
 pub use provision::provision_on_connect;
 pub use publish::Publish;
 use wire::{AccountInfo, codes};

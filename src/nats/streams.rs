@@ -129,6 +129,12 @@ impl Nats {
             .map_err(|e| about_stream(e, name))
     }
 
+    /// One stream's configuration and state (`STREAM.INFO`): one request, for a view that reads
+    /// it often and lists its consumers only when it has some.
+    pub async fn stream(&self, name: &str) -> Result<StreamView, NatsError> {
+        Ok(self.stream_info(name).await?.into())
+    }
+
     /// One stream with its consumers and their lag.
     pub async fn stream_detail(&self, name: &str) -> Result<StreamDetail, NatsError> {
         let info = self.stream_info(name).await?;
@@ -141,8 +147,19 @@ impl Nats {
 
     /// A stream's consumers with their lag, sorted by name.
     pub async fn consumers(&self, name: &str) -> Result<Vec<ConsumerView>, NatsError> {
+        Ok(self
+            .consumer_infos(name)
+            .await?
+            .into_iter()
+            .map(ConsumerView::from)
+            .collect())
+    }
+
+    /// A stream's consumers as JetStream describes them (config, delivery and ack positions with
+    /// their times), sorted by name: for views that need more than [`ConsumerView`] carries.
+    pub async fn consumer_infos(&self, name: &str) -> Result<Vec<WireConsumerInfo>, NatsError> {
         checked_name(name)?;
-        let mut consumers: Vec<ConsumerView> = Vec::new();
+        let mut consumers: Vec<WireConsumerInfo> = Vec::new();
         for _ in 0..MAX_LIST_PAGES {
             let page: ConsumerListPage = self
                 .js_request(
@@ -153,13 +170,31 @@ impl Nats {
                 .map_err(|e| about_stream(e, name))?;
             let batch = page.consumers.unwrap_or_default();
             let done = batch.is_empty() || consumers.len() + batch.len() >= page.total;
-            consumers.extend(batch.into_iter().map(ConsumerView::from));
+            consumers.extend(batch);
             if done {
                 break;
             }
         }
         consumers.sort_by(|a, b| a.name.cmp(&b.name));
         Ok(consumers)
+    }
+
+    /// Deletes one consumer of a stream (`$JS.API.CONSUMER.DELETE`); the stream's messages stay.
+    pub async fn delete_consumer(&self, stream: &str, consumer: &str) -> Result<(), NatsError> {
+        checked_name(stream)?;
+        rules::stream_name(consumer)
+            .map_err(|problem| NatsError::InvalidStream(format!("consumer name: {problem}")))?;
+        let response: SuccessResponse = self
+            .js_request(&format!("CONSUMER.DELETE.{stream}.{consumer}"), None::<&()>)
+            .await
+            .map_err(|e| about_stream(e, stream))?;
+        if !response.success {
+            return Err(NatsError::NotConfirmed(format!(
+                "deleting consumer '{consumer}' of stream '{stream}'"
+            )));
+        }
+        tracing::info!(stream, consumer, "consumer deleted");
+        Ok(())
     }
 
     /// Creates a stream after checking, against the streams that exist, that neither its name nor

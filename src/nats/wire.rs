@@ -85,6 +85,9 @@ pub struct SequencePair {
     pub consumer_seq: u64,
     #[serde(default)]
     pub stream_seq: u64,
+    /// When the server last delivered (or saw an ack), RFC 3339; newer servers send it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_active: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

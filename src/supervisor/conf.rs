@@ -14,8 +14,12 @@ pub struct NodePlan {
     pub cluster_port: u16,
     pub http_port: u16,
     pub store_dir: PathBuf,
-    /// Cluster ports of the other nodes; empty for a single node (no cluster block at all).
-    pub peers: Vec<u16>,
+    /// Whether the node is in a cluster (a `cluster` block): a local one, or one across hosts.
+    pub clustered: bool,
+    /// Route URLs of the other nodes (`nats-route://host:port`).
+    pub routes: Vec<String>,
+    /// `host:port` the other nodes reach this one's route port at, when it differs.
+    pub advertise: Option<String>,
     pub cluster_name: String,
     pub max_memory: Option<String>,
     pub max_storage: Option<String>,
@@ -31,6 +35,15 @@ fn host_port(host: &str, port: u16) -> String {
         format!("[{host}]:{port}")
     } else {
         format!("{host}:{port}")
+    }
+}
+
+/// Where this process reaches a server listening on `host`: a wildcard address on loopback.
+pub fn reachable(host: &str) -> &str {
+    match host {
+        "0.0.0.0" => "127.0.0.1",
+        "::" | "[::]" => "::1",
+        host => host,
     }
 }
 
@@ -65,7 +78,7 @@ impl NodePlan {
             let _ = writeln!(conf, "  max_file_store: {max}");
         }
         let _ = writeln!(conf, "}}");
-        if !self.peers.is_empty() {
+        if self.clustered {
             let _ = writeln!(conf, "cluster {{");
             let _ = writeln!(conf, "  name: {}", quoted(&self.cluster_name));
             let _ = writeln!(
@@ -73,11 +86,10 @@ impl NodePlan {
                 "  listen: {}",
                 quoted(&host_port(&self.host, self.cluster_port))
             );
-            let routes: Vec<String> = self
-                .peers
-                .iter()
-                .map(|port| quoted(&format!("nats-route://{}", host_port(&self.host, *port))))
-                .collect();
+            if let Some(advertise) = &self.advertise {
+                let _ = writeln!(conf, "  advertise: {}", quoted(advertise));
+            }
+            let routes: Vec<String> = self.routes.iter().map(|r| quoted(r)).collect();
             let _ = writeln!(conf, "  routes: [{}]", routes.join(", "));
             let _ = writeln!(conf, "}}");
         }
@@ -85,11 +97,17 @@ impl NodePlan {
     }
 
     pub fn client_url(&self) -> String {
-        format!("nats://{}", host_port(&self.host, self.client_port))
+        format!(
+            "nats://{}",
+            host_port(reachable(&self.host), self.client_port)
+        )
     }
 
     pub fn monitor_url(&self) -> String {
-        format!("http://{}", host_port(&self.host, self.http_port))
+        format!(
+            "http://{}",
+            host_port(reachable(&self.host), self.http_port)
+        )
     }
 
     pub fn conf_path(&self, dir: &Path) -> PathBuf {
@@ -115,10 +133,16 @@ pub fn check_size(value: &str) -> Result<(), String> {
 }
 
 /// The nodes a supervisor with these settings runs: one, or `nodes` on consecutive ports from the
-/// base ports.
+/// base ports. A node of a cluster across hosts is one node with the configured routes.
 pub fn plan_for(settings: &SupervisorSettings) -> Vec<NodePlan> {
     let count = settings.nodes.max(1);
     let offset = |base: u16, i: usize| base.saturating_add(i as u16);
+    let route = |port: u16| {
+        format!(
+            "nats-route://{}",
+            host_port(reachable(&settings.host), port)
+        )
+    };
     (0..count)
         .map(|i| {
             let node_name = if count == 1 {
@@ -132,15 +156,20 @@ pub fn plan_for(settings: &SupervisorSettings) -> Vec<NodePlan> {
                 client_port: offset(settings.port, i),
                 cluster_port: offset(settings.cluster_port, i),
                 http_port: offset(settings.http_port, i),
-                peers: if count == 1 {
-                    Vec::new()
-                } else {
-                    (0..count)
+                clustered: count > 1 || settings.cluster.is_some(),
+                routes: match &settings.cluster {
+                    Some(cluster) => cluster.routes.clone(),
+                    None if count == 1 => Vec::new(),
+                    None => (0..count)
                         .filter(|j| *j != i)
-                        .map(|j| offset(settings.cluster_port, j))
-                        .collect()
+                        .map(|j| route(offset(settings.cluster_port, j)))
+                        .collect(),
                 },
-                cluster_name: settings.server_name.clone(),
+                advertise: settings.cluster.as_ref().and_then(|c| c.advertise.clone()),
+                cluster_name: settings
+                    .cluster
+                    .as_ref()
+                    .map_or_else(|| settings.server_name.clone(), |c| c.name.clone()),
                 max_memory: settings.max_memory.clone(),
                 max_storage: settings.max_storage.clone(),
                 name: node_name,
@@ -167,6 +196,7 @@ mod tests {
             server_name: "mb".into(),
             config_file: None,
             nodes,
+            cluster: None,
             policy: RestartPolicy::default(),
         }
     }
@@ -188,12 +218,42 @@ mod tests {
         });
         assert_eq!(plans[1].name, "node-2");
         assert_eq!(plans[1].client_port, 4223);
-        assert_eq!(plans[1].peers, vec![6222, 6224]);
+        assert_eq!(
+            plans[1].routes,
+            ["nats-route://127.0.0.1:6222", "nats-route://127.0.0.1:6224"]
+        );
         let conf = plans[2].render();
         assert!(conf.contains(
             "routes: [\"nats-route://127.0.0.1:6222\", \"nats-route://127.0.0.1:6223\"]"
         ));
         assert!(conf.contains("max_memory_store: 1G"));
+    }
+
+    #[test]
+    fn a_node_of_a_cluster_across_hosts_routes_to_the_others() {
+        let plans = plan_for(&SupervisorSettings {
+            host: "0.0.0.0".into(),
+            server_name: "mb-1".into(),
+            cluster: Some(crate::supervisor::ClusterSettings {
+                name: "prod".into(),
+                routes: vec!["nats-route://mb-2:6222".into()],
+                advertise: Some("10.0.0.1:6222".into()),
+            }),
+            ..settings(1)
+        });
+        assert_eq!(plans.len(), 1);
+        let conf = plans[0].render();
+        assert!(conf.contains("server_name: \"mb-1\""), "{conf}");
+        assert!(conf.contains("name: \"prod\""), "{conf}");
+        assert!(conf.contains("listen: \"0.0.0.0:6222\""), "{conf}");
+        assert!(conf.contains("advertise: \"10.0.0.1:6222\""), "{conf}");
+        assert!(
+            conf.contains("routes: [\"nats-route://mb-2:6222\"]"),
+            "{conf}"
+        );
+        // This process reaches a server listening everywhere on loopback.
+        assert_eq!(plans[0].client_url(), "nats://127.0.0.1:4222");
+        assert_eq!(plans[0].monitor_url(), "http://127.0.0.1:8222");
     }
 
     #[test]

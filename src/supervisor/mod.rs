@@ -18,6 +18,7 @@ use tokio_util::sync::CancellationToken;
 pub use conf::NodePlan;
 use node::{Launch, NodeShared};
 pub use node::{NodeState, NodeStatus};
+pub use preflight::{check_data_dir, find_binary};
 
 /// When and how to restart.
 #[derive(Debug, Clone)]
@@ -75,8 +76,22 @@ pub struct SupervisorSettings {
     pub config_file: Option<PathBuf>,
     /// 1, 3 or 5.
     pub nodes: usize,
+    /// The cluster across hosts this (single) node joins; `None` for a standalone node or a
+    /// local cluster.
+    pub cluster: Option<ClusterSettings>,
     #[serde(skip)]
     pub policy: RestartPolicy,
+}
+
+/// A cluster across hosts: every host runs one supervised node with the same cluster name and
+/// routes to the others.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClusterSettings {
+    pub name: String,
+    /// `nats-route://host:port` of the other nodes (they may route to this one instead).
+    pub routes: Vec<String>,
+    /// `host:port` the other nodes reach this node's route port at.
+    pub advertise: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -113,7 +128,7 @@ pub enum SupervisorError {
     },
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SupervisorStatus {
     pub state: NodeState,
     pub nodes: Vec<NodeStatus>,
@@ -142,7 +157,7 @@ impl Supervisor {
         for plan in &plans {
             check_port(&plan.host, plan.client_port, "client")?;
             check_port(&plan.host, plan.http_port, "monitoring")?;
-            if !plan.peers.is_empty() {
+            if plan.clustered {
                 check_port(&plan.host, plan.cluster_port, "cluster")?;
             }
             preflight::check_data_dir(&plan.store_dir)?;

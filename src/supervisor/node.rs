@@ -23,7 +23,7 @@ use crate::timestamp::format_timestamp;
 /// Lines of server output kept per node for status and failure reports.
 const KEPT_LINES: usize = 40;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::Display)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, strum::Display, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 #[strum(serialize_all = "lowercase")]
 pub enum NodeState {
@@ -34,7 +34,7 @@ pub enum NodeState {
     Failed,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct NodeStatus {
     pub name: String,
     pub state: NodeState,
@@ -45,6 +45,7 @@ pub struct NodeStatus {
     pub last_lines: Vec<String>,
     pub client_url: String,
     pub monitor_url: String,
+    #[schema(value_type = String)]
     pub store_dir: PathBuf,
 }
 
@@ -386,7 +387,9 @@ mod tests {
             cluster_port: 1,
             http_port: 1,
             store_dir: PathBuf::from("/nonexistent"),
-            peers: Vec::new(),
+            clustered: false,
+            routes: Vec::new(),
+            advertise: None,
             cluster_name: "n".into(),
             max_memory: None,
             max_storage: None,

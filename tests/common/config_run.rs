@@ -32,6 +32,18 @@ pub struct Run {
 }
 
 impl Run {
+    pub fn code(&self) -> Option<i32> {
+        self.code
+    }
+
+    pub fn stdout(&self) -> &str {
+        &self.stdout
+    }
+
+    pub fn stderr(&self) -> &str {
+        &self.stderr
+    }
+
     /// The printed settings of a successful `config` run.
     #[track_caller]
     pub fn json(&self) -> Value {

@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod config_run;
 pub mod messages;
+pub mod openapi;
 pub mod pty;
 pub mod serve_http;
 pub mod service;
@@ -290,6 +291,8 @@ pub async fn call(
 }
 
 pub async fn raw_call(router: &Router, request: Request<Body>) -> (StatusCode, Value) {
+    let method = request.method().to_string();
+    let path = request.uri().path().to_owned();
     let response = router
         .clone()
         .oneshot(request)
@@ -309,7 +312,36 @@ pub async fn raw_call(router: &Router, request: Request<Body>) -> (StatusCode, V
         )
     });
     assert_envelope(&json, status);
+    openapi::check(&method, &path, status.as_u16(), &json);
     (status, json)
+}
+
+/// `GET uri` through the router with an optional bearer token, for the answers that are not the
+/// envelope (`/metrics`, `/api/v1/openapi.json`): status, content type and body.
+pub async fn get_raw(router: &Router, uri: &str, token: Option<&str>) -> (u16, String, Vec<u8>) {
+    let mut request = Request::get(uri);
+    if let Some(token) = token {
+        request = request.header("authorization", format!("Bearer {token}"));
+    }
+    let response = router
+        .clone()
+        .oneshot(request.body(Body::empty()).expect("request"))
+        .await
+        .expect("router answers");
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    (status, content_type, body.to_vec())
 }
 
 /// Every response is the spec's envelope.

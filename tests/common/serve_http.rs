@@ -95,6 +95,8 @@ pub async fn request(
     let json: Value = serde_json::from_str(&text)
         .unwrap_or_else(|e| panic!("{method} {url}: not JSON ({e}): {text}"));
     assert_envelope(&json, StatusCode::from_u16(status).expect("status"));
+    let path = reqwest::Url::parse(url).expect("URL").path().to_owned();
+    super::openapi::check(method, &path, status, &json);
     (status, json)
 }
 

@@ -39,6 +39,13 @@ pub const CONFIG_VARS: &[&str] = &[
     "API_READ_TOKEN",
     "API_READ_TOKEN_FILE",
     "MESSAGE_BROKER_READ_ONLY",
+    "NATS_PORT",
+    "NATS_SERVER_HOST",
+    "NATS_DATA_DIR",
+    "NATS_SERVER_NAME",
+    "NATS_CLUSTER_NAME",
+    "NATS_ROUTES",
+    "NATS_CLUSTER_ADVERTISE",
 ];
 
 /// How long the service may take to start answering, or to exit once asked to.

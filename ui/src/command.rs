@@ -25,7 +25,7 @@ pub enum Pane {
     Streams,
     Connections,
     Errors,
-    Cluster,
+    Servers,
 }
 
 impl Pane {
@@ -58,10 +58,21 @@ pub enum Mode {
     Normal,
     /// A stream's detail view.
     Detail,
-    /// A form (create stream, publish): keys not bound here are typed into the focused field.
+    /// The consumers of every stream.
+    Consumers,
+    /// One consumer's detail.
+    Consumer,
+    /// One stored message, stepped through by sequence.
+    Message,
+    /// A live tail of a subject.
+    Tail,
+    /// A form (create stream, publish, burst): keys not bound here are typed into the focused
+    /// field.
     Form,
-    /// The confirmation of a destructive action.
+    /// The confirmation of a destructive action: the name is typed.
     Confirm,
+    /// A burst of test messages under way.
+    Burst,
     /// The help overlay.
     Help,
     /// The `:` command line and the `/` filter: keys not bound here are typed.
@@ -76,7 +87,24 @@ impl Mode {
 
     /// Whether unbound printable keys are text for an input field in this mode.
     pub fn takes_text(self) -> bool {
-        matches!(self, Mode::Form | Mode::Prompt)
+        matches!(self, Mode::Form | Mode::Prompt | Mode::Confirm)
+    }
+
+    /// What the help calls the view this mode is.
+    pub fn title(self) -> &'static str {
+        match self {
+            Mode::Normal => "dashboard",
+            Mode::Detail => "stream detail",
+            Mode::Consumers => "consumers",
+            Mode::Consumer => "consumer detail",
+            Mode::Message => "messages",
+            Mode::Tail => "tail",
+            Mode::Form => "form",
+            Mode::Confirm => "confirmation",
+            Mode::Burst => "burst",
+            Mode::Help => "help",
+            Mode::Prompt => "command line",
+        }
     }
 }
 
@@ -123,8 +151,8 @@ pub enum Command {
     FocusConnections,
     #[strum(message = "errors pane")]
     FocusErrors,
-    #[strum(message = "cluster pane")]
-    FocusCluster,
+    #[strum(message = "servers pane")]
+    FocusServers,
     #[strum(message = "move up")]
     Up,
     #[strum(message = "move down")]
@@ -137,8 +165,24 @@ pub enum Command {
     Top,
     #[strum(message = "last row")]
     Bottom,
-    #[strum(message = "open the selected stream")]
+    #[strum(message = "open the selected row")]
     Select,
+    #[strum(message = "consumers of every stream")]
+    Consumers,
+    #[strum(message = "browse the stream's stored messages")]
+    Messages,
+    #[strum(message = "first stored message")]
+    FirstMessage,
+    #[strum(message = "last stored message")]
+    LastMessage,
+    #[strum(message = "next stored message")]
+    NextMessage,
+    #[strum(message = "previous stored message")]
+    PrevMessage,
+    #[strum(message = "go to a sequence number")]
+    GoToMessage,
+    #[strum(message = "tail a subject live (nothing consumed)")]
+    Tail,
     #[strum(message = "sort by the next column")]
     SortNext,
     #[strum(message = "reverse the sort")]
@@ -155,6 +199,10 @@ pub enum Command {
     PurgeStream,
     #[strum(message = "publish a test message")]
     Publish,
+    #[strum(message = "publish a burst of test messages")]
+    Burst,
+    #[strum(message = "delete the selected consumer")]
+    DeleteConsumer,
     #[strum(message = "next field")]
     NextField,
     #[strum(message = "previous field")]
@@ -193,7 +241,7 @@ impl Command {
             Pane::Streams => Command::FocusStreams,
             Pane::Connections => Command::FocusConnections,
             Pane::Errors => Command::FocusErrors,
-            Pane::Cluster => Command::FocusCluster,
+            Pane::Servers => Command::FocusServers,
         }
     }
 
@@ -201,7 +249,12 @@ impl Command {
     pub fn writes(self) -> bool {
         matches!(
             self,
-            Command::CreateStream | Command::DeleteStream | Command::PurgeStream | Command::Publish
+            Command::CreateStream
+                | Command::DeleteStream
+                | Command::PurgeStream
+                | Command::Publish
+                | Command::Burst
+                | Command::DeleteConsumer
         )
     }
 }

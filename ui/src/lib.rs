@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod command;
+pub mod command_line;
 pub mod keymap;
 pub mod model;
 pub mod state;

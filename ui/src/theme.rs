@@ -19,7 +19,7 @@ mod color;
 mod style;
 
 use crate::text::{closest, line_col};
-pub use color::ColorMode;
+pub use color::{ColorMode, delta_e, rgb};
 use style::{MODIFIER_NAMES, parse_style_value};
 
 /// What a piece of the screen means; the theme decides how it looks. The name in theme files

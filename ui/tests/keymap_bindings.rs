@@ -69,8 +69,19 @@ fn default_bindings_are_the_documented_ones() {
     assert_eq!(get(Mode::Normal, "shift-tab"), Some(Command::PrevPane));
     assert_eq!(get(Mode::Detail, "q"), Some(Command::Back));
     assert_eq!(get(Mode::Detail, "x"), Some(Command::PurgeStream));
-    assert_eq!(get(Mode::Confirm, "y"), Some(Command::Confirm));
+    // The name is typed into a confirmation: no letter confirms it.
+    assert_eq!(get(Mode::Confirm, "y"), None);
+    assert_eq!(get(Mode::Confirm, "enter"), Some(Command::Confirm));
     assert_eq!(get(Mode::Confirm, "esc"), Some(Command::Cancel));
+    assert_eq!(get(Mode::Normal, "C"), Some(Command::Consumers));
+    assert_eq!(get(Mode::Normal, "5"), Some(Command::FocusServers));
+    assert_eq!(get(Mode::Detail, "m"), Some(Command::Messages));
+    assert_eq!(get(Mode::Detail, "r"), Some(Command::Refresh));
+    assert_eq!(get(Mode::Message, "right"), Some(Command::NextMessage));
+    assert_eq!(get(Mode::Message, "home"), Some(Command::FirstMessage));
+    assert_eq!(get(Mode::Consumers, "d"), Some(Command::DeleteConsumer));
+    assert_eq!(get(Mode::Tail, "p"), Some(Command::Pause));
+    assert_eq!(get(Mode::Burst, "esc"), Some(Command::Cancel));
     assert_eq!(get(Mode::Help, "?"), Some(Command::Back));
     assert_eq!(get(Mode::Prompt, "tab"), Some(Command::Complete));
     assert_eq!(get(Mode::Form, "enter"), Some(Command::Submit));
@@ -314,7 +325,13 @@ fn help_lists_the_mode_and_common_bindings_in_a_stable_order() {
     let confirm = keymap.bindings(Mode::Confirm);
     assert!(!confirm.contains(&("esc".into(), Command::Back)));
     assert!(confirm.contains(&("esc".into(), Command::Cancel)));
-    assert!(confirm.contains(&("?".into(), Command::Help)));
+    // `?` is typed into the confirmation's field, so the common help binding is not listed.
+    assert!(!confirm.contains(&("?".into(), Command::Help)));
+    assert!(
+        keymap
+            .bindings(Mode::Detail)
+            .contains(&("?".into(), Command::Help))
+    );
 
     // Every listed binding is what the handler does.
     for &mode in Mode::VARIANTS {
@@ -347,7 +364,7 @@ fn hints_name_the_first_listed_key() {
     );
     assert_eq!(
         keymap.hint(Mode::Confirm, Command::Cancel).as_deref(),
-        Some("n")
+        Some("esc")
     );
     assert_eq!(
         keymap.hint(Mode::Form, Command::Submit).as_deref(),

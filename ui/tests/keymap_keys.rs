@@ -264,8 +264,13 @@ fn a_mode_table_shadows_common() {
         [Resolution::Command(Command::Back)]
     );
     assert_eq!(
-        typed(&keymap, Mode::Confirm, &[ch('?')]),
+        typed(&keymap, Mode::Detail, &[ch('?')]),
         [Resolution::Command(Command::Help)]
+    );
+    // A confirmation takes text: `?` is typed, not the common help.
+    assert_eq!(
+        typed(&keymap, Mode::Confirm, &[ch('?')]),
+        [Resolution::Unbound]
     );
 
     // A mode's sequence hides a common binding of its first key, in the handler and the help.
@@ -278,7 +283,10 @@ fn a_mode_table_shadows_common() {
         typed(&keymap, Mode::Normal, &[ch('z')]),
         [Resolution::Command(Command::Refresh)]
     );
-    assert_eq!(keymap.hint(Mode::Detail, Command::Refresh), None);
+    assert_eq!(
+        keymap.hint(Mode::Detail, Command::Refresh).as_deref(),
+        Some("r")
+    );
     assert_eq!(keymap.get(Mode::Detail, &spec("z")), None);
 
     // A mode's key hides a common sequence it starts.
@@ -289,7 +297,7 @@ fn a_mode_table_shadows_common() {
         keymap.get(Mode::Normal, &spec("z z")),
         Some(Command::Refresh)
     );
-    assert_eq!(keymap.hint(Mode::Detail, Command::Refresh), None);
+    assert_eq!(keymap.get(Mode::Help, &spec("z z")), Some(Command::Refresh));
     assert_eq!(
         keymap.hint(Mode::Normal, Command::Refresh),
         Some("r".into())

@@ -17,7 +17,7 @@ use support::render::{at, done, full, render, render_with, request_id, role_fg, 
 fn overlays_on_tiny_terminals_do_not_panic() {
     let sizes = [(1, 1), (2, 2), (10, 3), (20, 5), (40, 10), (60, 12)];
     let (mut app, t0) = full();
-    let states: [fn(&mut App, Instant); 5] = [
+    let states: [fn(&mut App, Instant); 9] = [
         |app, _| {
             app.command(Command::Help);
         },
@@ -37,9 +37,26 @@ fn overlays_on_tiny_terminals_do_not_panic() {
             );
         },
         |app, t0| {
-            let id = request_id(&app.command(Command::Select));
+            app.command(Command::Select);
             let result = Ok(Box::default());
-            app.apply(at(t0, 6, Update::Detail { id, result }));
+            let name = "audit".into();
+            app.apply(at(t0, 6, Update::StreamDetail { name, result }));
+        },
+        |app, _| {
+            app.command(Command::Consumers);
+        },
+        |app, _| {
+            app.command(Command::Messages);
+        },
+        |app, _| {
+            app.command(Command::CommandLine);
+            type_text(app, "tail orders.>");
+            app.command(Command::Submit);
+        },
+        |app, _| {
+            app.command(Command::CommandLine);
+            type_text(app, "burst orders.x 10");
+            app.command(Command::Submit);
         },
     ];
     for open in states {
@@ -88,6 +105,14 @@ fn help_overlay_comes_from_the_keymap() {
     app.command(Command::Help);
     let shot = render_with(&app, &Keymap::builtin("vim").unwrap(), 160, 48);
     shot.assert_has(&["home, g g"]);
+    // Then the command line's own commands, from the table that parses them.
+    shot.assert_has(&[
+        "Command line (:, Tab completes)",
+        ":burst SUBJECT COUNT [RATE]",
+        ":msg SEQ",
+        "message SEQ of the open stream",
+        ":stream NAME",
+    ]);
 }
 
 #[test]
@@ -123,12 +148,12 @@ fn form_shows_fields_hints_and_inline_validation() {
     // Sent, the form says it is waiting, greys its fields and takes no more text.
     app.command(Command::Cancel);
     app.command(Command::CreateStream);
-    type_text(&mut app, "orders");
+    type_text(&mut app, "tickets");
     let id = request_id(&app.command(Command::Submit));
     let shot = render(&app, 80, 24);
     shot.assert_has(&["creating the stream…  esc close", "esc close"]);
     shot.assert_lacks(&["tab next field", "enter submit"]);
-    assert_eq!(shot.fg_of("orders"), role_fg(Role::Muted));
+    assert_eq!(shot.fg_of("tickets"), role_fg(Role::Muted));
     assert_eq!(shot.cursor, None);
 
     // A refusal from the broker shows in the form, which is unlocked again.
@@ -148,45 +173,50 @@ fn form_shows_fields_hints_and_inline_validation() {
 }
 
 #[test]
-fn confirm_dialog_asks_with_the_keymap_keys() {
+fn confirm_dialog_shows_the_loss_and_wants_the_name_typed() {
     let (mut app, _) = full();
     app.command(Command::DeleteStream);
     let shot = render(&app, 80, 24);
     shot.assert_has(&[
-        "Confirm",
-        "Delete stream 'audit' (3000 messages) and all its data?",
-        "y yes",
-        "n no",
+        "Delete stream 'audit'",
+        "Will be lost: 3.0k messages, 3.4 MiB, 2 consumers",
+        "This cannot be undone.",
+        "Type 'audit' to confirm:",
+        "enter confirm (once typed)",
+        "esc cancel",
     ]);
-    shot.assert_has(&["y yes"]);
-    let shot = render(&app, 160, 48);
-    shot.assert_has(&["y yes   n no"]);
-    let footer = shot.lines()[47].clone();
-    assert!(
-        footer.contains("y yes") && footer.contains("n no"),
-        "{footer}"
-    );
+    let (x, y) = shot.find("Type 'audit' to confirm: ");
+    assert_eq!(shot.cursor, Some(Position::new(x + 25, y)));
+    let footer = render(&app, 160, 48).lines()[47].clone();
+    assert!(footer.contains("enter confirm (type the name)"), "{footer}");
+    // Enter before the name is typed: No, and why.
+    app.command(Command::Confirm);
+    render(&app, 80, 24).assert_has(&["↳ type 'audit' to confirm, or Esc to cancel"]);
+    type_text(&mut app, "audit");
+    let shot = render(&app, 80, 24);
+    shot.assert_has(&["enter confirm   esc cancel"]);
+    assert_eq!(shot.fg_of("confirm   esc"), role_fg(Role::Error));
 
-    // Answered yes, it says what it is doing until the broker answers.
+    // Sent, it says what it is doing until the broker answers.
     app.command(Command::Confirm);
     let shot = render(&app, 80, 24);
-    shot.assert_has(&["deleting 'audit'…  n close"]);
-    shot.assert_lacks(&["y yes"]);
+    shot.assert_has(&["deleting 'audit'…  esc close"]);
+    shot.assert_lacks(&["confirm (once typed)"]);
 }
 
 #[test]
 fn command_line_suggestions_and_errors() {
     let (mut app, _) = full();
     app.command(Command::CommandLine);
-    type_text(&mut app, "focus_c");
+    type_text(&mut app, "focus_");
     let shot = render(&app, 80, 24);
     shot.assert_has(&[
-        ":focus_c",
-        "focus_connections  focus_cluster",
+        ":focus_",
+        "focus_throughput  focus_streams",
         "enter run",
         "tab complete",
     ]);
-    assert_eq!(shot.cursor, Some(Position::new(8, 22)));
+    assert_eq!(shot.cursor, Some(Position::new(7, 22)));
     app.command(Command::Back);
     app.command(Command::CommandLine);
     type_text(&mut app, "bogus");

@@ -15,7 +15,7 @@ use message_broker_ui::model::{
 };
 use message_broker_ui::theme::Role;
 use ratatui::layout::Position;
-use support::render::{at, empty, full, render, request_id, role_fg, theme, type_text};
+use support::render::{at, empty, full, render, role_fg, theme, type_text};
 
 #[test]
 fn nothing_received_yet_says_waiting_and_does_not_panic() {
@@ -66,7 +66,7 @@ fn a_full_snapshot_on_a_large_terminal_shows_every_pane() {
         // header
         "message-broker",
         "local",
-        "● connected 5m12s (since 12:00:01)",
+        "● connected for 5m12s  since 12:00:01Z",
         "rtt 0.4ms",
         "server n1 v2.10.22",
         "cluster c1",
@@ -101,10 +101,10 @@ fn a_full_snapshot_on_a_large_terminal_shows_every_pane() {
         "×3  stream_not_found",
         "slow consumer ingest",
         "recent events",
-        // cluster
-        "Cluster",
+        // servers
+        "Servers",
         "n3",
-        "health check failed",
+        "health check",
         // footer
         "? help",
         "q quit",
@@ -148,7 +148,8 @@ fn sort_column_direction_and_filter_show() {
 
     app.command(Command::Filter);
     type_text(&mut app, "zzz");
-    render(&app, 160, 48).assert_has(&["no stream matches 'ordzzz'"]);
+    // A new filter starts afresh, rather than adding to the last one.
+    render(&app, 160, 48).assert_has(&["no stream matches 'zzz'", "(Esc: back to /ord)"]);
 }
 
 #[test]
@@ -167,8 +168,9 @@ fn a_failing_source_says_why_and_keeps_its_last_values_dimmed_with_their_age() {
     app.tick(t0 + Duration::from_secs(17));
     let shot = render(&app, 160, 48);
     shot.assert_has(&[
-        "⚠ monitoring port 8222 refused · showing data from 12s ago",
-        "⚠ JetStream not enabled for account · showing data from 12s ago",
+        "⚠ monitoring port 8222 refused · as of 12s ago",
+        "⚠ JetStream not enabled for account · as of 12s ago",
+        "⚠ /varz stale as of 12s ago",
         // The last values stay.
         "orders",
         "3.4 MiB",
@@ -206,7 +208,7 @@ fn a_failing_source_says_why_and_keeps_its_last_values_dimmed_with_their_age() {
     ));
     let shot = render(&app, 160, 48);
     shot.assert_has(&["monitoring port 8222 refused"]);
-    shot.assert_lacks(&["showing data from"]);
+    shot.assert_lacks(&["as of"]);
 }
 
 #[test]
@@ -228,7 +230,7 @@ fn connection_states_and_the_paused_flag() {
         }),
     ));
     let shot = render(&app, 80, 24);
-    shot.assert_has(&["● disconnected 3s (since 12:05:00)"]);
+    shot.assert_has(&["● disconnected for 3s", "since 12:05:00Z"]);
     shot.assert_lacks(&["(paused)"]);
     assert_eq!(shot.fg_of("● disconnected"), role_fg(Role::Error));
 }
@@ -252,7 +254,7 @@ fn compact_layout_at_80x24() {
     let summary = &lines[22];
     assert!(summary.contains("conns 3/40 · slow 2"), "{}", shot.text());
     assert!(summary.contains("errors"));
-    assert!(summary.contains("cluster 2/3 up"));
+    assert!(summary.contains("servers 2/3 up"));
     assert_eq!(
         lines[23].trim_end(),
         "? help  : cmd  / filter  enter open  p pause  c create  P publish  q quit"
@@ -270,9 +272,9 @@ fn compact_layout_at_80x24() {
     app.command(Command::FocusThroughput);
     let shot = render(&app, 80, 24);
     shot.assert_has(&["Throughput", "in  12.3k msgs/s", "msgs/s", "streams 3"]);
-    app.command(Command::FocusCluster);
+    app.command(Command::FocusServers);
     let shot = render(&app, 80, 24);
-    shot.assert_has(&["Cluster", "n3", "down"]);
+    shot.assert_has(&["Servers", "n3", "down"]);
 }
 
 fn message(
@@ -298,13 +300,13 @@ fn message(
 fn stream_detail_with_consumers() {
     let (mut app, t0) = full();
     app.command(Command::Down);
-    let id = request_id(&app.command(Command::Select));
-    render(&app, 80, 24).assert_has(&["Stream orders", "loading 'orders'…", "q back", "d delete"]);
+    assert!(app.command(Command::Select).is_empty());
+    render(&app, 80, 24).assert_has(&["Stream orders", "reading 'orders'…", "q back", "d delete"]);
     app.apply(at(
         t0,
         3,
-        Update::Detail {
-            id,
+        Update::StreamDetail {
+            name: "orders".into(),
             result: Ok(Box::new(DetailData {
                 detail: StreamDetail {
                     stream: StreamView {
@@ -378,23 +380,23 @@ fn stream_detail_with_consumers() {
             "limits",
             "messages",
             "Consumers (2)",
-            "1 lagging, max lag 1.5k",
+            "max lag 1.5k, 1 past 1.0k",
             "shipper",
             "orders.new",
             "1.5k",
             "auditor",
-            "Lag",
-            "max_msgs          unlimited",
-            "max_bytes         1048576",
-            "bytes      1229",
+            "Pending",
+            "messages       20 (no limit)",
+            "bytes          1.2 KiB / 1.0 MiB (0%)",
         ]);
         assert_eq!(shot.fg_of("1.5k "), role_fg(Role::Warn));
     }
     // The newest messages, newest first, one line each; the whole config on a large screen.
     let shot = render(&app, 160, 48);
     shot.assert_has(&[
-        "max_age           unlimited",
-        "duplicate_window  120 s",
+        "max age       unlimited",
+        "dedup window  2m00s",
+        "read 00:00:03Z (3s ago)",
         "Recent messages (3, not consumed)",
         "{\"id\":19}",
         "hello world",
@@ -404,37 +406,56 @@ fn stream_detail_with_consumers() {
     let text = shot.text();
     let newest = text.find("orders.paid").unwrap();
     assert!(newest < text.rfind("{\"id\":19}").unwrap(), "newest first");
+    // A reading that fails keeps the last one, dimmed, with the reason and its age.
     let result = Err("stream not found".into());
-    app.apply(at(t0, 4, Update::Detail { id, result }));
-    render(&app, 80, 24).assert_has(&["⚠ stream not found"]);
+    app.apply(at(
+        t0,
+        4,
+        Update::StreamDetail {
+            name: "orders".into(),
+            result,
+        },
+    ));
+    app.tick(t0 + Duration::from_secs(7));
+    render(&app, 120, 30).assert_has(&["⚠ stream not found · as of 4s ago", "shipper"]);
 }
 
 #[test]
-fn cluster_pane_with_three_nodes() {
+fn servers_pane_with_three_nodes() {
     let (mut app, t0) = full();
-    app.command(Command::FocusCluster);
-    let shot = render(&app, 160, 48);
+    app.command(Command::FocusServers);
+    let shot = render(&app, 300, 48);
     shot.assert_has(&[
-        "Cluster 3 nodes · 2 up · meta leader n2",
+        "Servers 3 nodes · 2 up · meta leader n2",
+        "CPU",
+        "JS file",
+        "3.0 MiB 30%",
+        "48.0 MiB",
+        "total",
+        "96.0 MiB",
         "Health",
-        "Routes",
         "n2 ★",
         "restarting ↻2",
         "health check failed",
-        "2 n2,n3",
         "Meta lag",
         "leader",
         "0 current",
         "7 behind",
     ]);
     assert_eq!(shot.fg_of("7 behind"), role_fg(Role::Warn));
+    assert_eq!(shot.fg_of("95%"), role_fg(Role::Warn));
+    shot.assert_has(&["Routes", "2 n2,n3", "Version", "2.10.22"]);
+    // Narrower, the least useful columns go and the problem is cut with an ellipsis.
+    let shot = render(&app, 160, 48);
+    shot.assert_has(&["CPU", "JS file", "health check…"]);
+    shot.assert_lacks(&["Version"]);
     assert_eq!(shot.fg_of("down"), role_fg(Role::Error));
     assert_eq!(shot.fg_of("2 up"), role_fg(Role::Warn));
 
-    // One node: no cluster pane.
+    // One node: still listed.
     app.apply(at(t0, 3, Update::Cluster(Ok(vec![ClusterNode::default()]))));
     let shot = render(&app, 160, 48);
-    shot.assert_lacks(&["Cluster", "Routes"]);
+    shot.assert_has(&["Servers 1 node"]);
 }
 
 #[test]

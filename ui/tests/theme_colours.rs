@@ -208,3 +208,55 @@ fn nearest_256_colours() {
         Color::Rgb(0x12, 0x34, 0x56)
     );
 }
+
+/// Ok, warn and error are what an on-call engineer reads at a glance: at every colour depth
+/// they must look different — by colour (CIE76 ΔE of at least 20: clearly different colours, not
+/// shades of one) or, without colour, by emphasis.
+#[test]
+fn ok_warn_and_error_stay_apart_at_every_depth() {
+    use message_broker_ui::theme::{delta_e, rgb};
+    let modes = [
+        ColorMode::TrueColor,
+        ColorMode::Ansi256,
+        ColorMode::Ansi16,
+        ColorMode::None,
+    ];
+    let pairs = [
+        (Role::Ok, Role::Warn),
+        (Role::Warn, Role::Error),
+        (Role::Ok, Role::Error),
+    ];
+    for name in Theme::builtin_names() {
+        for mode in modes {
+            let theme = Theme::builtin(name).expect("built in").adapted(mode);
+            for (a, b) in pairs {
+                let (sa, sb) = (theme.style(a), theme.style(b));
+                let difference = match (sa.fg.and_then(rgb), sb.fg.and_then(rgb)) {
+                    (Some(x), Some(y)) => delta_e(x, y),
+                    _ => 0.0,
+                };
+                assert!(
+                    difference >= 20.0 || sa.add_modifier != sb.add_modifier,
+                    "{name} at {mode:?}: {} and {} look alike ({sa:?} vs {sb:?}, ΔE {difference:.1})",
+                    a.name(),
+                    b.name()
+                );
+            }
+        }
+    }
+    // The two cases seen on real terminals: dark's ok and warn at 256 colours (khaki next to
+    // pale yellow), and light's green turning grey.
+    let dark = dark().adapted(ColorMode::Ansi256);
+    let (ok, warn) = (dark.style(Role::Ok).fg, dark.style(Role::Warn).fg);
+    let delta = delta_e(ok.and_then(rgb).unwrap(), warn.and_then(rgb).unwrap());
+    assert!(
+        delta >= 25.0,
+        "dark ok {ok:?} vs warn {warn:?}: ΔE {delta:.1}"
+    );
+    let light = Theme::builtin("light").unwrap().adapted(ColorMode::Ansi256);
+    let (r, g, b) = light.style(Role::Ok).fg.and_then(rgb).unwrap();
+    assert!(
+        g > r + 40 && g > b + 20,
+        "light ok is not green: {r},{g},{b}"
+    );
+}

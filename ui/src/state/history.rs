@@ -89,9 +89,15 @@ impl Series {
 
     /// Records the counter's value at `at`; `origin` is the console's start.
     pub fn record(&mut self, value: u64, at: Instant, origin: Instant) {
+        self.record_less(value, at, origin, None);
+    }
+
+    /// The same, less a rate that is not to be counted (the console's own traffic); never
+    /// below zero.
+    pub fn record_less(&mut self, value: u64, at: Instant, origin: Instant, less: Option<f64>) {
         if let Some(rate) = self.counter.rate(value, at) {
             let x = at.saturating_duration_since(origin).as_secs_f64();
-            self.points.push((x, rate));
+            self.points.push((x, (rate - less.unwrap_or(0.0)).max(0.0)));
         }
     }
 

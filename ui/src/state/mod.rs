@@ -1,34 +1,47 @@
 //! The console's state and how it changes: updates from the samplers are folded in, commands
-//! from the keymap move focus, open forms and ask for effects. No terminal, no network, no clock
-//! of its own: time comes in with each update and tick, so every transition is testable.
+//! from the keymap move focus, open views and forms and ask for effects. No terminal, no network,
+//! no clock of its own: time comes in with each update and tick, so every transition is testable.
 
+mod confirm;
+pub mod consumers;
+mod events;
 pub mod forms;
 pub mod history;
 mod modes;
 mod prompt;
 mod sourced;
 pub mod tables;
+mod views;
 
+use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
-
-use strum::VariantArray;
 
 use crate::command::Pane;
 use crate::model::{
-    ApiStatsSnapshot, ClientStatus, ClusterNode, ConnectionsView, DetailData, EventLevel,
-    EventRecord, JetStreamStatus, ServerStatus, Stamped, StreamRow, SupervisorView, Update,
+    ApiStatsSnapshot, ClientStatus, ClusterNode, ConnectionsView, ConsumerRow, DetailData,
+    EventLevel, EventRecord, JetStreamStatus, ServerStatus, Stamped, StreamRow, SupervisorView,
+    Update, Watching,
 };
+pub use confirm::{Confirm, Loss};
+use consumers::{ConsumerColumn, ConsumerLine, Trends};
 use history::{Ring, Series};
 use modes::Requests;
-pub use modes::{Base, Confirm, Detail, Help, Overlay};
-pub use prompt::{Prompt, PromptKind};
+pub use modes::{Base, Help, Overlay};
+pub use prompt::{FilterTarget, Prompt, PromptKind};
 pub use sourced::Sourced;
 use tables::{
     ClientColumn, ClientLine, ClientRates, StreamColumn, StreamLine, StreamRates, TableState,
 };
+pub use views::{BurstView, ConsumerDetail, Detail, MessageView, TailView};
+
+/// Rows around the selection the samplers read first (about what a pane shows).
+const NEAR_ROWS: usize = 40;
 
 /// Recent events kept for the errors pane.
-const EVENTS_KEPT: usize = 200;
+const EVENTS_KEPT: usize = 500;
+/// How long a stream this console created or deleted is not announced again when the stream
+/// list shows the change (the action's own outcome already was).
+const OWN_CHANGE_QUIET: Duration = Duration::from_secs(60);
 
 /// Msgs/s and bytes/s in and out, from `/varz` counter deltas.
 #[derive(Debug, Clone)]
@@ -37,6 +50,33 @@ pub struct Throughput {
     pub out_msgs: Series,
     pub in_bytes: Series,
     pub out_bytes: Series,
+}
+
+/// This console's own traffic per second, as its client counts it: left out of the
+/// throughput (it would otherwise count its own sampling as broker traffic).
+#[derive(Debug, Clone, Default)]
+pub struct OwnRates {
+    counters: [history::Counter; 4],
+    /// In and out messages per second, as last measured.
+    pub msgs: Option<(f64, f64)>,
+    /// In and out bytes per second.
+    pub bytes: Option<(f64, f64)>,
+}
+
+impl OwnRates {
+    fn record(&mut self, own: crate::model::OwnTraffic, at: Instant) {
+        let [a, b, c, d] = &mut self.counters;
+        let rates = (
+            a.rate(own.in_msgs, at),
+            b.rate(own.out_msgs, at),
+            c.rate(own.in_bytes, at),
+            d.rate(own.out_bytes, at),
+        );
+        if let (Some(i), Some(o), Some(ib), Some(ob)) = rates {
+            self.msgs = Some((i, o));
+            self.bytes = Some((ib, ob));
+        }
+    }
 }
 
 /// Error rates per second, from counter deltas.
@@ -48,6 +88,22 @@ pub struct ErrorRates {
     pub api_errors: Series,
 }
 
+/// Consumer lag from which it is shown as a warning, and as an error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LagThresholds {
+    pub warn: u64,
+    pub error: u64,
+}
+
+impl Default for LagThresholds {
+    fn default() -> Self {
+        LagThresholds {
+            warn: 1_000,
+            error: 10_000,
+        }
+    }
+}
+
 /// What is fixed for the session: shown in the header.
 #[derive(Debug, Clone, Default)]
 pub struct SessionInfo {
@@ -57,6 +113,10 @@ pub struct SessionInfo {
     pub refresh: Duration,
     pub read_only: bool,
     pub themes: Vec<String>,
+    pub lag: LagThresholds,
+    /// Wall-clock time (since the Unix epoch) when the console started, so the state can say
+    /// what time an `Instant` was without reading a clock.
+    pub started_wall: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -66,8 +126,8 @@ pub struct StatusLine {
     pub at: Instant,
 }
 
-/// The console's whole state. The figures the panes draw are public; what is open (the base
-/// view and the overlay over it) changes only through [`App::command`], [`App::input`] and
+/// The console's whole state. The figures the panes draw are public; what is open (the views
+/// and the overlay over them) changes only through [`App::command`], [`App::input`] and
 /// [`App::apply`].
 pub struct App {
     pub session: SessionInfo,
@@ -77,21 +137,35 @@ pub struct App {
     pub server: Sourced<ServerStatus>,
     pub jetstream: Sourced<JetStreamStatus>,
     pub streams: Sourced<Vec<StreamRow>>,
+    pub consumers: Sourced<Vec<ConsumerRow>>,
     pub connections: Sourced<ConnectionsView>,
     pub cluster: Sourced<Vec<ClusterNode>>,
     pub api: Sourced<ApiStatsSnapshot>,
     pub supervisor: Option<SupervisorView>,
     pub throughput: Throughput,
+    pub own: OwnRates,
     pub errors: ErrorRates,
     pub events: Ring<EventRecord>,
     pub stream_table: TableState,
     pub client_table: TableState,
+    pub consumer_table: TableState,
+    /// Scroll position (newest first) and filter of the events list.
+    pub event_table: TableState,
     started: Instant,
     focus: Pane,
     theme: usize,
     stream_rates: StreamRates,
     client_rates: ClientRates,
-    base: Base,
+    consumer_trends: Trends,
+    /// The tables as shown (filtered, sorted), kept until their data, sort or filter change.
+    stream_view: Vec<StreamLine>,
+    client_view: Vec<ClientLine>,
+    consumer_view: Vec<ConsumerLine>,
+    known_streams: Option<BTreeSet<String>>,
+    /// Streams this console created or deleted, and when.
+    own_changes: Vec<(String, Instant)>,
+    /// The views open, the dashboard at the bottom; the last is shown.
+    bases: Vec<Base>,
     overlay: Option<Overlay>,
     requests: Requests,
     status: Option<StatusLine>,
@@ -101,6 +175,7 @@ pub struct App {
 impl App {
     /// `history` is how many samples the charts keep (e.g. 15 minutes at 1 s = 900).
     pub fn new(session: SessionInfo, history: usize, now: Instant) -> App {
+        let series = || Series::new(history);
         App {
             session,
             now,
@@ -109,31 +184,41 @@ impl App {
             server: Sourced::default(),
             jetstream: Sourced::default(),
             streams: Sourced::default(),
+            consumers: Sourced::default(),
             connections: Sourced::default(),
             cluster: Sourced::default(),
             api: Sourced::default(),
             supervisor: None,
             throughput: Throughput {
-                in_msgs: Series::new(history),
-                out_msgs: Series::new(history),
-                in_bytes: Series::new(history),
-                out_bytes: Series::new(history),
+                in_msgs: series(),
+                out_msgs: series(),
+                in_bytes: series(),
+                out_bytes: series(),
             },
+            own: OwnRates::default(),
             errors: ErrorRates {
-                reconnects: Series::new(history),
-                jetstream_api_errors: Series::new(history),
-                slow_consumers: Series::new(history),
-                api_errors: Series::new(history),
+                reconnects: series(),
+                jetstream_api_errors: series(),
+                slow_consumers: series(),
+                api_errors: series(),
             },
             events: Ring::new(EVENTS_KEPT),
             stream_table: TableState::default(),
             client_table: TableState::default(),
+            consumer_table: TableState::default(),
+            event_table: TableState::default(),
             started: now,
             focus: Pane::Streams,
             theme: 0,
             stream_rates: StreamRates::default(),
             client_rates: ClientRates::default(),
-            base: Base::Dashboard,
+            consumer_trends: Trends::default(),
+            stream_view: Vec::new(),
+            client_view: Vec::new(),
+            consumer_view: Vec::new(),
+            known_streams: None,
+            own_changes: Vec::new(),
+            bases: vec![Base::Dashboard],
             overlay: None,
             requests: Requests::default(),
             status: None,
@@ -165,6 +250,47 @@ impl App {
         self.dirty = true;
     }
 
+    /// The wall-clock time of `at`, `HH:MM:SSZ` (UTC), from the session's start.
+    pub fn clock(&self, at: Instant) -> String {
+        let since_start = at.saturating_duration_since(self.started);
+        let secs = (self.session.started_wall + since_start).as_secs() % 86_400;
+        format!(
+            "{:02}:{:02}:{:02}Z",
+            secs / 3600,
+            secs % 3600 / 60,
+            secs % 60
+        )
+    }
+
+    /// Seconds since the Unix epoch at `at`, from the session's start (for "12s ago").
+    pub fn wall_seconds(&self, at: Instant) -> f64 {
+        (self.session.started_wall + at.saturating_duration_since(self.started)).as_secs_f64()
+    }
+
+    /// What the samplers should read closely: the stream whose detail is open, the selected
+    /// stream and the rows around it.
+    pub fn watching(&self) -> Watching {
+        let stream = self.bases.iter().rev().find_map(|base| match base {
+            Base::Detail(detail) => Some(detail.name.clone()),
+            Base::Message(message) => Some(message.stream.clone()),
+            _ => None,
+        });
+        // About a screenful around the selection: what the streams pane can show.
+        let at = self.stream_table.selected;
+        let near = self
+            .stream_view
+            .iter()
+            .skip(at.saturating_sub(NEAR_ROWS / 2))
+            .take(NEAR_ROWS)
+            .map(|line| line.row.name.clone())
+            .collect();
+        Watching {
+            stream,
+            selected: self.stream_table.key.clone(),
+            near,
+        }
+    }
+
     /// Advances the clock (ages shown in panes change with it).
     pub fn tick(&mut self, now: Instant) {
         self.now = now;
@@ -173,12 +299,24 @@ impl App {
         self.server.check_late(now, started, limit);
         self.jetstream.check_late(now, started, limit);
         self.streams.check_late(now, started, limit);
+        self.consumers.check_late(now, started, limit);
         self.connections.check_late(now, started, limit);
         self.cluster.check_late(now, started, limit);
         // Sampled only with `--api`: silence before its first answer means it is not sampled.
         if self.api.answered() {
             self.api.check_late(now, started, limit);
         }
+        for base in &mut self.bases {
+            if let Base::Detail(detail) = base {
+                detail.data.check_late(now, detail.opened, limit);
+            }
+        }
+    }
+
+    /// Adds to the recent events, stamped with the time of `at`.
+    pub fn log(&mut self, level: EventLevel, at: Instant, text: impl Into<String>) {
+        let time = self.clock(at);
+        self.event(level, time, text);
     }
 
     pub fn event(&mut self, level: EventLevel, time: String, text: impl Into<String>) {
@@ -187,6 +325,7 @@ impl App {
             level,
             text: text.into(),
         });
+        self.follow_events();
         self.dirty = true;
     }
 
@@ -196,41 +335,29 @@ impl App {
         let Stamped { at, update } = stamped;
         self.dirty = true;
         let origin = self.started;
-        match update {
-            Update::Detail { id, result } => {
-                self.answer_detail(id, result);
-                return;
-            }
-            Update::Done { id, outcome } => {
-                // Every outcome reaches the status line, whether or not what asked is still open.
-                self.status = Some(StatusLine {
-                    text: outcome.text.clone(),
-                    ok: outcome.ok,
-                    at,
-                });
-                self.answer_action(id, outcome);
-                return;
-            }
-            Update::Event(record) => {
-                self.events.push(record);
-                return;
-            }
-            _ if self.paused => return,
-            _ => {}
-        }
+        let update = match self.answer(update, at) {
+            Some(update) if !self.paused => update,
+            _ => return,
+        };
         match update {
             Update::Connection(view) => {
                 self.errors.reconnects.record(view.reconnects, at, origin);
                 self.connection = Some(view);
             }
+            Update::Own(own) => self.own.record(own, at),
             Update::Server(result) => {
                 if let Ok(server) = &result {
-                    self.throughput.in_msgs.record(server.in_msgs, at, origin);
-                    self.throughput.out_msgs.record(server.out_msgs, at, origin);
-                    self.throughput.in_bytes.record(server.in_bytes, at, origin);
-                    self.throughput
-                        .out_bytes
-                        .record(server.out_bytes, at, origin);
+                    // What the server received includes what this console sent, and the other
+                    // way round.
+                    let (own_in, own_out) = self.own.msgs.unzip();
+                    let (own_in_bytes, own_out_bytes) = self.own.bytes.unzip();
+                    let t = &mut self.throughput;
+                    t.in_msgs.record_less(server.in_msgs, at, origin, own_out);
+                    t.out_msgs.record_less(server.out_msgs, at, origin, own_in);
+                    t.in_bytes
+                        .record_less(server.in_bytes, at, origin, own_out_bytes);
+                    t.out_bytes
+                        .record_less(server.out_bytes, at, origin, own_in_bytes);
                     self.errors
                         .slow_consumers
                         .record(server.slow_consumers, at, origin);
@@ -249,10 +376,46 @@ impl App {
                 if let Ok(rows) = &result {
                     let counters = rows.iter().map(|r| (r.name.clone(), r.last_seq));
                     self.stream_rates.update(counters, at);
+                    self.note_stream_changes(rows, at);
+                    // Consumers of streams that are gone, go too.
+                    let names: BTreeSet<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+                    if let Some(consumers) = &mut self.consumers.value {
+                        consumers.retain(|c| names.contains(c.stream.as_str()));
+                    }
+                    self.consumer_trends
+                        .retain(|key| names.contains(key.split('/').next().unwrap_or_default()));
+                    self.reconsume();
                 }
                 self.streams.set(result, at);
-                let rows = self.stream_lines().len();
-                self.stream_table.clamp(rows);
+                self.restream();
+            }
+            Update::StreamRows(fresh) => {
+                let counters = fresh.iter().map(|r| (r.name.clone(), r.last_seq));
+                self.stream_rates.update_some(counters, at);
+                if let Some(rows) = &mut self.streams.value {
+                    for row in fresh {
+                        if let Some(known) = rows.iter_mut().find(|r| r.name == row.name) {
+                            *known = row;
+                        }
+                    }
+                }
+                self.streams.touch(at);
+                self.restream();
+            }
+            Update::ConsumersOf { streams, result } => {
+                match result {
+                    Ok(fresh) => {
+                        let values = fresh.iter().map(|r| (r.key(), r.pending));
+                        self.consumer_trends.update_some(values, at);
+                        let mut all = self.consumers.value.take().unwrap_or_default();
+                        all.retain(|c| !streams.contains(&c.stream));
+                        all.extend(fresh);
+                        all.sort_by(|a, b| (&a.stream, &a.name).cmp(&(&b.stream, &b.name)));
+                        self.consumers.set(Ok(all), at);
+                    }
+                    Err(error) => self.consumers.set(Err(error), at),
+                }
+                self.reconsume();
             }
             Update::Connections(result) => {
                 if let Ok(view) = &result {
@@ -260,8 +423,7 @@ impl App {
                     self.client_rates.update(counters, at);
                 }
                 self.connections.set(result, at);
-                let rows = self.client_lines().len();
-                self.client_table.clamp(rows);
+                self.reclient();
             }
             Update::Cluster(result) => self.cluster.set(result, at),
             Update::Api(result) => {
@@ -271,23 +433,144 @@ impl App {
                 self.api.set(result, at);
             }
             Update::Supervisor(view) => self.supervisor = Some(view),
-            Update::Detail { .. } | Update::Done { .. } | Update::Event(_) => {}
+            // Answers were taken by `answer`.
+            Update::Event(_)
+            | Update::StreamDetail { .. }
+            | Update::Message { .. }
+            | Update::Tail { .. }
+            | Update::Burst { .. }
+            | Update::Done { .. } => {}
         }
     }
 
-    pub fn stream_lines(&self) -> Vec<StreamLine> {
-        let rows = self.streams.value.as_deref().unwrap_or_default();
-        tables::stream_lines(rows, &self.stream_rates, &self.stream_table)
+    /// Takes what answers the user (their actions, the views they opened, events) whether or
+    /// not the figures are paused; hands back the sampled figures.
+    fn answer(&mut self, update: Update, at: Instant) -> Option<Update> {
+        match update {
+            Update::Done { id, outcome } => {
+                // Every outcome reaches the status line and the events, once, whether or not
+                // what asked is still open.
+                let level = if outcome.ok {
+                    EventLevel::Info
+                } else {
+                    EventLevel::Error
+                };
+                self.log(level, at, outcome.text.clone());
+                self.status = Some(StatusLine {
+                    text: outcome.text.clone(),
+                    ok: outcome.ok,
+                    at,
+                });
+                self.answer_action(id, outcome, at);
+            }
+            Update::Event(record) => {
+                self.events.push(record);
+                self.follow_events();
+            }
+            Update::StreamDetail { name, result } => self.answer_detail(&name, result, at),
+            Update::Message { id, result } => self.answer_message(id, result),
+            Update::Tail { id, batch } => self.answer_tail(id, batch, at),
+            Update::Burst { id, progress } => self.answer_burst(id, progress),
+            other => return Some(other),
+        }
+        None
     }
 
-    pub fn client_lines(&self) -> Vec<ClientLine> {
+    /// Logs streams that appeared or went away since the last listing, except those this
+    /// console created or deleted itself (their outcome is logged already).
+    fn note_stream_changes(&mut self, rows: &[StreamRow], at: Instant) {
+        let names: BTreeSet<String> = rows.iter().map(|r| r.name.clone()).collect();
+        self.own_changes
+            .retain(|(_, when)| at.saturating_duration_since(*when) < OWN_CHANGE_QUIET);
+        if let Some(before) = self.known_streams.take() {
+            let own = |name: &String| self.own_changes.iter().any(|(n, _)| n == name);
+            let added: Vec<String> = names
+                .difference(&before)
+                .filter(|n| !own(n))
+                .cloned()
+                .collect();
+            let removed: Vec<String> = before
+                .difference(&names)
+                .filter(|n| !own(n))
+                .cloned()
+                .collect();
+            for name in added {
+                self.log(EventLevel::Info, at, format!("stream '{name}' created"));
+            }
+            for name in removed {
+                self.log(EventLevel::Warn, at, format!("stream '{name}' deleted"));
+            }
+        }
+        self.known_streams = Some(names);
+    }
+
+    /// Remembers a stream this console is about to create or delete.
+    fn own_change(&mut self, name: &str) {
+        self.own_changes.push((name.to_owned(), self.now));
+    }
+
+    /// The streams as shown: filtered and sorted, with rates and fullness.
+    pub fn stream_lines(&self) -> &[StreamLine] {
+        &self.stream_view
+    }
+
+    pub fn client_lines(&self) -> &[ClientLine] {
+        &self.client_view
+    }
+
+    pub fn consumer_lines(&self) -> &[ConsumerLine] {
+        &self.consumer_view
+    }
+
+    /// Recomputes the streams table and keeps the selection on its stream; when the stream went
+    /// away, the selection stays in place and the status line says where it is now.
+    fn restream(&mut self) {
+        let rows = self.streams.value.as_deref().unwrap_or_default();
+        self.stream_view = tables::stream_lines(rows, &self.stream_rates, &self.stream_table);
+        let keys: Vec<&str> = self
+            .stream_view
+            .iter()
+            .map(|l| l.row.name.as_str())
+            .collect();
+        let lost = self.stream_table.follow(&keys);
+        let gone = lost.filter(|name| !rows.iter().any(|r| &r.name == name));
+        if let Some(name) = gone {
+            let now_on = self.stream_table.key.clone();
+            self.say(moved("stream", &name, now_on.as_deref()), false);
+        }
+    }
+
+    fn reclient(&mut self) {
         let rows = self
             .connections
             .value
             .as_ref()
             .map(|c| c.clients.as_slice())
             .unwrap_or_default();
-        tables::client_lines(rows, &self.client_rates, &self.client_table)
+        self.client_view = tables::client_lines(rows, &self.client_rates, &self.client_table);
+        let keys: Vec<String> = self
+            .client_view
+            .iter()
+            .map(|l| l.row.cid.to_string())
+            .collect();
+        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        self.client_table.follow(&keys);
+    }
+
+    fn reconsume(&mut self) {
+        let rows = self.consumers.value.as_deref().unwrap_or_default();
+        self.consumer_view =
+            consumers::consumer_lines(rows, &self.consumer_trends, &self.consumer_table);
+        let keys: Vec<String> = self.consumer_view.iter().map(|l| l.row.key()).collect();
+        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        let lost = self.consumer_table.follow(&keys);
+        let gone = lost.filter(|key| !rows.iter().any(|r| &r.key() == key));
+        if let Some(key) = gone
+            && matches!(self.base(), Base::Consumers)
+        {
+            let now_on = self.consumer_table.key.clone();
+            self.say(moved("consumer", &key, now_on.as_deref()), false);
+        }
     }
 
     pub fn stream_sort(&self) -> StreamColumn {
@@ -298,31 +581,35 @@ impl App {
         self.client_table.column()
     }
 
-    /// The stream the selection is on, in the streams pane or the open detail.
-    pub fn selected_stream(&self) -> Option<String> {
-        if let Base::Detail(detail) = &self.base {
-            return Some(detail.name.clone());
-        }
-        if self.focus != Pane::Streams {
-            return None;
-        }
-        self.stream_lines()
-            .get(self.stream_table.selected)
-            .map(|line| line.row.name.clone())
+    pub fn consumer_sort(&self) -> ConsumerColumn {
+        self.consumer_table.column()
     }
 
-    fn focused_table(&mut self) -> Option<(&mut TableState, usize)> {
-        match self.focus {
-            Pane::Streams => {
-                let rows = self.stream_lines().len();
-                Some((&mut self.stream_table, rows))
-            }
-            Pane::Connections => {
-                let rows = self.client_lines().len();
-                Some((&mut self.client_table, rows))
-            }
+    /// The stream the selection is on: the open detail's, else the streams pane's.
+    pub fn selected_stream(&self) -> Option<String> {
+        match self.base() {
+            Base::Detail(detail) => Some(detail.name.clone()),
+            Base::Message(message) => Some(message.stream.clone()),
+            Base::Dashboard if self.focus == Pane::Streams => self.stream_table.key.clone(),
             _ => None,
         }
+    }
+
+    /// The consumer the selection is on, in the consumers view or a consumer's detail.
+    pub fn selected_consumer(&self) -> Option<&ConsumerLine> {
+        match self.base() {
+            Base::Consumer(open) => self
+                .consumer_view
+                .iter()
+                .find(|l| l.row.stream == open.stream && l.row.name == open.name),
+            Base::Consumers => self.consumer_view.get(self.consumer_table.selected),
+            _ => None,
+        }
+    }
+
+    /// A stream's row as last listed.
+    pub fn stream_row(&self, name: &str) -> Option<&StreamRow> {
+        self.streams.value.as_ref()?.iter().find(|r| r.name == name)
     }
 
     fn say(&mut self, text: impl Into<String>, ok: bool) {
@@ -333,20 +620,23 @@ impl App {
         });
     }
 
-    /// Panes worth visiting: the cluster pane only when there is more than one node.
+    /// The dashboard's panes, in `Tab` order.
     pub fn visible_panes(&self) -> Vec<Pane> {
-        let cluster = self
-            .cluster
-            .value
-            .as_ref()
-            .is_some_and(|nodes| nodes.len() > 1);
-        Pane::VARIANTS
-            .iter()
-            .copied()
-            .filter(|p| *p != Pane::Cluster || cluster)
-            .collect()
+        use strum::VariantArray;
+        Pane::VARIANTS.to_vec()
     }
 }
+
+/// `stream 'orders' is gone; the selection moved to 'payments'`.
+fn moved(what: &str, gone: &str, now_on: Option<&str>) -> String {
+    match now_on {
+        Some(next) => format!("{what} '{gone}' is gone; the selection moved to '{next}'"),
+        None => format!("{what} '{gone}' is gone; nothing left to select"),
+    }
+}
+
+/// A detail's data as a source: its own age and lateness.
+pub type DetailSource = Sourced<Box<DetailData>>;
 
 #[cfg(test)]
 mod tests;

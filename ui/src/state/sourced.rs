@@ -46,6 +46,13 @@ impl<T> Sourced<T> {
         }
     }
 
+    /// The source answered, without new figures for the whole (part of them came another
+    /// way): it is not late, and its figures keep their age.
+    pub fn touch(&mut self, at: Instant) {
+        self.answered = Some(at);
+        self.late = false;
+    }
+
     /// Marks the source late when it has not answered within `limit` of its last answer, or of
     /// `started` when it never has (a sampler stuck on a server that accepts requests and never
     /// replies).

@@ -12,27 +12,49 @@ use strum::{IntoStaticStr, VariantArray};
 use super::history::Counter;
 use crate::model::{ClientRow, StreamRow};
 
-/// Selection, sort and filter of one table.
+/// Selection, sort and filter of one table. The selection follows its row's key (a stream's
+/// name, a connection id, `stream/consumer`), not its position: a re-sort, a row inserted above
+/// or one deleted elsewhere leaves it on the same item.
 #[derive(Debug, Clone, Default)]
 pub struct TableState {
+    /// Where the selected row is among the rows shown.
     pub selected: usize,
+    /// The selected row's key; `None` until there is a row.
+    pub key: Option<String>,
     pub sort: usize,
     pub reverse: bool,
     pub filter: String,
 }
 
 impl TableState {
-    pub fn clamp(&mut self, rows: usize) {
-        self.selected = self.selected.min(rows.saturating_sub(1));
-    }
-
-    pub fn move_by(&mut self, delta: isize, rows: usize) {
-        if rows == 0 {
+    /// Moves the selection by `delta` rows among `keys` (the rows as shown, in order).
+    pub fn move_by(&mut self, delta: isize, keys: &[&str]) {
+        if keys.is_empty() {
             self.selected = 0;
+            self.key = None;
             return;
         }
         let target = self.selected as isize + delta;
-        self.selected = target.clamp(0, rows as isize - 1) as usize;
+        self.selected = target.clamp(0, keys.len() as isize - 1) as usize;
+        self.key = Some(keys[self.selected].to_owned());
+    }
+
+    /// Finds the selected row again after the rows changed. When its key is no longer shown,
+    /// the selection stays at the same place (the row that followed it, or the last) and the
+    /// key that was lost is returned.
+    pub fn follow(&mut self, keys: &[&str]) -> Option<String> {
+        if let Some(key) = &self.key
+            && let Some(i) = keys.iter().position(|k| k == key)
+        {
+            self.selected = i;
+            return None;
+        }
+        self.selected = self.selected.min(keys.len().saturating_sub(1));
+        let lost = std::mem::replace(
+            &mut self.key,
+            keys.get(self.selected).map(|k| (*k).to_owned()),
+        );
+        lost.filter(|lost| self.key.as_deref() != Some(lost))
     }
 
     /// The column this table is sorted by: `sort` counts presses, so it wraps around.
@@ -128,6 +150,16 @@ impl<K: Eq + Hash> Rates<K> {
             seen.insert(key, tracked);
         }
         self.tracked = seen;
+    }
+
+    /// Records the counters of some rows only; the others keep their rates.
+    pub fn update_some(&mut self, counters: impl IntoIterator<Item = (K, u64)>, at: Instant) {
+        for (key, value) in counters {
+            let tracked = self.tracked.entry(key).or_default();
+            if let Some(rate) = tracked.counter.rate(value, at) {
+                tracked.rate = Some(rate);
+            }
+        }
     }
 
     pub fn get<Q>(&self, key: &Q) -> Option<f64>
@@ -344,14 +376,25 @@ mod tests {
     }
 
     #[test]
-    fn selection_stays_in_range() {
+    fn selection_stays_in_range_and_follows_its_key() {
         let mut table = TableState::default();
-        table.move_by(5, 3);
+        table.move_by(5, &["a", "b", "c"]);
+        assert_eq!((table.selected, table.key.as_deref()), (2, Some("c")));
+        table.move_by(-10, &["a", "b", "c"]);
+        assert_eq!((table.selected, table.key.as_deref()), (0, Some("a")));
+        table.move_by(1, &["a", "b", "c"]);
+        // A row inserted above, a re-sort: the selection stays on "b".
+        assert_eq!(table.follow(&["z", "a", "b", "c"]), None);
         assert_eq!(table.selected, 2);
-        table.move_by(-10, 3);
-        assert_eq!(table.selected, 0);
-        table.selected = 7;
-        table.clamp(2);
+        assert_eq!(table.follow(&["c", "b", "a"]), None);
         assert_eq!(table.selected, 1);
+        // "b" goes: the selection stays in place, on the row that took its place, and says so.
+        assert_eq!(table.follow(&["c", "a"]), Some("b".to_owned()));
+        assert_eq!((table.selected, table.key.as_deref()), (1, Some("a")));
+        assert_eq!(table.follow(&[]), Some("a".to_owned()));
+        assert_eq!((table.selected, table.key.as_deref()), (0, None));
+        // Nothing selected yet: the first row is.
+        assert_eq!(table.follow(&["x", "y"]), None);
+        assert_eq!(table.key.as_deref(), Some("x"));
     }
 }

@@ -59,6 +59,28 @@ fn drop_colors(styles: &mut [Style; ROLES]) {
         style.fg = None;
         style.bg = None;
     }
+    // Ok, warn and error must read differently too: when colour was all that told them apart,
+    // each later one gains emphasis until it differs from those before it (as the monochrome
+    // theme has them: plain, bold, bold underlined).
+    let ladder = [
+        Modifier::BOLD,
+        Modifier::UNDERLINED,
+        Modifier::REVERSED,
+        Modifier::ITALIC,
+    ];
+    let levels = [Role::Ok, Role::Warn, Role::Error];
+    for i in 1..levels.len() {
+        for step in ladder {
+            let role = levels[i] as usize;
+            if !levels[..i]
+                .iter()
+                .any(|e| styles[*e as usize] == styles[role])
+            {
+                break;
+            }
+            styles[role] = styles[role].add_modifier(step);
+        }
+    }
     for (role, base, modifier) in KEEP_APART {
         let (r, b) = (role as usize, base as usize);
         if styles[r] == styles[b] {
@@ -153,34 +175,89 @@ fn nearest_ansi16(r: u8, g: u8, b: u8) -> Color {
 /// The steps of the 6×6×6 colour cube in the 256-colour palette.
 const CUBE: [u8; 6] = [0x00, 0x5f, 0x87, 0xaf, 0xd7, 0xff];
 
+/// The palette colour (16-255; 0-15 vary by terminal, so never those) that looks nearest, by
+/// perceptual distance: plain RGB distance sends muted greens to grey and khaki next to yellow,
+/// so "ok" and "warn" would read alike.
 fn to_ansi256(color: Color) -> Color {
     let Color::Rgb(r, g, b) = color else {
         return color;
     };
-    // The nearest cube colour or grey-ramp step (16-255); 0-15 vary by terminal, so never those.
-    let step = |v: u8| match v {
-        0..48 => 0,
-        48..115 => 1,
-        _ => usize::from((v - 35) / 40),
-    };
-    let (qr, qg, qb) = (step(r), step(g), step(b));
-    let cube = (CUBE[qr], CUBE[qg], CUBE[qb]);
-    let average = (u16::from(r) + u16::from(g) + u16::from(b)) / 3;
-    let grey_index = if average > 238 {
-        23
-    } else {
-        average.saturating_sub(3) / 10
-    };
-    let grey = (8 + 10 * grey_index) as u8;
-    let dist = |(x, y, z): (u8, u8, u8)| {
-        let d = |p: u8, q: u8| (i32::from(p) - i32::from(q)).pow(2);
-        d(x, r) + d(y, g) + d(z, b)
-    };
-    if dist((grey, grey, grey)) < dist(cube) {
-        Color::Indexed(232 + grey_index as u8)
-    } else {
-        Color::Indexed((16 + 36 * qr + 6 * qg + qb) as u8)
+    let target = lab((r, g, b));
+    let nearest = (16..=255u8)
+        .min_by(|x, y| {
+            let dx = distance(target, lab(indexed_rgb(*x)));
+            let dy = distance(target, lab(indexed_rgb(*y)));
+            dx.total_cmp(&dy)
+        })
+        .unwrap_or(16);
+    Color::Indexed(nearest)
+}
+
+/// xterm's default palette for the sixteen named colours, as most terminals ship it.
+const XTERM16: [(u8, u8, u8); 16] = [
+    (0, 0, 0),
+    (205, 0, 0),
+    (0, 205, 0),
+    (205, 205, 0),
+    (0, 0, 238),
+    (205, 0, 205),
+    (0, 205, 205),
+    (229, 229, 229),
+    (127, 127, 127),
+    (255, 0, 0),
+    (0, 255, 0),
+    (255, 255, 0),
+    (92, 92, 255),
+    (255, 0, 255),
+    (0, 255, 255),
+    (255, 255, 255),
+];
+
+/// What a colour looks like in RGB (named colours as xterm's default palette); `None` for the
+/// terminal's own default, which only the terminal knows.
+pub fn rgb(color: Color) -> Option<(u8, u8, u8)> {
+    match color {
+        Color::Reset => None,
+        Color::Rgb(r, g, b) => Some((r, g, b)),
+        Color::Indexed(i) if i < 16 => Some(XTERM16[usize::from(i)]),
+        Color::Indexed(i) => Some(indexed_rgb(i)),
+        named => ANSI16.iter().position(|c| *c == named).map(|i| XTERM16[i]),
     }
+}
+
+/// CIELAB (D65) of an sRGB colour.
+fn lab((r, g, b): (u8, u8, u8)) -> (f64, f64, f64) {
+    let linear = |c: u8| {
+        let c = f64::from(c) / 255.0;
+        if c <= 0.04045 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let (r, g, b) = (linear(r), linear(g), linear(b));
+    let x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047;
+    let y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+    let z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883;
+    let f = |t: f64| {
+        if t > 0.008856 {
+            t.cbrt()
+        } else {
+            7.787 * t + 16.0 / 116.0
+        }
+    };
+    let (fx, fy, fz) = (f(x), f(y), f(z));
+    (116.0 * fy - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz))
+}
+
+fn distance(a: (f64, f64, f64), b: (f64, f64, f64)) -> f64 {
+    ((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2) + (a.2 - b.2).powi(2)).sqrt()
+}
+
+/// How different two colours look (CIE76 ΔE: about 2 is just noticeable, above 20 clearly
+/// different colours).
+pub fn delta_e(a: (u8, u8, u8), b: (u8, u8, u8)) -> f64 {
+    distance(lab(a), lab(b))
 }
 
 fn indexed_rgb(i: u8) -> (u8, u8, u8) {

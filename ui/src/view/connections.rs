@@ -39,7 +39,7 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
         extra.push(ctx.span("  filter ", Role::Muted));
         extra.push(ctx.span(format!("/{}", app.client_table.filter), Role::Accent));
     }
-    let block = ctx.pane_block(Pane::Connections, extra, focused);
+    let block = ctx.pane_block(Pane::Connections, extra, focused, area);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let inner = ctx.note_on_top(frame, inner, &app.connections);
@@ -50,7 +50,8 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
         return;
     };
     let [top, rest] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(inner);
-    frame.render_widget(Paragraph::new(Line::from(totals(ctx))), top);
+    let totals = super::fit::cut(totals(ctx), usize::from(top.width));
+    frame.render_widget(Paragraph::new(totals), top);
     if lines.is_empty() {
         let text = if view.clients.is_empty() {
             "no clients".to_owned()
@@ -75,12 +76,15 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
     }));
     let stale = app.connections.stale();
     let widths = columns.iter().map(|c| c.width());
-    let rows = lines.iter().map(|line| row(ctx, line, &columns, stale));
+    let (shown, selected) = super::window(lines.len(), app.client_table.selected, rest.height);
+    let rows = lines[shown]
+        .iter()
+        .map(|line| row(ctx, line, &columns, stale));
     let mut table = Table::new(rows, widths).header(header).column_spacing(1);
     if focused {
         table = table.row_highlight_style(ctx.style(Role::Selection));
     }
-    let mut state = TableState::default().with_selected(Some(app.client_table.selected));
+    let mut state = TableState::default().with_selected(Some(selected));
     frame.render_stateful_widget(table, rest, &mut state);
 }
 

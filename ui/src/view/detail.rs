@@ -1,6 +1,7 @@
-//! A stream's detail (Enter on a stream): its configuration and state side by side, then its
-//! consumers with their lag and its newest messages. It replaces the panes until closed. The
-//! broker's data arrives as it is; the wording of limits, times and payloads is decided here.
+//! A stream's detail (Enter on a stream, `:stream NAME`), read again every interval: when it was
+//! read, its configuration and state side by side (limits against what is used), whether it is
+//! refusing messages, then its consumers with their lag and its newest messages. It replaces the
+//! panes until closed. The wording of limits, times and payloads is decided here.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -12,31 +13,36 @@ use message_broker_model::stream::{
 };
 use serde_json::Value;
 
-use super::{Ctx, format};
+use super::{Ctx, column_widths, format};
+use crate::command::{Command, Mode};
 use crate::model::DetailData;
 use crate::state::Detail;
 use crate::theme::Role;
 
 pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, detail: &Detail) {
-    let title = Line::from(vec![
+    let app = ctx.app;
+    let source = &detail.data;
+    let mut title = vec![
         Span::raw(" "),
         ctx.span("Stream ", Role::Title),
         ctx.span(detail.name.clone(), Role::Accent),
-        Span::raw(" "),
-    ]);
-    let block = ctx.block(title, true);
+    ];
+    if let Some(at) = source.updated {
+        let age = format::ago(app.now.saturating_duration_since(at));
+        title.push(ctx.span(format!(" · read {} ({age})", app.clock(at)), Role::Muted));
+    }
+    title.push(Span::raw(" "));
+    let block = ctx.block(Line::from(title), true);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    match &detail.view {
-        None => {
-            let text = ctx.span(format!("loading '{}'…", detail.name), Role::Muted);
+    let inner = ctx.note_on_top(frame, inner, source);
+    match &source.value {
+        None if source.error.is_none() => {
+            let text = ctx.span(format!("reading '{}'…", detail.name), Role::Muted);
             frame.render_widget(Paragraph::new(text), inner);
         }
-        Some(Err(error)) => {
-            let text = ctx.span(format!("⚠ {error}"), Role::Error);
-            frame.render_widget(Paragraph::new(text), inner);
-        }
-        Some(Ok(data)) => loaded(frame, inner, ctx, data, detail.scroll),
+        None => {}
+        Some(data) => loaded(frame, inner, ctx, data, detail.scroll, source.stale()),
     }
 }
 
@@ -44,54 +50,91 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, detail: &Detail) {
 const PREVIEW_CHARS: usize = 200;
 
 /// `-1` (or 0) is how JetStream says a limit is not set.
-fn limit(value: i64) -> String {
+fn limit(value: i64, show: impl Fn(u64) -> String) -> String {
     if value <= 0 {
         "unlimited".to_owned()
     } else {
-        value.to_string()
+        show(value as u64)
+    }
+}
+
+fn seconds(secs: f64) -> String {
+    if secs > 0.0 {
+        format::seconds(secs)
+    } else {
+        "unlimited".to_owned()
     }
 }
 
 /// The configuration as `(field, value)` lines, in the order the config is usually read.
 fn config_pairs(c: &StreamConfigView, created: Option<&str>) -> Vec<(&'static str, String)> {
-    let max_age = if c.max_age > 0.0 {
-        format!("{} s", c.max_age)
-    } else {
-        "unlimited".to_owned()
+    let discard = match c.discard.as_str() {
+        "new" => "new (refuse when full)".to_owned(),
+        "old" => "old (drop oldest when full)".to_owned(),
+        other => other.to_owned(),
     };
     vec![
         ("subjects", c.subjects.join(", ")),
         ("retention", c.retention.clone()),
         ("storage", c.storage.clone()),
         ("replicas", c.replicas.to_string()),
-        ("discard", c.discard.clone()),
-        ("max_msgs", limit(c.max_msgs)),
-        ("max_bytes", limit(c.max_bytes)),
-        ("max_msg_size", limit(c.max_msg_size)),
-        ("max_age", max_age),
-        ("duplicate_window", format!("{} s", c.duplicate_window)),
-        ("description", c.description.clone().unwrap_or_default()),
-        ("created", created.unwrap_or_default().to_owned()),
+        ("discard", discard),
+        ("max msg size", limit(c.max_msg_size, format::bytes)),
+        ("max age", seconds(c.max_age)),
+        ("dedup window", format::seconds(c.duplicate_window)),
+        (
+            "description",
+            c.description.clone().unwrap_or_else(|| "-".into()),
+        ),
+        (
+            "created",
+            created
+                .and_then(format::datetime)
+                .unwrap_or_else(|| "-".into()),
+        ),
     ]
 }
 
-fn state_pairs(s: &StreamStateView) -> Vec<(&'static str, String)> {
+/// `1.2k / 10.0k (12%)`, or the figure alone when unlimited.
+fn used(value: u64, max: i64, show: impl Fn(u64) -> String) -> String {
+    if max > 0 {
+        let ratio = value as f64 / max as f64;
+        format!(
+            "{} / {} ({})",
+            show(value),
+            show(max as u64),
+            format::percent(ratio)
+        )
+    } else {
+        format!("{} (no limit)", show(value))
+    }
+}
+
+fn state_pairs(s: &StreamStateView, c: &StreamConfigView, now: f64) -> Vec<(&'static str, String)> {
+    let when = |ts: &Option<String>| {
+        ts.as_deref().map_or_else(
+            || "-".to_owned(),
+            |t| {
+                let at = format::datetime(t).unwrap_or_else(|| t.to_owned());
+                format!("{at} ({})", format::since(t, now))
+            },
+        )
+    };
     vec![
-        ("messages", s.messages.to_string()),
-        ("bytes", s.bytes.to_string()),
-        ("first_seq", s.first_seq.to_string()),
-        ("last_seq", s.last_seq.to_string()),
-        ("first_ts", s.first_ts.clone().unwrap_or_default()),
-        ("last_ts", s.last_ts.clone().unwrap_or_default()),
-        ("deleted", s.deleted.to_string()),
-        ("subjects", s.subjects.to_string()),
+        ("messages", used(s.messages, c.max_msgs, format::int)),
+        ("bytes", used(s.bytes, c.max_bytes, format::bytes)),
+        ("sequences", format!("{} to {}", s.first_seq, s.last_seq)),
+        ("first message", when(&s.first_ts)),
+        ("last message", when(&s.last_ts)),
+        ("deleted", format::int(s.deleted)),
+        ("subjects", format::int(s.subjects)),
         ("consumers", s.consumer_count.to_string()),
     ]
 }
 
 /// A payload as one line of text: text as it is, JSON compacted, anything else as `base64 …`;
 /// cut to [`PREVIEW_CHARS`] (the cell is narrower still; this bounds what is copied).
-fn preview(message: &StoredMessageView) -> String {
+pub fn preview(message: &StoredMessageView) -> String {
     let text = match (message.encoding, &message.payload) {
         (Encoding::Text, Value::String(text)) => text.clone(),
         (Encoding::Base64, Value::String(b64)) => format!("base64 {b64}"),
@@ -100,10 +143,41 @@ fn preview(message: &StoredMessageView) -> String {
     format::truncate(&text, PREVIEW_CHARS).replace(['\n', '\r'], " ")
 }
 
-fn loaded(frame: &mut Frame, area: Rect, ctx: &Ctx, data: &DetailData, scroll: usize) {
+/// Whether the stream is at its limits, and what it does about it: `Some(true)` refusing new
+/// messages (discard new), `Some(false)` dropping its oldest.
+pub fn at_limit(c: &StreamConfigView, s: &StreamStateView) -> Option<bool> {
+    let full = |used: u64, max: i64| max > 0 && used >= max as u64;
+    // By bytes, a stream is full when one more message of the usual size would not fit.
+    let average = s.bytes.checked_div(s.messages).unwrap_or(0);
+    (full(s.messages, c.max_msgs) || full(s.bytes.saturating_add(average), c.max_bytes))
+        .then_some(c.discard == "new")
+}
+
+fn loaded(frame: &mut Frame, area: Rect, ctx: &Ctx, data: &DetailData, scroll: usize, stale: bool) {
     let stream = &data.detail.stream;
+    let now = ctx.app.wall_seconds(ctx.app.now);
     let config = config_pairs(&stream.config, stream.created.as_deref());
-    let state = state_pairs(&stream.state);
+    let state = state_pairs(&stream.state, &stream.config, now);
+    let banner = match at_limit(&stream.config, &stream.state) {
+        Some(true) => Some(Line::from(ctx.span(
+            "✖ full, with discard new: the stream is refusing new messages",
+            Role::Error,
+        ))),
+        Some(false) => Some(Line::from(ctx.span(
+            "at its limit: rolling, each new message drops the oldest (discard old)",
+            Role::Warn,
+        ))),
+        None => None,
+    };
+    let area = match banner {
+        Some(line) if area.height > 4 => {
+            let [top, rest] =
+                Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+            frame.render_widget(Paragraph::new(line), top);
+            rest
+        }
+        _ => area,
+    };
     let pairs = config.len().max(state.len()) as u16;
     let top_height = (pairs + 1).min(area.height / 2).max(area.height.min(3));
     let [top, bottom] =
@@ -112,16 +186,22 @@ fn loaded(frame: &mut Frame, area: Rect, ctx: &Ctx, data: &DetailData, scroll: u
         .spacing(2)
         .areas(top);
     frame.render_widget(
-        Paragraph::new(pairs_lines(ctx, "Config", &config)),
+        Paragraph::new(pairs_lines(
+            ctx,
+            "Config",
+            &config,
+            config_area.width,
+            stale,
+        )),
         config_area,
     );
     frame.render_widget(
-        Paragraph::new(pairs_lines(ctx, "State", &state)),
+        Paragraph::new(pairs_lines(ctx, "State", &state, state_area.width, stale)),
         state_area,
     );
     // Consumers first (their lag is what on-call looks for), then the newest messages.
-    let consumers_shown = &data.detail.consumers;
-    let consumer_rows = consumers_shown.len().max(1) as u16 + 2;
+    let shown = &data.detail.consumers;
+    let consumer_rows = shown.len().max(1) as u16 + 2;
     let [consumer_area, message_area] = Layout::vertical([
         Constraint::Length(
             consumer_rows
@@ -131,22 +211,27 @@ fn loaded(frame: &mut Frame, area: Rect, ctx: &Ctx, data: &DetailData, scroll: u
         Constraint::Fill(1),
     ])
     .areas(bottom);
-    consumers(frame, consumer_area, ctx, consumers_shown, scroll);
-    messages(frame, message_area, ctx, &data.messages);
+    consumers(frame, consumer_area, ctx, shown, scroll, stale);
+    messages(frame, message_area, ctx, &data.messages, stale);
 }
 
-fn messages(frame: &mut Frame, area: Rect, ctx: &Ctx, rows: &[StoredMessageView]) {
+fn messages(frame: &mut Frame, area: Rect, ctx: &Ctx, rows: &[StoredMessageView], stale: bool) {
     if area.height == 0 {
         return;
     }
     let [title, rest] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
-    frame.render_widget(
-        Paragraph::new(Line::from(vec![
-            ctx.span("Recent messages", Role::Title),
-            ctx.span(format!(" ({}, not consumed)", rows.len()), Role::Muted),
-        ])),
-        title,
-    );
+    let mut spans = vec![
+        ctx.span("Recent messages", Role::Title),
+        ctx.span(format!(" ({}, not consumed)", rows.len()), Role::Muted),
+    ];
+    for (command, label) in [(Command::Messages, "browse"), (Command::Tail, "tail")] {
+        if let Some(key) = ctx.keymap.hint(Mode::Detail, command) {
+            spans.push(ctx.span("  ", Role::Muted));
+            spans.push(ctx.span(key, Role::Key));
+            spans.push(ctx.span(format!(" {label}"), Role::Muted));
+        }
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), title);
     if rows.is_empty() {
         frame.render_widget(
             Paragraph::new(ctx.span("no messages stored", Role::Muted)),
@@ -161,34 +246,32 @@ fn messages(frame: &mut Frame, area: Rect, ctx: &Ctx, rows: &[StoredMessageView]
         Cell::from(Line::from(ctx.span("Size", Role::Header)).right_aligned()),
         Cell::from(ctx.span("Payload", Role::Header)),
     ]);
-    // Newest first, as a log reads.
-    let table_rows = rows.iter().rev().map(|m| {
-        Row::new(vec![
-            Cell::from(Line::from(ctx.span(m.seq.to_string(), Role::Text)).right_aligned()),
-            Cell::from(ctx.span(m.subject.clone(), Role::Accent)),
-            Cell::from(
-                ctx.span(
-                    m.time
-                        .as_deref()
-                        .and_then(format::clock)
-                        .unwrap_or("-")
-                        .to_owned(),
-                    Role::Muted,
-                ),
-            ),
-            Cell::from(
-                Line::from(ctx.span(format::bytes(m.size as u64), Role::Muted)).right_aligned(),
-            ),
-            Cell::from(ctx.span(preview(m), Role::Text)),
-        ])
-    });
     let widths = [
         Constraint::Length(8),
         Constraint::Fill(1),
-        Constraint::Length(8),
+        Constraint::Length(9),
         Constraint::Length(9),
         Constraint::Fill(3),
     ];
+    let cells = column_widths(rest.width, &widths);
+    let text = ctx.figure(stale, Role::Text);
+    let muted = ctx.figure(stale, Role::Muted);
+    // Newest first, as a log reads.
+    let table_rows = rows.iter().rev().map(|m| {
+        let time = m.time.as_deref().and_then(format::clock).unwrap_or("-");
+        Row::new(vec![
+            Cell::from(Line::from(Span::styled(m.seq.to_string(), text)).right_aligned()),
+            Cell::from(Span::styled(
+                format::fit(&m.subject, cells[1]),
+                ctx.figure(stale, Role::Accent),
+            )),
+            Cell::from(Span::styled(format!("{time}Z"), muted)),
+            Cell::from(
+                Line::from(Span::styled(format::bytes(m.size as u64), muted)).right_aligned(),
+            ),
+            Cell::from(Span::styled(format::fit(&preview(m), cells[4]), text)),
+        ])
+    });
     frame.render_widget(
         Table::new(table_rows, widths)
             .header(header)
@@ -197,40 +280,55 @@ fn messages(frame: &mut Frame, area: Rect, ctx: &Ctx, rows: &[StoredMessageView]
     );
 }
 
-fn pairs_lines(ctx: &Ctx, title: &'static str, pairs: &[(&str, String)]) -> Vec<Line<'static>> {
-    let width = pairs
+fn pairs_lines(
+    ctx: &Ctx,
+    title: &'static str,
+    pairs: &[(&str, String)],
+    width: u16,
+    stale: bool,
+) -> Vec<Line<'static>> {
+    let key_width = pairs
         .iter()
         .map(|(k, _)| k.chars().count())
         .max()
         .unwrap_or(0);
+    let room = (width as usize).saturating_sub(key_width + 2);
     let mut lines = vec![Line::from(ctx.span(title, Role::Title))];
-    if pairs.is_empty() {
-        lines.push(Line::from(ctx.span("-", Role::Muted)));
-    }
     lines.extend(pairs.iter().map(|(key, value)| {
         Line::from(vec![
-            ctx.span(format!("{key:<width$}  "), Role::Muted),
-            ctx.span(value.clone(), Role::Text),
+            ctx.span(format!("{key:<key_width$}  "), Role::Muted),
+            Span::styled(format::truncate(value, room), ctx.figure(stale, Role::Text)),
         ])
     }));
     lines
 }
 
-fn consumers(frame: &mut Frame, area: Rect, ctx: &Ctx, rows: &[ConsumerView], scroll: usize) {
+fn consumers(
+    frame: &mut Frame,
+    area: Rect,
+    ctx: &Ctx,
+    rows: &[ConsumerView],
+    scroll: usize,
+    stale: bool,
+) {
     if area.height == 0 {
         return;
     }
     let [title, rest] = Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
-    let lagging = rows.iter().filter(|c| c.num_pending > 0).count();
+    let warn = ctx.app.session.lag.warn;
+    let lagging = rows.iter().filter(|c| c.num_pending >= warn).count();
     let mut spans = vec![
         ctx.span("Consumers", Role::Title),
         ctx.span(format!(" ({})", rows.len()), Role::Muted),
     ];
     if let Some(max) = rows.iter().map(|c| c.num_pending).max().filter(|m| *m > 0) {
-        spans.push(ctx.span(
-            format!("  {lagging} lagging, max lag {}", format::int(max)),
-            Role::Warn,
-        ));
+        spans.push(ctx.span(format!("  max lag {}", format::int(max)), ctx.lag_role(max)));
+        if lagging > 0 {
+            spans.push(ctx.span(
+                format!(", {lagging} past {}", format::int(warn)),
+                Role::Warn,
+            ));
+        }
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), title);
     if rows.is_empty() {
@@ -242,36 +340,11 @@ fn consumers(frame: &mut Frame, area: Rect, ctx: &Ctx, rows: &[ConsumerView], sc
     let header = Row::new(vec![
         Cell::from(ctx.span("Name", Role::Header)),
         Cell::from(ctx.span("Filter", Role::Header)),
-        right("Lag"),
+        right("Pending"),
         right("Ack pend"),
         right("Redeliv"),
         right("Waiting"),
     ]);
-    let number =
-        |n: u64, role| Cell::from(Line::from(ctx.span(format::int(n), role)).right_aligned());
-    let table_rows = rows.iter().map(|c| {
-        let lag_role = if c.num_pending > 0 {
-            Role::Warn
-        } else {
-            Role::Text
-        };
-        let redelivered = if c.num_redelivered > 0 {
-            Role::Warn
-        } else {
-            Role::Text
-        };
-        Row::new(vec![
-            Cell::from(ctx.span(c.name.clone(), Role::Text)),
-            Cell::from(ctx.span(
-                c.filter_subject.clone().unwrap_or_else(|| "-".into()),
-                Role::Muted,
-            )),
-            number(c.num_pending, lag_role),
-            number(c.num_ack_pending, Role::Text),
-            number(c.num_redelivered, redelivered),
-            number(c.num_waiting, Role::Text),
-        ])
-    });
     let widths = [
         Constraint::Fill(2),
         Constraint::Fill(2),
@@ -280,6 +353,34 @@ fn consumers(frame: &mut Frame, area: Rect, ctx: &Ctx, rows: &[ConsumerView], sc
         Constraint::Length(8),
         Constraint::Length(8),
     ];
+    let cells = column_widths(rest.width, &widths);
+    let number = |n: u64, role| {
+        Cell::from(
+            Line::from(Span::styled(format::int(n), ctx.figure(stale, role))).right_aligned(),
+        )
+    };
+    let table_rows = rows.iter().map(|c| {
+        let redelivered = if c.num_redelivered > 0 {
+            Role::Warn
+        } else {
+            Role::Text
+        };
+        let filter = c.filter_subject.clone().unwrap_or_else(|| "-".into());
+        Row::new(vec![
+            Cell::from(Span::styled(
+                format::fit(&c.name, cells[0]),
+                ctx.figure(stale, Role::Text),
+            )),
+            Cell::from(Span::styled(
+                format::fit(&filter, cells[1]),
+                ctx.figure(stale, Role::Muted),
+            )),
+            number(c.num_pending, ctx.lag_role(c.num_pending)),
+            number(c.num_ack_pending, Role::Text),
+            number(c.num_redelivered, redelivered),
+            number(c.num_waiting, Role::Text),
+        ])
+    });
     let table = Table::new(table_rows, widths)
         .header(header)
         .column_spacing(1);

@@ -1,5 +1,6 @@
 //! Errors: rates of client reconnects, JetStream API errors, slow consumers and API errors (with
-//! the API's errors by code), then the recent events, newest first.
+//! the API's errors by code), then the recent events, newest first: scrolled with the keys when
+//! the pane has the focus, filtered with `/`.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -81,7 +82,7 @@ fn note<T>(ctx: &Ctx, what: &'static str, source: &Sourced<T>) -> Option<Line<'s
 
 pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
     let app = ctx.app;
-    let block = ctx.pane_block(Pane::Errors, Vec::new(), focused);
+    let block = ctx.pane_block(Pane::Errors, Vec::new(), focused, area);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let mut lines = Vec::new();
@@ -142,18 +143,41 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
         .into_iter()
         .flatten(),
     );
-    lines.push(Line::from(ctx.span("recent events", Role::Title)));
-    if app.events.is_empty() {
-        lines.push(Line::from(ctx.span("none yet", Role::Muted)));
+    let events = app.event_lines();
+    let first = app.event_table.selected.min(events.len().saturating_sub(1));
+    let mut title = vec![
+        ctx.span("recent events", Role::Title),
+        ctx.span(format!(" ({})", events.len()), Role::Muted),
+    ];
+    if !app.event_table.filter.is_empty() {
+        title.push(ctx.span(format!("  /{}", app.event_table.filter), Role::Accent));
+    }
+    if first > 0 {
+        title.push(ctx.span(format!("  ↑ {first} newer"), Role::Accent));
+    }
+    lines.push(Line::from(title));
+    if events.is_empty() {
+        let none = if app.event_table.filter.is_empty() {
+            "none yet"
+        } else {
+            "none match the filter"
+        };
+        lines.push(Line::from(ctx.span(none, Role::Muted)));
     }
     let room = (inner.height as usize).saturating_sub(lines.len());
     lines.extend(
-        app.events
+        events
             .iter()
-            .rev()
+            .skip(first)
             .take(room)
             .map(|e| event_line(ctx, e)),
     );
+    // Every line ends with an ellipsis where the pane cuts it.
+    let width = inner.width as usize;
+    let lines: Vec<Line> = lines
+        .into_iter()
+        .map(|line| super::fit::cut(line.spans, width))
+        .collect();
     frame.render_widget(Paragraph::new(lines), inner);
 }
 

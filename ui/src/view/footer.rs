@@ -47,6 +47,7 @@ fn hinted(ctx: &Ctx, mode: Mode) -> Vec<(Command, &'static str, u8)> {
             (Command::NextPane, "pane", 6),
             (Command::Select, "open", 5),
             (Command::SortNext, "sort", 5),
+            (Command::Consumers, "consumers", 5),
             (Command::Pause, pause, 4),
             (Command::CreateStream, "create", 3),
             (Command::Publish, "publish", 3),
@@ -54,12 +55,50 @@ fn hinted(ctx: &Ctx, mode: Mode) -> Vec<(Command, &'static str, u8)> {
         ],
         Mode::Detail => vec![
             (Command::Back, "back", 0),
-            (Command::Down, "scroll", 4),
+            (Command::Messages, "messages", 1),
+            (Command::Tail, "tail", 2),
+            (Command::Consumers, "consumers", 3),
+            (Command::Refresh, "refresh", 4),
             (Command::DeleteStream, "delete", 2),
             (Command::PurgeStream, "purge", 2),
             (Command::Publish, "publish", 3),
+            (Command::Burst, "burst", 3),
             (Command::Help, "help", 1),
         ],
+        Mode::Consumers => vec![
+            (Command::Back, "back", 0),
+            (Command::Select, "open", 1),
+            (Command::Filter, "filter", 2),
+            (Command::SortNext, "sort", 2),
+            (Command::SortReverse, "reverse", 4),
+            (Command::DeleteConsumer, "delete", 3),
+            (Command::Help, "help", 1),
+        ],
+        Mode::Consumer => vec![
+            (Command::Back, "back", 0),
+            (Command::Select, "its stream", 2),
+            (Command::DeleteConsumer, "delete", 1),
+            (Command::Help, "help", 1),
+        ],
+        Mode::Message => vec![
+            (Command::Back, "back", 0),
+            (Command::PrevMessage, "previous", 1),
+            (Command::NextMessage, "next", 1),
+            (Command::FirstMessage, "first", 2),
+            (Command::LastMessage, "last", 2),
+            (Command::GoToMessage, "go to seq", 1),
+            (Command::Down, "scroll", 4),
+            (Command::Help, "help", 3),
+        ],
+        Mode::Tail => {
+            let paused = matches!(app.base(), crate::state::Base::Tail(t) if t.paused);
+            vec![
+                (Command::Back, "stop", 0),
+                (Command::Pause, if paused { "resume" } else { "pause" }, 0),
+                (Command::Up, "scroll back", 2),
+                (Command::Help, "help", 1),
+            ]
+        }
         // Sent and waiting for the broker: closing is all there is to do.
         Mode::Form if app.form().is_some_and(|f| f.pending.is_some()) => {
             vec![(Command::Cancel, "close", 0)]
@@ -73,7 +112,22 @@ fn hinted(ctx: &Ctx, mode: Mode) -> Vec<(Command, &'static str, u8)> {
             (Command::Submit, "submit", 0),
             (Command::Cancel, "cancel", 0),
         ],
-        Mode::Confirm => vec![(Command::Confirm, "yes", 0), (Command::Cancel, "no", 0)],
+        Mode::Confirm => vec![
+            (Command::Confirm, "confirm (type the name)", 0),
+            (Command::Cancel, "cancel", 0),
+        ],
+        Mode::Burst => {
+            let finished = matches!(app.overlay(), Some(crate::state::Overlay::Burst(b)) if b.progress.finished);
+            vec![(
+                Command::Cancel,
+                if finished {
+                    "close"
+                } else {
+                    "cancel the burst"
+                },
+                0,
+            )]
+        }
         Mode::Help => vec![(Command::Back, "close help", 0)],
         Mode::Prompt => {
             let complete = app
@@ -134,7 +188,7 @@ pub fn hint_line(ctx: &Ctx, width: u16) -> Line<'static> {
 fn prompt_line(frame: &mut Frame, area: Rect, ctx: &Ctx, prompt: &Prompt) {
     let symbol = match prompt.kind {
         PromptKind::CommandLine => ":",
-        PromptKind::Filter => "/",
+        PromptKind::Filter(_) => "/",
     };
     let input_width = (area.width as usize).saturating_sub(2).clamp(1, 40);
     let scroll = prompt.input.visual_scroll(input_width);
@@ -155,13 +209,18 @@ fn prompt_line(frame: &mut Frame, area: Rect, ctx: &Ctx, prompt: &Prompt) {
         Some(error) => spans.push(ctx.span(error.clone(), Role::Error)),
         None => {
             let suggestions = ctx.app.suggestions();
-            if prompt.kind == PromptKind::CommandLine && !prompt.input.value().is_empty() {
-                spans.push(ctx.span(suggestions.join("  "), Role::Muted));
-            } else if prompt.kind == PromptKind::Filter {
-                spans.push(ctx.span(
-                    format!("filter {}", ctx.app.focus().title().to_lowercase()),
-                    Role::Muted,
-                ));
+            match prompt.kind {
+                PromptKind::CommandLine if !prompt.input.value().is_empty() => {
+                    spans.push(ctx.span(suggestions.join("  "), Role::Muted));
+                }
+                PromptKind::CommandLine => {}
+                PromptKind::Filter(target) => {
+                    let mut text = format!("filter {}", target.name());
+                    if !prompt.previous.is_empty() {
+                        text.push_str(&format!(" (Esc: back to /{})", prompt.previous));
+                    }
+                    spans.push(ctx.span(text, Role::Muted));
+                }
             }
         }
     }

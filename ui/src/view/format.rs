@@ -135,6 +135,11 @@ pub fn truncate(text: &str, width: usize) -> String {
     cut
 }
 
+/// `text` cut to a column `width` cells wide, with `…` marking the cut.
+pub fn fit(text: &str, width: u16) -> String {
+    truncate(text, usize::from(width))
+}
+
 /// `text` broken into lines of at most `width` characters, at spaces where possible.
 pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let width = width.max(1);
@@ -175,6 +180,119 @@ pub fn clock(rfc3339: &str) -> Option<&str> {
         .find(|c: char| !(c.is_ascii_digit() || c == ':'))
         .unwrap_or(time.len());
     Some(&time[..end]).filter(|t| !t.is_empty())
+}
+
+/// An RFC 3339 timestamp as `2024-05-01 12:00:01` (seconds, no fraction; the zone as given).
+pub fn datetime(rfc3339: &str) -> Option<String> {
+    let (date, _) = rfc3339.split_once('T')?;
+    let time = clock(rfc3339)?;
+    let zone = if rfc3339.ends_with('Z') { "Z" } else { "" };
+    Some(format!("{date} {time}{zone}"))
+}
+
+/// Seconds since the Unix epoch of an RFC 3339 timestamp (`2024-05-01T12:00:01.5Z`,
+/// `…+02:00`), for saying how long ago it was.
+pub fn epoch_seconds(rfc3339: &str) -> Option<f64> {
+    let (date, time) = rfc3339.split_once(['T', 't', ' '])?;
+    let mut parts = date.splitn(3, '-').map(|p| p.parse::<i64>().ok());
+    let (year, month, day) = (parts.next()??, parts.next()??, parts.next()??);
+    let zone_at = time.find(['Z', 'z', '+', '-']).unwrap_or(time.len());
+    let (clock, zone) = time.split_at(zone_at);
+    let mut hms = clock.splitn(3, ':');
+    let hour: i64 = hms.next()?.parse().ok()?;
+    let minute: i64 = hms.next()?.parse().ok()?;
+    let second: f64 = hms.next()?.parse().ok()?;
+    let offset = match zone.as_bytes().first() {
+        None | Some(b'Z' | b'z') => 0,
+        Some(sign) => {
+            let (h, m) = zone[1..].split_once(':')?;
+            let minutes = h.parse::<i64>().ok()? * 60 + m.parse::<i64>().ok()?;
+            if *sign == b'-' {
+                -minutes * 60
+            } else {
+                minutes * 60
+            }
+        }
+    };
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return None;
+    }
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some((days * 86_400 + hour * 3_600 + minute * 60 - offset) as f64 + second)
+}
+
+/// How long before `now` (seconds since the epoch) an RFC 3339 time was: `12s ago`; `-` when
+/// unreadable, `just now` when it is (by the clocks' disagreement) in the future.
+pub fn since(rfc3339: &str, now: f64) -> String {
+    match epoch_seconds(rfc3339) {
+        Some(then) if now >= then => ago(Duration::from_secs_f64(now - then)),
+        Some(_) => "just now".to_owned(),
+        None => NONE.to_owned(),
+    }
+}
+
+/// Standard base64 (as the broker's views carry binary payloads) back to bytes; `None` when it
+/// is not base64.
+pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    fn value(c: u8) -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        } as u32)
+    }
+    let bytes: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
+    let data = bytes
+        .strip_suffix(b"==")
+        .or_else(|| bytes.strip_suffix(b"="))
+        .unwrap_or(&bytes);
+    let mut out = Vec::with_capacity(data.len() * 3 / 4);
+    for chunk in data.chunks(4) {
+        let mut acc = 0u32;
+        for (i, c) in chunk.iter().enumerate() {
+            acc |= value(*c)? << (18 - 6 * i);
+        }
+        let produced = match chunk.len() {
+            4 => 3,
+            3 => 2,
+            2 => 1,
+            _ => return None,
+        };
+        out.extend(acc.to_be_bytes()[1..=produced].iter());
+    }
+    Some(out)
+}
+
+/// Bytes as hex, 16 per line with an offset and the printable characters: `0000  48 65 …  He…`.
+pub fn hex_dump(bytes: &[u8]) -> Vec<String> {
+    bytes
+        .chunks(16)
+        .enumerate()
+        .map(|(i, chunk)| {
+            let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
+            let text: String = chunk
+                .iter()
+                .map(|b| {
+                    if b.is_ascii_graphic() || *b == b' ' {
+                        *b as char
+                    } else {
+                        '.'
+                    }
+                })
+                .collect();
+            format!("{:04x}  {:<47}  {text}", i * 16, hex.join(" "))
+        })
+        .collect()
 }
 
 #[cfg(test)]
@@ -238,5 +356,39 @@ mod tests {
         assert_eq!(wrap("a bb ccc dddd", 6), ["a bb", "ccc", "dddd"]);
         assert_eq!(wrap("abcdefgh ij", 3), ["abc", "def", "gh", "ij"]);
         assert_eq!(wrap("", 5), [""]);
+        assert_eq!(
+            datetime("2024-05-01T12:00:01.5Z").as_deref(),
+            Some("2024-05-01 12:00:01Z")
+        );
+        assert_eq!(
+            hex_dump(b"Hi\x00")[0],
+            format!("0000  48 69 00{}  Hi.", " ".repeat(39))
+        );
+    }
+
+    #[test]
+    fn base64_round_trips() {
+        assert_eq!(base64_decode("SGVsbG8=").as_deref(), Some(&b"Hello"[..]));
+        assert_eq!(base64_decode("//4=").as_deref(), Some(&[0xff, 0xfe][..]));
+        assert_eq!(base64_decode("AAEC").as_deref(), Some(&[0, 1, 2][..]));
+        assert_eq!(base64_decode("*"), None);
+    }
+
+    #[test]
+    fn timestamps_to_epoch_seconds() {
+        assert_eq!(epoch_seconds("1970-01-01T00:00:00Z"), Some(0.0));
+        assert_eq!(
+            epoch_seconds("2024-05-01T12:00:01.5Z"),
+            Some(1_714_564_801.5)
+        );
+        assert_eq!(
+            epoch_seconds("2024-05-01T14:00:01.5+02:00"),
+            Some(1_714_564_801.5)
+        );
+        assert_eq!(epoch_seconds("2024-02-29T00:00:00Z"), Some(1_709_164_800.0));
+        assert_eq!(epoch_seconds("garbage"), None);
+        assert_eq!(epoch_seconds("2024-13-01T00:00:00Z"), None);
+        assert_eq!(since("2024-05-01T12:00:00Z", 1_714_564_812.0), "12s ago");
+        assert_eq!(since("2024-05-01T12:00:00Z", 1_714_564_700.0), "just now");
     }
 }

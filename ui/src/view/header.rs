@@ -9,6 +9,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::fit::{Part, fit};
 use super::{Ctx, format};
 use crate::model::LinkState;
 use crate::theme::Role;
@@ -33,11 +34,11 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx) {
         width,
         ..first
     };
-    frame.render_widget(Paragraph::new(connection_line(ctx, area.width)), left);
+    frame.render_widget(Paragraph::new(connection_line(ctx, left.width)), left);
     frame.render_widget(Paragraph::new(flags), right);
     let mut lines = vec![server_line(ctx, area.width)];
     if area.height >= 3 {
-        lines.push(jetstream_line(ctx));
+        lines.push(jetstream_line(ctx, area.width));
     }
     let rest = Rect {
         y: area.y + 1,
@@ -71,42 +72,57 @@ fn flags_line(ctx: &Ctx) -> Line<'static> {
 fn connection_line(ctx: &Ctx, width: u16) -> Line<'static> {
     let app = ctx.app;
     let session = &app.session;
-    let mut spans = Vec::new();
-    if width >= 120 {
-        spans.push(ctx.span("message-broker", Role::Header));
-        spans.push(Span::raw(SEP));
-    }
-    spans.extend([
-        ctx.span(session.context.clone(), Role::Header),
-        Span::raw(" "),
-        ctx.span(session.url.clone(), Role::Text),
-        Span::raw(SEP),
-    ]);
+    let mut parts = vec![
+        Part::new(4, vec![ctx.span("message-broker", Role::Header)]),
+        Part::new(3, vec![ctx.span(session.context.clone(), Role::Header)]),
+        Part::new(2, vec![ctx.span(session.url.clone(), Role::Text)]),
+    ];
     match &app.connection {
-        None => spans.push(ctx.span("connecting…", Role::Muted)),
+        None => parts.push(Part::new(0, vec![ctx.span("connecting…", Role::Muted)])),
         Some(conn) => {
             let role = match conn.state {
                 LinkState::Connected => Role::Ok,
                 LinkState::Connecting | LinkState::Reconnecting => Role::Warn,
                 LinkState::Stalled | LinkState::Disconnected => Role::Error,
             };
-            spans.push(ctx.span(format!("● {}", conn.state), role));
-            let mut since = format!(" {}", format::seconds(conn.seconds_in_state));
-            if let Some(clock) = format::clock(&conn.since) {
-                since.push_str(&format!(" (since {clock})"));
+            // The state word stands alone and says how long: `● connected for 12m`.
+            parts.push(Part::new(
+                0,
+                vec![
+                    ctx.span(format!("● {}", conn.state), role),
+                    ctx.span(
+                        format!(" for {}", format::seconds(conn.seconds_in_state)),
+                        Role::Muted,
+                    ),
+                ],
+            ));
+            let why = match conn.state {
+                LinkState::Stalled => Some("server not answering".to_owned()),
+                LinkState::Reconnecting | LinkState::Disconnected => conn.last_error.clone(),
+                _ => None,
+            };
+            if let Some(why) = why {
+                parts.push(Part::new(1, vec![ctx.span(why, role)]));
             }
-            spans.push(ctx.span(since, Role::Muted));
-            if let Some(rtt) = conn.rtt_ms.filter(|_| width >= 100) {
-                spans.push(ctx.span(format!(" rtt {}", format::millis(rtt)), Role::Muted));
+            if let Some(clock) = format::clock(&conn.since) {
+                parts.push(Part::new(
+                    3,
+                    vec![ctx.span(format!("since {clock}Z"), Role::Muted)],
+                ));
+            }
+            if let Some(rtt) = conn.rtt_ms.filter(|_| conn.connected()) {
+                parts.push(Part::new(
+                    2,
+                    vec![ctx.span(format!("rtt {}", format::millis(rtt)), Role::Muted)],
+                ));
             }
         }
     }
-    Line::from(spans)
+    fit(parts, &Span::raw(SEP), usize::from(width))
 }
 
 fn server_line(ctx: &Ctx, width: u16) -> Line<'static> {
     let app = ctx.app;
-    let mut spans = Vec::new();
     let stale = app.server.stale();
     let conn = app.connection.as_ref();
     let (name, version) = match &app.server.value {
@@ -116,33 +132,37 @@ fn server_line(ctx: &Ctx, width: u16) -> Line<'static> {
             conn.and_then(|c| c.server_version.clone()),
         ),
     };
-    spans.push(ctx.span("server ", Role::Muted));
+    let mut server = vec![ctx.span("server ", Role::Muted)];
     match name.filter(|n| !n.is_empty()) {
-        Some(name) => spans.push(Span::styled(name, ctx.figure(stale, Role::Text))),
-        None => spans.push(ctx.span("-", Role::Muted)),
+        Some(name) => server.push(Span::styled(name, ctx.figure(stale, Role::Text))),
+        None => server.push(ctx.span("-", Role::Muted)),
     }
     if let Some(version) = version.filter(|v| !v.is_empty()) {
-        spans.push(Span::styled(
+        server.push(Span::styled(
             format!(" v{version}"),
             ctx.figure(stale, Role::Text),
         ));
     }
+    let mut parts = vec![Part::new(0, server)];
     if let Some(cluster) = app.server.value.as_ref().and_then(|s| s.cluster.clone()) {
-        spans.push(ctx.span(format!("{SEP}cluster "), Role::Muted));
-        spans.push(Span::styled(cluster, ctx.figure(stale, Role::Text)));
+        parts.push(Part::new(
+            3,
+            vec![
+                ctx.span("cluster ", Role::Muted),
+                Span::styled(cluster, ctx.figure(stale, Role::Text)),
+            ],
+        ));
     }
-    // The panes the server feeds give the reason; a narrow header only says the figures are old.
-    if width >= 120 {
-        if let Some(note) = ctx.source_note(&app.server) {
-            spans.push(Span::raw(SEP));
-            spans.extend(note.spans);
-        }
-    } else if app.server.stale() {
+    // The panes the server feeds give the reason; here, that the figures are old and how old.
+    if stale {
         let age = app
             .server
             .age(app.now)
-            .map_or_else(String::new, |a| format!(" {}", format::ago(a)));
-        spans.push(ctx.span(format!(" ⚠ stale{age}"), Role::Error));
+            .map_or_else(String::new, |a| format!(" as of {}", format::ago(a)));
+        parts.push(Part::new(
+            1,
+            vec![ctx.span(format!("⚠ /varz stale{age}"), Role::Error)],
+        ));
     }
     if let Some(sup) = &app.supervisor {
         let role = match sup.state.as_str() {
@@ -150,78 +170,123 @@ fn server_line(ctx: &Ctx, width: u16) -> Line<'static> {
             "starting" | "restarting" => Role::Warn,
             _ => Role::Error,
         };
-        spans.push(ctx.span(format!("{SEP}supervisor "), Role::Muted));
-        spans.push(ctx.span(sup.state.clone(), role));
-        if width >= 100 {
-            let mut extra = format!(" ({} node{}", sup.nodes, plural(sup.nodes as u64));
-            if sup.restarts > 0 {
-                let restarts = plural(sup.restarts);
-                extra.push_str(&format!(", {} restart{restarts}", sup.restarts));
-            }
-            extra.push(')');
-            spans.push(ctx.span(extra, Role::Muted));
-        } else if sup.restarts > 0 {
-            spans.push(ctx.span(format!(" ↻{}", sup.restarts), Role::Muted));
+        let mut spans = vec![
+            ctx.span("supervisor ", Role::Muted),
+            ctx.span(sup.state.clone(), role),
+        ];
+        let mut extra = format!(" ({} node{}", sup.nodes, plural(sup.nodes as u64));
+        if sup.restarts > 0 {
+            extra.push_str(&format!(
+                ", {} restart{}",
+                sup.restarts,
+                plural(sup.restarts)
+            ));
         }
+        extra.push(')');
+        spans.push(ctx.span(extra, Role::Muted));
+        parts.push(Part::new(1, spans));
         if let Some(exit) = &sup.last_exit {
-            spans.push(ctx.span(format!(" last exit: {exit}"), Role::Warn));
+            parts.push(Part::new(
+                2,
+                vec![ctx.span(format!("last exit: {exit}"), Role::Warn)],
+            ));
         }
     }
     if let Some(api) = &app.session.api_addr {
-        spans.push(ctx.span(format!("{SEP}api "), Role::Muted));
-        spans.push(ctx.span(api.clone(), Role::Accent));
+        parts.push(Part::new(
+            2,
+            vec![
+                ctx.span("api ", Role::Muted),
+                ctx.span(api.clone(), Role::Accent),
+            ],
+        ));
     }
-    Line::from(spans)
+    fit(parts, &Span::raw(SEP), usize::from(width))
 }
 
-fn jetstream_line(ctx: &Ctx) -> Line<'static> {
+fn jetstream_line(ctx: &Ctx, width: u16) -> Line<'static> {
     let source = &ctx.app.jetstream;
-    let mut spans = vec![ctx.span("JetStream ", Role::Muted)];
+    let label = || ctx.span("JetStream ", Role::Muted);
+    let mut parts = Vec::new();
     match &source.value {
-        None if !source.stale() => spans.push(ctx.span("waiting for data…", Role::Muted)),
-        None => {}
+        None if !source.stale() => {
+            parts.push(Part::new(
+                0,
+                vec![label(), ctx.span("waiting for data…", Role::Muted)],
+            ));
+        }
+        None => parts.push(Part::new(0, vec![label()])),
         Some(js) => {
             let style = ctx.figure(source.stale(), Role::Text);
+            let text = |t: String| Span::styled(t, style);
             let limit = |max: i64| {
                 if max > 0 {
-                    format!(" / {}", format::bytes(max as u64))
+                    format!(" of {}", format::bytes(max as u64))
                 } else {
                     String::new()
                 }
             };
-            // The account view over NATS has no message total: say nothing rather than 0.
-            let messages = js
-                .messages
-                .map_or_else(String::new, |m| format!(" · {} msgs", format::int(m)));
-            let mut text = format!(
-                "{} streams · {} consumers{messages} · file {}{} · memory {}{}",
-                js.streams,
-                js.consumers,
-                format::bytes(js.storage),
-                limit(js.max_storage),
-                format::bytes(js.memory),
-                limit(js.max_memory),
-            );
-            text.push_str(&format!(
-                " · api {} req, {} err",
-                format::int(js.api_total),
-                format::int(js.api_errors)
+            parts.push(Part::new(
+                0,
+                vec![
+                    label(),
+                    text(format!("{} streams", format::int(js.streams))),
+                ],
             ));
-            spans.push(Span::styled(text, style));
+            parts.push(Part::new(
+                1,
+                vec![text(format!("{} consumers", format::int(js.consumers)))],
+            ));
+            // The account view over NATS has no message total: say nothing rather than 0.
+            if let Some(messages) = js.messages {
+                parts.push(Part::new(
+                    2,
+                    vec![text(format!("{} msgs", format::int(messages)))],
+                ));
+            }
+            parts.push(Part::new(
+                2,
+                vec![text(format!(
+                    "file {}{}",
+                    format::bytes(js.storage),
+                    limit(js.max_storage)
+                ))],
+            ));
+            parts.push(Part::new(
+                4,
+                vec![text(format!(
+                    "memory {}{}",
+                    format::bytes(js.memory),
+                    limit(js.max_memory)
+                ))],
+            ));
+            let errors = if js.api_errors > 0 {
+                Role::Warn
+            } else {
+                Role::Muted
+            };
+            parts.push(Part::new(
+                3,
+                vec![
+                    text(format!("API {} requests, ", format::int(js.api_total))),
+                    ctx.span(format!("{} errors", format::int(js.api_errors)), errors),
+                ],
+            ));
             if let Some(leader) = &js.meta_leader {
-                spans.push(ctx.span(" · meta leader ", Role::Muted));
-                spans.push(Span::styled(
-                    leader.clone(),
-                    ctx.figure(source.stale(), Role::Accent),
+                parts.push(Part::new(
+                    2,
+                    vec![
+                        ctx.span("meta leader ", Role::Muted),
+                        Span::styled(leader.clone(), ctx.figure(source.stale(), Role::Accent)),
+                    ],
                 ));
             }
         }
     }
     if let Some(note) = ctx.source_note(source) {
-        spans.push(Span::raw(SEP));
-        spans.extend(note.spans);
+        parts.push(Part::new(1, note.spans));
     }
-    Line::from(spans)
+    fit(parts, &Span::raw(" · "), usize::from(width))
 }
 
 fn plural(n: u64) -> &'static str {

@@ -114,7 +114,7 @@ fn compact_body(area: Rect, panes: &[Pane], focus: Pane) -> Vec<Slot> {
     let rest: Vec<Pane> = panes
         .iter()
         .copied()
-        .filter(|p| matches!(p, Pane::Connections | Pane::Errors | Pane::Cluster) && *p != focus)
+        .filter(|p| matches!(p, Pane::Connections | Pane::Errors | Pane::Servers) && *p != focus)
         .collect();
     if !rest.is_empty() {
         parts.push(Part::Summary(rest));
@@ -143,7 +143,7 @@ fn full_body(area: Rect, panes: &[Pane], focus: Pane, streams_wanted: u16) -> Ve
     let bottom: Vec<Pane> = panes
         .iter()
         .copied()
-        .filter(|p| matches!(p, Pane::Connections | Pane::Errors | Pane::Cluster))
+        .filter(|p| matches!(p, Pane::Connections | Pane::Errors | Pane::Servers))
         .collect();
     let weight = |base: u32, focused: bool| if focused { base + 2 } else { base };
     let weights = [

@@ -2,24 +2,30 @@
 //! [`Theme`] and the [`Keymap`]: no I/O and no clock (ages are measured against `app.now`), so a
 //! frame can be rendered on a `TestBackend` and checked cell by cell.
 //!
-//! [`draw`] lays the screen out ([`layout`]), draws the header, the base view (the panes or a
-//! stream's detail), the footer with its key hints, status and prompt, then the overlay that is
-//! open, if any (help, form, confirmation).
+//! [`draw`] lays the screen out ([`layout`]), draws the header, the top view (the panes, a
+//! stream's detail, the consumers, a message, a tail), the footer with its key hints, status and
+//! prompt, then the overlay that is open, if any (help, form, confirmation, burst).
 
-mod cluster;
+mod burst;
+mod confirm;
 mod connections;
+mod consumers;
 mod detail;
 mod errors;
+mod fit;
 mod footer;
 pub mod format;
 mod header;
 pub mod layout;
+mod message;
 mod overlays;
+mod servers;
 mod streams;
+mod tail;
 mod throughput;
 
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph};
@@ -37,6 +43,10 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, keymap: &Keymap) {
     header::render(frame, screen.header, &ctx);
     match app.base() {
         Base::Detail(open) => detail::render(frame, screen.body, &ctx, open),
+        Base::Consumers => consumers::render(frame, screen.body, &ctx),
+        Base::Consumer(open) => consumers::detail(frame, screen.body, &ctx, open),
+        Base::Message(open) => message::render(frame, screen.body, &ctx, open),
+        Base::Tail(open) => tail::render(frame, screen.body, &ctx, open),
         Base::Dashboard => {
             for slot in layout::body(screen.body, app, screen.compact) {
                 draw_slot(frame, &ctx, slot);
@@ -48,7 +58,8 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme, keymap: &Keymap) {
     match app.overlay() {
         Some(Overlay::Help(help)) => overlays::help(frame, frame.area(), &ctx, help),
         Some(Overlay::Form(form)) => overlays::form(frame, frame.area(), &ctx, form),
-        Some(Overlay::Confirm(confirm)) => overlays::confirm(frame, frame.area(), &ctx, confirm),
+        Some(Overlay::Confirm(open)) => confirm::render(frame, frame.area(), &ctx, open),
+        Some(Overlay::Burst(open)) => burst::render(frame, frame.area(), &ctx, open),
         Some(Overlay::Prompt(_)) | None => {}
     }
 }
@@ -62,7 +73,7 @@ fn draw_slot(frame: &mut Frame, ctx: &Ctx, slot: Slot) {
                 Pane::Streams => streams::render(frame, area, ctx, focused),
                 Pane::Connections => connections::render(frame, area, ctx, focused),
                 Pane::Errors => errors::render(frame, area, ctx, focused),
-                Pane::Cluster => cluster::render(frame, area, ctx, focused),
+                Pane::Servers => servers::render(frame, area, ctx, focused),
             }
         }
         Slot::ThroughputStrip(area) => throughput::strip(frame, area, ctx),
@@ -78,7 +89,7 @@ fn draw_slot(frame: &mut Frame, ctx: &Ctx, slot: Slot) {
                 let part = match pane {
                     Pane::Connections => connections::summary(ctx),
                     Pane::Errors => errors::summary(ctx),
-                    Pane::Cluster => cluster::summary(ctx),
+                    Pane::Servers => servers::summary(ctx),
                     Pane::Throughput | Pane::Streams => continue,
                 };
                 if !spans.is_empty() {
@@ -116,12 +127,14 @@ impl Ctx<'_> {
         }
     }
 
-    /// A pane's frame: its title with the key that focuses it, then `extra` title spans.
+    /// A pane's frame in `area`: its title with the key that focuses it, then `extra` title
+    /// spans, cut with an ellipsis where the frame ends.
     pub fn pane_block(
         &self,
         pane: Pane,
         extra: Vec<Span<'static>>,
         focused: bool,
+        area: Rect,
     ) -> Block<'static> {
         let mut title = vec![Span::raw(" ")];
         if let Some(key) = self.keymap.hint(Mode::Normal, Command::focus(pane)) {
@@ -129,8 +142,10 @@ impl Ctx<'_> {
         }
         title.push(self.span(pane.title(), Role::Title));
         title.extend(extra);
-        title.push(Span::raw(" "));
-        self.block(Line::from(title), focused)
+        let room = usize::from(area.width.saturating_sub(3));
+        let mut title = fit::cut(title, room);
+        title.spans.push(Span::raw(" "));
+        self.block(title, focused)
     }
 
     pub fn block(&self, title: Line<'static>, focused: bool) -> Block<'static> {
@@ -145,18 +160,30 @@ impl Ctx<'_> {
             .title(title)
     }
 
-    /// Why a source could not be refreshed and how old the figures shown are, or `None` when it
-    /// is fine (or has not answered yet).
+    /// Why a source could not be refreshed and how old the figures shown are (`⚠ no answer for
+    /// 9s · as of 14s ago`), or `None` when it is fine (or has not answered yet).
     pub fn source_note<T>(&self, source: &Sourced<T>) -> Option<Line<'static>> {
         let problem = source.problem(self.app.now)?;
         let mut spans = vec![self.span(format!("⚠ {problem}"), Role::Error)];
         if source.value.is_some() {
-            let age = source.age(self.app.now).map_or_else(String::new, |age| {
-                format!(" · showing data from {}", format::ago(age))
-            });
+            let age = source
+                .age(self.app.now)
+                .map_or_else(String::new, |age| format!(" · as of {}", format::ago(age)));
             spans.push(self.span(age, Role::Stale));
         }
         Some(Line::from(spans))
+    }
+
+    /// The role of a consumer lag: warn and error from the session's thresholds.
+    pub fn lag_role(&self, lag: u64) -> Role {
+        let thresholds = self.app.session.lag;
+        if lag >= thresholds.error {
+            Role::Error
+        } else if lag >= thresholds.warn {
+            Role::Warn
+        } else {
+            Role::Text
+        }
     }
 
     /// The line a pane shows before its source has answered.
@@ -178,6 +205,31 @@ impl Ctx<'_> {
             _ => area,
         }
     }
+}
+
+/// The widths a table with these column constraints gives its columns in `width` cells (one
+/// cell between columns), as ratatui's `Table` lays them out: cells are cut to them with an
+/// ellipsis rather than mid-word.
+pub(crate) fn column_widths(width: u16, constraints: &[Constraint]) -> Vec<u16> {
+    Layout::horizontal(constraints.iter().copied())
+        .flex(Flex::Start)
+        .spacing(1)
+        .split(Rect::new(0, 0, width, 1))
+        .iter()
+        .map(|r| r.width)
+        .collect()
+}
+
+/// The rows of a table `height` lines high (its header included) that are drawn, and where the
+/// selection is among them: the selected row stays in view, at the bottom once it is past the
+/// first screen, as ratatui's `Table` would place it. Only these rows are built, so a table of
+/// a thousand streams costs what a screenful does.
+pub(crate) fn window(len: usize, selected: usize, height: u16) -> (std::ops::Range<usize>, usize) {
+    let shown = usize::from(height.saturating_sub(1)).max(1);
+    let selected = selected.min(len.saturating_sub(1));
+    let start = selected.saturating_sub(shown - 1);
+    let end = (start + shown).min(len);
+    (start..end, selected - start)
 }
 
 /// The sort arrow for a column: `▲` ascending, `▼` descending.

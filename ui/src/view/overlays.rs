@@ -10,8 +10,8 @@ use ratatui::widgets::{Clear, Paragraph};
 use super::{Ctx, format, layout::centered};
 use crate::command::{Command, Mode};
 use crate::model::Action;
+use crate::state::Help;
 use crate::state::forms::{Form, FormKind};
-use crate::state::{Confirm, Help};
 use crate::theme::Role;
 
 /// Each command bound in `mode` with all its keys: `("up, k", "move up")`.
@@ -33,10 +33,36 @@ pub fn help_entries(ctx: &Ctx, mode: Mode) -> Vec<(String, &'static str)> {
         .collect()
 }
 
+/// The command line's own commands as the help lists them: `(":burst SUBJECT COUNT [RATE]",
+/// "publish COUNT test messages …")`, from the table that parses them.
+fn line_commands(ctx: &Ctx) -> Vec<(String, &'static str)> {
+    crate::command_line::LINE_COMMANDS
+        .iter()
+        .filter(|spec| !(ctx.app.session.read_only && spec.name == "burst"))
+        .map(|spec| {
+            let usage = if spec.args.is_empty() {
+                format!(":{}", spec.name)
+            } else {
+                format!(":{} {}", spec.name, spec.args)
+            };
+            (usage, spec.help)
+        })
+        .collect()
+}
+
+/// The help: the keys of the view under it in columns, then the command line's commands. What
+/// does not fit scrolls.
 pub fn help(frame: &mut Frame, area: Rect, ctx: &Ctx, help: &Help) {
     // The help describes the mode under it.
     let mode = ctx.app.base_mode();
     let entries = help_entries(ctx, mode);
+    let commands = line_commands(ctx);
+    let usage_width = commands
+        .iter()
+        .map(|(u, _)| u.chars().count())
+        .max()
+        .unwrap_or(0);
+    let command_lines = commands.len() + 2;
     let max_rows = area.height.saturating_sub(2).max(1) as usize;
     let key_width = entries
         .iter()
@@ -48,19 +74,23 @@ pub fn help(frame: &mut Frame, area: Rect, ctx: &Ctx, help: &Help) {
     // what does not fit then scrolls.
     let readable = key_width + 2 + 18;
     let fit = ((area.width as usize).saturating_sub(2) + 3) / (readable + 3);
-    let columns = entries.len().div_ceil(max_rows).clamp(1, 3).min(fit.max(1));
+    let grid_rows_wanted = max_rows.saturating_sub(command_lines).max(1);
+    let columns = entries
+        .len()
+        .div_ceil(grid_rows_wanted)
+        .clamp(1, 3)
+        .min(fit.max(1));
     let rows = entries.len().div_ceil(columns).max(1);
-    let column_width = key_width + 2 + 30;
-    let width = (column_width * columns + 3 * (columns - 1) + 2) as u16;
-    let box_area = centered(area, width.max(30), rows as u16 + 2);
+    let column_width = key_width + 2 + 36;
+    let grid_width = column_width * columns + 3 * (columns - 1) + 2;
+    let width = grid_width.max(usage_width + 2 + 48 + 2) as u16;
+    let total = rows + command_lines;
+    let box_area = centered(area, width.max(30), total as u16 + 2);
     // Taller than the screen: scroll (the keys move `help_scroll`), and say there is more.
     let visible = box_area.height.saturating_sub(2) as usize;
-    let first = help.scroll.min(rows.saturating_sub(visible));
-    let more_below = first + visible < rows;
-    let what = match mode {
-        Mode::Detail => "stream detail",
-        _ => "dashboard",
-    };
+    let first = help.scroll.min(total.saturating_sub(visible));
+    let more_below = first + visible < total;
+    let what = mode.title();
     let mut title = vec![ctx.span(format!(" Help · {what} "), Role::Title)];
     if let Some(key) = ctx.keymap.hint(Mode::Help, Command::Back) {
         title.push(ctx.span(key, Role::Key));
@@ -78,15 +108,8 @@ pub fn help(frame: &mut Frame, area: Rect, ctx: &Ctx, help: &Help) {
     let inner = block.inner(box_area);
     frame.render_widget(Clear, box_area);
     frame.render_widget(block, box_area);
-    if entries.is_empty() {
-        frame.render_widget(
-            Paragraph::new(ctx.span("no keys are bound", Role::Muted)),
-            inner,
-        );
-        return;
-    }
     let column_width = ((inner.width as usize + 3) / columns).saturating_sub(3);
-    let lines: Vec<Line> = (first..rows)
+    let mut lines: Vec<Line> = (0..rows)
         .map(|row| {
             let mut spans = Vec::new();
             for column in 0..columns {
@@ -105,47 +128,22 @@ pub fn help(frame: &mut Frame, area: Rect, ctx: &Ctx, help: &Help) {
             Line::from(spans)
         })
         .collect();
-    frame.render_widget(Paragraph::new(lines), inner);
-}
-
-pub fn confirm(frame: &mut Frame, area: Rect, ctx: &Ctx, confirm: &Confirm) {
-    let width = 60.min(area.width.saturating_sub(4)).max(20);
-    let question = format::wrap(&confirm.question, width.saturating_sub(4) as usize);
-    let box_area = centered(area, width, question.len() as u16 + 4);
-    let block = ctx.block(Line::from(ctx.span(" Confirm ", Role::Title)), true);
-    let inner = block.inner(box_area);
-    frame.render_widget(Clear, box_area);
-    frame.render_widget(block, box_area);
-    let answer = if confirm.pending.is_some() {
-        waiting(ctx, Mode::Confirm, action_waiting(&confirm.action))
-    } else {
-        let mut answer = Vec::new();
-        for (command, label, role) in [
-            (Command::Confirm, "yes", Role::Error),
-            (Command::Cancel, "no", Role::Muted),
-        ] {
-            if let Some(key) = ctx.keymap.hint(Mode::Confirm, command) {
-                if !answer.is_empty() {
-                    answer.push(Span::raw("   "));
-                }
-                answer.push(ctx.span(key, Role::Key));
-                answer.push(ctx.span(format!(" {label}"), role));
-            }
-        }
-        Line::from(answer)
-    };
-    let mut lines: Vec<Line> = question
-        .into_iter()
-        .map(|text| Line::from(ctx.span(text, Role::Warn)))
-        .collect();
+    if entries.is_empty() {
+        lines = vec![Line::from(ctx.span("no keys are bound", Role::Muted))];
+    }
     lines.push(Line::default());
-    lines.push(answer.centered());
-    let padded = Rect {
-        x: inner.x + 1,
-        width: inner.width.saturating_sub(2),
-        ..inner
-    };
-    frame.render_widget(Paragraph::new(lines), padded);
+    lines.push(Line::from(
+        ctx.span("Command line (:, Tab completes)", Role::Title),
+    ));
+    let room = (inner.width as usize).saturating_sub(usage_width + 2);
+    for (usage, description) in commands {
+        lines.push(Line::from(vec![
+            ctx.span(format!("{usage:<usage_width$}  "), Role::Key),
+            ctx.span(format::truncate(description, room), Role::Text),
+        ]));
+    }
+    let shown: Vec<Line> = lines.into_iter().skip(first).collect();
+    frame.render_widget(Paragraph::new(shown), inner);
 }
 
 /// A form: one line per field (label, value, hint), the field's validation message under it,
@@ -221,13 +219,17 @@ pub fn form(frame: &mut Frame, area: Rect, ctx: &Ctx, form: &Form) {
             (" ", Role::Text)
         };
         let scroll = field.input.visual_scroll(input_width);
-        let value: String = field
-            .input
-            .value()
-            .chars()
-            .skip(scroll)
-            .take(input_width)
-            .collect();
+        let value: String = match field.choices() {
+            // A choice shows it can be cycled.
+            Some(_) => format!("‹ {} ›", field.value()),
+            None => field
+                .input
+                .value()
+                .chars()
+                .skip(scroll)
+                .take(input_width)
+                .collect(),
+        };
         let input_role = if form.pending.is_some() {
             Role::Muted
         } else if field.error.is_some() {
@@ -245,8 +247,8 @@ pub fn form(frame: &mut Frame, area: Rect, ctx: &Ctx, form: &Form) {
             ctx.span(format!("  {}", field.hint), Role::Muted),
         ]);
         frame.render_widget(Paragraph::new(line), row(y));
-        // No cursor while the form is locked, waiting for the broker.
-        if focused && form.pending.is_none() {
+        // No cursor while the form is locked, waiting for the broker, nor on a choice.
+        if focused && form.pending.is_none() && field.choices().is_none() {
             let offset = field.input.visual_cursor().saturating_sub(scroll) as u16;
             let x = inner.x + label_width as u16 + offset;
             cursor = Some(Position::new(
@@ -296,20 +298,22 @@ fn form_waiting(form: &Form) -> &'static str {
     match form.kind {
         FormKind::CreateStream => "creating the stream…",
         FormKind::Publish => "publishing…",
+        FormKind::Burst => "starting…",
     }
 }
 
-/// What a confirmation says once answered yes, until the broker answers.
-fn action_waiting(action: &Action) -> String {
+/// What a confirmation says once sent, until the broker answers.
+pub fn action_waiting(action: &Action) -> String {
     match action {
         Action::DeleteStream(name) => format!("deleting '{name}'…"),
         Action::PurgeStream(name) => format!("purging '{name}'…"),
+        Action::DeleteConsumer { consumer, .. } => format!("deleting consumer '{consumer}'…"),
         _ => "waiting for the broker…".to_owned(),
     }
 }
 
 /// `deleting 'orders'…  esc close`: the request is out; closing does not recall it.
-fn waiting(ctx: &Ctx, mode: Mode, what: String) -> Line<'static> {
+pub fn waiting(ctx: &Ctx, mode: Mode, what: String) -> Line<'static> {
     let mut spans = vec![ctx.span(what, Role::Accent)];
     if let Some(key) = ctx.keymap.hint(mode, Command::Cancel) {
         spans.push(Span::raw("  "));

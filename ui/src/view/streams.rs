@@ -1,5 +1,6 @@
 //! Streams: one row per stream with its subjects, storage, replicas, messages, bytes, fullness
-//! against its limits, message rate, consumers and the largest consumer lag. The header row
+//! against its limits (a full stream with discard new reads `FULL`: it refuses messages), message
+//! rate, consumers and the largest consumer lag (coloured by the lag thresholds). The header row
 //! marks the sort column and direction; the title shows the active filter.
 
 use ratatui::Frame;
@@ -8,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 use strum::VariantArray;
 
-use super::{Ctx, arrow, format};
+use super::{Ctx, arrow, column_widths, format};
 use crate::command::{Command, Mode, Pane};
 use crate::state::tables::{StreamColumn, StreamLine};
 use crate::theme::Role;
@@ -43,7 +44,12 @@ fn numeric(column: StreamColumn) -> bool {
     )
 }
 
-/// The spans after the pane title: the count, and the filter when one is set.
+/// Whether a stream refuses new messages: full, with discard new.
+pub fn refusing(line: &StreamLine) -> bool {
+    line.row.discard_new && line.fullness.is_some_and(|f| f >= 0.999)
+}
+
+/// The spans after the pane title: the count, streams refusing messages, and the filter.
 fn title_extra(ctx: &Ctx, shown: usize) -> Vec<Span<'static>> {
     let app = ctx.app;
     let mut spans = Vec::new();
@@ -54,6 +60,18 @@ fn title_extra(ctx: &Ctx, shown: usize) -> Vec<Span<'static>> {
             format!(" ({shown} of {})", rows.len())
         };
         spans.push(ctx.span(count, Role::Muted));
+    }
+    // On a large deployment the full listing comes every several seconds (the selected row
+    // every interval): say how old the rest is.
+    let refresh = app.session.refresh.max(std::time::Duration::from_secs(1));
+    if let Some(age) = app.streams.age(app.now).filter(|age| *age > refresh * 2)
+        && !app.streams.stale()
+    {
+        spans.push(ctx.span(format!(" · listed {}", format::ago(age)), Role::Muted));
+    }
+    let refusing = app.stream_lines().iter().filter(|l| refusing(l)).count();
+    if refusing > 0 {
+        spans.push(ctx.span(format!("  ✖ {refusing} refusing messages"), Role::Error));
     }
     let filter = &app.stream_table.filter;
     if !filter.is_empty() {
@@ -66,7 +84,7 @@ fn title_extra(ctx: &Ctx, shown: usize) -> Vec<Span<'static>> {
 pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
     let app = ctx.app;
     let lines = app.stream_lines();
-    let block = ctx.pane_block(Pane::Streams, title_extra(ctx, lines.len()), focused);
+    let block = ctx.pane_block(Pane::Streams, title_extra(ctx, lines.len()), focused, area);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let inner = ctx.note_on_top(frame, inner, &app.streams);
@@ -115,25 +133,34 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
         })
     }));
     let stale = app.streams.stale();
-    let table_rows = lines.iter().map(|line| row(ctx, line, stale));
-    let widths = StreamColumn::VARIANTS.iter().map(|&column| width(column));
+    let widths: Vec<Constraint> = StreamColumn::VARIANTS.iter().map(|&c| width(c)).collect();
+    let cells = column_widths(inner.width, &widths);
+    let (shown, selected) = super::window(lines.len(), app.stream_table.selected, inner.height);
+    let table_rows = lines[shown]
+        .iter()
+        .map(|line| row(ctx, line, stale, &cells));
     let mut table = Table::new(table_rows, widths)
         .header(header)
         .column_spacing(1);
     if focused {
         table = table.row_highlight_style(ctx.style(Role::Selection));
     }
-    let mut state = TableState::default().with_selected(Some(app.stream_table.selected));
+    let mut state = TableState::default().with_selected(Some(selected));
     frame.render_stateful_widget(table, inner, &mut state);
 }
 
-fn row(ctx: &Ctx, line: &StreamLine, stale: bool) -> Row<'static> {
+/// One stream's row; names and subjects cut to their column with an ellipsis.
+fn row(ctx: &Ctx, line: &StreamLine, stale: bool, cells: &[u16]) -> Row<'static> {
     let text = ctx.figure(stale, Role::Text);
     let muted = ctx.figure(stale, Role::Muted);
     let r = &line.row;
     let number = |s: String| Cell::from(Line::from(Span::styled(s, text)).right_aligned());
     let full = match line.fullness {
         None => Cell::from(Line::from(Span::styled("-", muted)).right_aligned()),
+        // Refusing every new message: the one state here that loses data for publishers.
+        Some(_) if refusing(line) => Cell::from(
+            Line::from(Span::styled("FULL", ctx.figure(stale, Role::Error))).right_aligned(),
+        ),
         Some(ratio) => {
             let role = if ratio >= 0.9 {
                 Role::GaugeFull
@@ -144,9 +171,17 @@ fn row(ctx: &Ctx, line: &StreamLine, stale: bool) -> Row<'static> {
             Cell::from(Line::from(Span::styled(format::percent(ratio), style)).right_aligned())
         }
     };
+    let cell = |i: usize| cells.get(i).copied().unwrap_or(0);
+    let lag = r.max_consumer_lag;
+    // Lag read a while ago (large deployments read it in turns) is dimmed.
+    let refresh = ctx.app.session.refresh.as_secs_f64().max(1.0);
+    let lag_stale = stale || r.lag_age.is_some_and(|age| age > 3.0 * refresh);
     Row::new(vec![
-        Cell::from(Span::styled(r.name.clone(), text)),
-        Cell::from(Span::styled(r.subjects.join(","), muted)),
+        Cell::from(Span::styled(format::fit(&r.name, cell(0)), text)),
+        Cell::from(Span::styled(
+            format::fit(&r.subjects.join(","), cell(1)),
+            muted,
+        )),
         Cell::from(Span::styled(r.storage.clone(), muted)),
         number(r.replicas.to_string()),
         number(format::int(r.messages)),
@@ -154,7 +189,13 @@ fn row(ctx: &Ctx, line: &StreamLine, stale: bool) -> Row<'static> {
         full,
         number(format::opt(line.rate, format::count)),
         number(r.consumers.to_string()),
-        number(format::int(r.max_consumer_lag)),
+        Cell::from(
+            Line::from(Span::styled(
+                format::int(lag),
+                ctx.figure(lag_stale, ctx.lag_role(lag)),
+            ))
+            .right_aligned(),
+        ),
     ])
 }
 
@@ -181,8 +222,8 @@ pub fn summary(ctx: &Ctx) -> Line<'static> {
             ));
             let fullest = app
                 .stream_lines()
-                .into_iter()
-                .filter_map(|l| l.fullness.map(|f| (f, l.row.name)))
+                .iter()
+                .filter_map(|l| l.fullness.map(|f| (f, l.row.name.clone())))
                 .max_by(|a, b| a.0.total_cmp(&b.0));
             if let Some((ratio, name)) = fullest {
                 let role = if ratio >= 0.9 {

@@ -1,5 +1,8 @@
 //! Throughput: msgs/s and bytes/s in and out over time, each with current / average / peak.
-//! Full size: two time charts side by side. Compact: two sparkline lines.
+//! Full size: two time charts side by side, each with a legend, its unit and time window; the
+//! vertical scale follows the usual values rather than the largest one, so a single spike does
+//! not flatten everything after it (it is named in the legend instead). Compact: two sparkline
+//! lines.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -34,6 +37,32 @@ impl Unit {
             Unit::Bytes => format::bytes_rate(value),
         }
     }
+
+    /// The axis label of a value: with its unit.
+    fn axis(self, value: f64) -> String {
+        match self {
+            Unit::Msgs => format!("{}/s", format::count(value)),
+            Unit::Bytes => format::bytes_rate(value),
+        }
+    }
+}
+
+/// The top of the vertical scale: enough for the usual values (the 95th percentile) and the
+/// newest ones, with headroom. A spike above it is drawn off scale and named in the legend, so
+/// the chart reads again as soon as it has passed.
+pub fn scale_top(values: &[f64]) -> f64 {
+    if values.is_empty() {
+        return 1.0;
+    }
+    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    sorted.sort_by(f64::total_cmp);
+    let p95 = sorted
+        .get((sorted.len() * 95 / 100).min(sorted.len().saturating_sub(1)))
+        .copied()
+        .unwrap_or(0.0);
+    let recent = values.iter().rev().take(10).copied().fold(0.0, f64::max);
+    let top = p95.max(recent) * 1.15;
+    if top > 0.0 { top } else { 1.0 }
 }
 
 fn has_data(ctx: &Ctx) -> bool {
@@ -42,7 +71,25 @@ fn has_data(ctx: &Ctx) -> bool {
 }
 
 pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
-    let block = ctx.pane_block(Pane::Throughput, Vec::new(), focused);
+    // What the charts show: the window they cover, and that the console's own requests are
+    // not in them.
+    let t = &ctx.app.throughput;
+    let window = t.in_msgs.points();
+    let extra = match (window.first(), window.last()) {
+        (Some(first), Some(last)) if last.0 > first.0 => {
+            let span = std::time::Duration::from_secs_f64(last.0 - first.0);
+            let mut text = format!(" · last {}", format::duration(span));
+            if let Some((own_in, own_out)) = ctx.app.own.msgs {
+                text.push_str(&format!(
+                    " · this console's {} not counted",
+                    format::msgs_rate(own_in + own_out)
+                ));
+            }
+            vec![ctx.span(text, Role::Muted)]
+        }
+        _ => Vec::new(),
+    };
+    let block = ctx.pane_block(Pane::Throughput, extra, focused, area);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let inner = ctx.note_on_top(frame, inner, &ctx.app.server);
@@ -80,9 +127,16 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
 }
 
 fn legends(ctx: &Ctx, unit: Unit, inbound: &Series, outbound: &Series) -> Vec<Line<'static>> {
+    let values: Vec<f64> = inbound
+        .points()
+        .into_iter()
+        .chain(outbound.points())
+        .map(|p| p.1)
+        .collect();
+    let top = Some(scale_top(&values));
     vec![
-        legend_line(ctx, unit, "in ", Role::ChartIn, inbound),
-        legend_line(ctx, unit, "out", Role::ChartOut, outbound),
+        legend_line(ctx, unit, "in ", Role::ChartIn, inbound, top),
+        legend_line(ctx, unit, "out", Role::ChartOut, outbound, top),
     ]
 }
 
@@ -117,14 +171,25 @@ fn chart(
         return;
     }
     let stale = ctx.app.server.stale();
-    let in_points = inbound.points();
-    let out_points = outbound.points();
-    let all = in_points.iter().chain(&out_points);
-    let x_max = all.clone().map(|p| p.0).fold(f64::MIN, f64::max);
-    let x_min = all.clone().map(|p| p.0).fold(f64::MAX, f64::min);
+    let all: Vec<(f64, f64)> = inbound
+        .points()
+        .into_iter()
+        .chain(outbound.points())
+        .collect();
+    let x_max = all.iter().map(|p| p.0).fold(f64::MIN, f64::max);
+    let x_min = all.iter().map(|p| p.0).fold(f64::MAX, f64::min);
     let x_min = if x_min < x_max { x_min } else { x_max - 1.0 };
-    let y_max = all.map(|p| p.1).fold(0.0, f64::max);
-    let y_top = if y_max > 0.0 { y_max * 1.1 } else { 1.0 };
+    let values: Vec<f64> = all.iter().map(|p| p.1).collect();
+    let y_top = scale_top(&values);
+    // Off-scale points are drawn at the top edge, so the line stays continuous.
+    let clip = |series: &Series| -> Vec<(f64, f64)> {
+        series
+            .points()
+            .into_iter()
+            .map(|(x, y)| (x, y.min(y_top)))
+            .collect()
+    };
+    let (in_points, out_points) = (clip(inbound), clip(outbound));
     let line_style = |role| ctx.figure(stale, role);
     let datasets = vec![
         Dataset::default()
@@ -144,33 +209,42 @@ fn chart(
         .legend_position(None)
         .x_axis(Axis::default().style(axis).bounds([x_min, x_max]).labels([
             Span::styled(format!("-{}", format::duration(span_secs)), axis),
-            Span::styled("last", axis),
+            Span::styled("now", axis),
         ]))
         .y_axis(Axis::default().style(axis).bounds([0.0, y_top]).labels([
             Span::styled("0", axis),
-            Span::styled(unit.short(y_top), axis),
+            Span::styled(unit.axis(y_top), axis),
         ]));
     frame.render_widget(chart, area);
 }
 
+/// `━ in  12.3k msgs/s  avg 12.1k  peak 15.0k`: the line's colour, its direction and figures;
+/// a peak above the chart's scale is marked off scale.
 fn legend_line(
     ctx: &Ctx,
     unit: Unit,
     label: &'static str,
     role: Role,
     series: &Series,
+    top: Option<f64>,
 ) -> Line<'static> {
     let stale = ctx.app.server.stale();
     let value = ctx.figure(stale, Role::Text);
     let muted = ctx.style(Role::Muted);
-    Line::from(vec![
-        ctx.span(format!("{label} "), role),
+    let mut spans = vec![
+        ctx.span(format!("━ {label} "), role),
         Span::styled(format::opt(series.current(), |v| unit.rate(v)), value),
         Span::styled("  avg ", muted),
         Span::styled(format::opt(series.average(), |v| unit.short(v)), value),
         Span::styled("  peak ", muted),
         Span::styled(format::opt(series.peak(), |v| unit.short(v)), value),
-    ])
+    ];
+    if let (Some(peak), Some(top)) = (series.peak(), top)
+        && peak > top
+    {
+        spans.push(ctx.span(" ▲ off scale", Role::Accent));
+    }
+    Line::from(spans)
 }
 
 /// The compact form: `in ▁▂▅▇ 12.3k msgs/s 1.2 MiB/s peak 15.0k`, then the same for out (or the
@@ -275,4 +349,22 @@ fn spark(frame: &mut Frame, area: Rect, ctx: &Ctx, role: Role, series: &Series) 
         Sparkline::default().data(&data).max(1000).style(style),
         area,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scale_top;
+
+    #[test]
+    fn the_scale_follows_usual_values_not_a_spike() {
+        assert_eq!(scale_top(&[]), 1.0);
+        assert_eq!(scale_top(&[0.0, 0.0]), 1.0);
+        let mut values = vec![100.0; 50];
+        values[10] = 10_000.0;
+        let top = scale_top(&values);
+        assert!((100.0..200.0).contains(&top), "{top}");
+        // What is happening now is always on scale.
+        values.push(5_000.0);
+        assert!(scale_top(&values) >= 5_000.0);
+    }
 }

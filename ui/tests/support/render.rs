@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 use message_broker_ui::keymap::Keymap;
 use message_broker_ui::model::{
     ActionOutcome, ApiStatsSnapshot, ClientRow, ClientStatus, ClusterNode, ConnectionsView, Effect,
-    EventLevel, EventRecord, JetStreamStatus, Latency, LinkState, RequestId, ServerStatus, Stamped,
-    StreamRow, SupervisorView, Update,
+    EventLevel, EventRecord, JetStreamStatus, Latency, LinkState, NodeJetStream, NodeUsage,
+    RequestId, ServerStatus, Stamped, StreamRow, SupervisorView, Update,
 };
 use message_broker_ui::state::{App, SessionInfo};
 use message_broker_ui::theme::{Role, Theme};
@@ -164,6 +164,8 @@ pub fn stream(name: &str, messages: u64, bytes: u64, max_msgs: i64) -> StreamRow
         consumers: 2,
         max_consumer_lag: 7,
         last_seq: messages,
+        discard_new: false,
+        lag_age: None,
     }
 }
 
@@ -217,6 +219,23 @@ pub fn nodes() -> Update {
         monitor_url: None,
         routes: None,
         current: (name != "n2").then_some(up),
+        usage: up.then(|| NodeUsage {
+            cpu: if name == "n2" { 95.0 } else { 12.0 },
+            mem: 48 << 20,
+            connections: 7,
+            subscriptions: 40,
+            slow_consumers: u64::from(name == "n1"),
+            jetstream: Some(NodeJetStream {
+                memory: 0,
+                storage: 3 << 20,
+                max_storage: 10 << 20,
+                streams: 3,
+                consumers: 6,
+                messages: 555,
+                api_errors: 2,
+                ..NodeJetStream::default()
+            }),
+        }),
     };
     Update::Cluster(Ok(vec![
         node("n1", true),

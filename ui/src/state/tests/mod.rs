@@ -2,6 +2,8 @@ use std::time::{Duration, Instant};
 
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 
+mod views;
+
 use super::*;
 use crate::command::{Command, Mode};
 use crate::model::{Action, ActionOutcome, Effect, RequestId, ServerStatus};
@@ -70,13 +72,26 @@ fn done(id: RequestId, text: &str, ok: bool) -> Update {
     }
 }
 
-fn detail_of(id: RequestId, name: &str) -> Update {
+fn detail_of(name: &str, messages: u64) -> Update {
     let mut data = DetailData::default();
     data.detail.stream.name = name.into();
-    Update::Detail {
-        id,
+    data.detail.stream.state.messages = messages;
+    Update::StreamDetail {
+        name: name.into(),
         result: Ok(Box::new(data)),
     }
+}
+
+/// The detail's messages count as shown, if any.
+fn detail_messages(app: &App) -> Option<u64> {
+    let data = app.detail()?.data.value.as_ref()?;
+    Some(data.detail.stream.state.messages)
+}
+
+/// Types `text` and presses Enter in the open confirmation.
+fn confirm_with(app: &mut App, text: &str) -> Vec<Effect> {
+    type_text(app, text);
+    app.command(Command::Confirm)
 }
 
 fn type_text(app: &mut App, text: &str) {
@@ -164,20 +179,35 @@ fn modes_follow_what_is_open() {
 }
 
 #[test]
-fn enter_opens_the_selected_stream_and_delete_asks_first() {
+fn enter_opens_the_selected_stream_and_delete_needs_its_name_typed() {
     let (mut app, t0) = app();
     app.apply(at(t0, 0, streams(&[("orders", 5), ("audit", 9)])));
     app.command(Command::Down);
     assert_eq!(app.selected_stream().as_deref(), Some("orders"));
-    assert_eq!(
-        actions(&app.command(Command::Select)),
-        vec![Action::LoadDetail("orders".into())]
-    );
+    // Opening a detail asks nothing itself: the samplers read what `watching` names.
+    assert!(app.command(Command::Select).is_empty());
     assert_eq!(app.mode(), Mode::Detail);
+    assert_eq!(app.watching().stream.as_deref(), Some("orders"));
     assert!(app.command(Command::DeleteStream).is_empty());
     assert_eq!(app.mode(), Mode::Confirm);
-    assert!(app.confirm().unwrap().question.contains("orders"));
-    let effects = app.command(Command::Confirm);
+    let confirm = app.confirm().unwrap();
+    assert_eq!(confirm.target, "orders");
+    assert_eq!(
+        confirm.losses,
+        vec![Loss::Messages(5), Loss::Bytes(0), Loss::Consumers(0)]
+    );
+    // The default is No: Enter on nothing, or on another name, sends nothing.
+    assert!(app.command(Command::Confirm).is_empty());
+    assert!(
+        app.confirm()
+            .unwrap()
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("type 'orders'")
+    );
+    assert!(confirm_with(&mut app, "order").is_empty());
+    let effects = confirm_with(&mut app, "s");
     assert_eq!(
         actions(&effects),
         vec![Action::DeleteStream("orders".into())]
@@ -186,6 +216,7 @@ fn enter_opens_the_selected_stream_and_delete_asks_first() {
     assert_eq!(app.mode(), Mode::Confirm);
     app.apply(at(t0, 1, done(request_id(&effects), "deleted", true)));
     assert_eq!(app.mode(), Mode::Normal);
+    assert_eq!(app.watching().stream, None);
 }
 
 #[test]
@@ -193,6 +224,7 @@ fn cancelling_a_confirmation_does_nothing() {
     let (mut app, t0) = app();
     app.apply(at(t0, 0, streams(&[("orders", 5)])));
     app.command(Command::PurgeStream);
+    type_text(&mut app, "orders");
     app.command(Command::Cancel);
     assert!(app.confirm().is_none());
     assert_eq!(app.command(Command::Confirm), Vec::<Effect>::new());
@@ -208,13 +240,28 @@ fn the_filter_applies_as_it_is_typed() {
     ));
     app.command(Command::Filter);
     type_text(&mut app, "ord");
-    let names: Vec<_> = app.stream_lines().into_iter().map(|l| l.row.name).collect();
+    let names: Vec<_> = app
+        .stream_lines()
+        .iter()
+        .map(|l| l.row.name.clone())
+        .collect();
     assert_eq!(names, ["orders", "ordhist"]);
     app.command(Command::Submit);
     assert_eq!(app.mode(), Mode::Normal);
     assert_eq!(app.stream_lines().len(), 2);
     app.command(Command::Back);
     assert_eq!(app.stream_lines().len(), 3);
+    // `/` again starts afresh: typing replaces the filter rather than adding to it.
+    app.command(Command::Filter);
+    type_text(&mut app, "au");
+    assert_eq!(app.stream_table.filter, "au");
+    app.command(Command::Submit);
+    app.command(Command::Filter);
+    type_text(&mut app, "x");
+    assert_eq!(app.stream_table.filter, "x");
+    // Esc puts the filter back as it was.
+    app.command(Command::Cancel);
+    assert_eq!(app.stream_table.filter, "au");
 }
 
 #[test]
@@ -294,29 +341,16 @@ fn read_only_refuses_changes() {
 }
 
 #[test]
-fn tab_skips_the_cluster_pane_for_a_single_server() {
-    let (mut app, t0) = app();
+fn every_pane_can_be_focused_even_with_one_server() {
+    let (mut app, _) = app();
     let mut seen = Vec::new();
     for _ in 0..5 {
         app.command(Command::NextPane);
         seen.push(app.focus());
     }
-    assert!(!seen.contains(&Pane::Cluster));
-    app.apply(at(
-        t0,
-        0,
-        Update::Cluster(Ok(vec![
-            ClusterNode::default(),
-            ClusterNode::default(),
-            ClusterNode::default(),
-        ])),
-    ));
-    let mut seen = Vec::new();
-    for _ in 0..5 {
-        app.command(Command::NextPane);
-        seen.push(app.focus());
-    }
-    assert!(seen.contains(&Pane::Cluster));
+    assert!(seen.contains(&Pane::Servers));
+    app.command(Command::FocusServers);
+    assert_eq!(app.focus(), Pane::Servers);
 }
 
 #[test]
@@ -333,6 +367,11 @@ fn publish_prefills_a_subject_of_the_selected_stream() {
     ));
     app.command(Command::Publish);
     assert_eq!(app.form().unwrap().fields[0].input.value(), "orders.new");
+    // Only wildcards: one is filled in.
+    app.command(Command::Cancel);
+    app.apply(at(t0, 1, streams(&[("audit", 1)])));
+    app.command(Command::Publish);
+    assert_eq!(app.form().unwrap().fields[0].input.value(), "audit.test");
 }
 
 #[test]
@@ -360,27 +399,25 @@ fn an_overlay_over_the_detail_returns_to_it() {
 // ---- answers go to what asked ---------------------------------------------------------------
 
 #[test]
-fn a_late_detail_does_not_land_in_another_streams_detail() {
+fn a_detail_takes_readings_of_its_own_stream_only_and_ages() {
     let (mut app, t0) = app();
     app.apply(at(t0, 0, streams(&[("audit", 1), ("orders", 5)])));
-    let audit = request_id(&app.command(Command::Select));
-    app.command(Command::Back);
     app.command(Command::Down);
-    let orders = request_id(&app.command(Command::Select));
+    app.command(Command::Select);
     assert_eq!(app.detail().unwrap().name, "orders");
-    // The answer for 'audit' arrives after 'orders' was opened: it is not shown as 'orders'.
-    app.apply(at(t0, 1, detail_of(audit, "audit")));
-    assert!(app.detail().unwrap().view.is_none());
-    app.apply(at(t0, 2, detail_of(orders, "orders")));
-    let shown = app
-        .detail()
-        .unwrap()
-        .view
-        .as_ref()
-        .unwrap()
-        .as_ref()
-        .unwrap();
-    assert_eq!(shown.detail.stream.name, "orders");
+    // A reading of 'audit' (late, from before) is not shown as 'orders'.
+    app.apply(at(t0, 1, detail_of("audit", 1)));
+    assert_eq!(detail_messages(&app), None);
+    app.apply(at(t0, 1, detail_of("orders", 5)));
+    assert_eq!(detail_messages(&app), Some(5));
+    // Live: every reading replaces the last.
+    app.apply(at(t0, 2, detail_of("orders", 75)));
+    assert_eq!(detail_messages(&app), Some(75));
+    assert!(!app.detail().unwrap().data.stale());
+    // Silent for a while: the detail says it is late, and keeps its figures.
+    app.tick(t0 + Duration::from_secs(9));
+    assert!(app.detail().unwrap().data.stale());
+    assert_eq!(detail_messages(&app), Some(75));
 }
 
 #[test]
@@ -425,16 +462,47 @@ fn a_submitted_form_is_pending_and_submits_once() {
 }
 
 #[test]
-fn a_confirmation_sends_once_and_a_failure_keeps_the_detail() {
+fn a_confirmation_sends_once_and_a_failure_keeps_it_open_with_the_reason() {
     let (mut app, t0) = app();
     app.apply(at(t0, 0, streams(&[("orders", 5)])));
     app.command(Command::Select);
     app.command(Command::DeleteStream);
-    let first = app.command(Command::Confirm);
+    let first = confirm_with(&mut app, "orders");
     assert_eq!(actions(&first), vec![Action::DeleteStream("orders".into())]);
     assert_eq!(app.mode(), Mode::Confirm);
     assert!(app.command(Command::Confirm).is_empty());
     app.apply(at(t0, 1, done(request_id(&first), "not allowed", false)));
-    assert_eq!(app.mode(), Mode::Detail);
+    assert_eq!(app.mode(), Mode::Confirm);
+    assert_eq!(app.confirm().unwrap().error.as_deref(), Some("not allowed"));
     assert_eq!(app.status().unwrap().text, "not allowed");
+    app.command(Command::Cancel);
+    assert_eq!(app.mode(), Mode::Detail);
+}
+
+#[test]
+fn the_consoles_own_traffic_is_left_out_of_the_throughput() {
+    let (mut app, t0) = app();
+    let sample = |app: &mut App, secs: u64, server_in: u64, own_out: u64| {
+        let own = crate::model::OwnTraffic {
+            out_msgs: own_out,
+            in_msgs: own_out,
+            ..Default::default()
+        };
+        app.apply(at(t0, secs, Update::Own(own)));
+        let status = ServerStatus {
+            in_msgs: server_in,
+            out_msgs: server_in,
+            ..ServerStatus::default()
+        };
+        app.apply(at(t0, secs, Update::Server(Ok(status))));
+    };
+    sample(&mut app, 0, 1_000, 500);
+    sample(&mut app, 1, 1_100, 530);
+    // 100 msgs/s reached the server, 30 of them from this console.
+    assert_eq!(app.throughput.in_msgs.current(), Some(70.0));
+    assert_eq!(app.throughput.out_msgs.current(), Some(70.0));
+    assert_eq!(app.own.msgs, Some((30.0, 30.0)));
+    // Never below zero.
+    sample(&mut app, 2, 1_110, 600);
+    assert_eq!(app.throughput.in_msgs.current(), Some(0.0));
 }
