@@ -6,6 +6,8 @@
 
 #[path = "../tests/common/mod.rs"]
 mod common;
+#[path = "support/process.rs"]
+mod process;
 
 use std::time::{Duration, Instant};
 
@@ -21,25 +23,6 @@ const BYTES_BUDGET: f64 = 4_000.0;
 /// Issue 10's budgets: idle CPU with 1,000 streams, and key to redraw.
 const CPU_BUDGET_PERCENT: f64 = 1.0;
 const KEY_BUDGET: Duration = Duration::from_millis(16);
-
-/// CPU time (user and system) the process has used so far.
-fn cpu_time(pid: u32) -> Duration {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // Fields after the command name (which may hold spaces) start after its closing ')'.
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect())
-        .unwrap_or_default();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
-    // In clock ticks, which Linux counts at USER_HZ = 100 a second.
-    Duration::from_millis((ticks(11) + ticks(12)) * 10)
-}
 
 /// `count` memory streams on the server, created over NATS.
 fn create_streams(server: &NatsServer, count: usize) {
@@ -73,7 +56,7 @@ fn key_latencies(console: &mut Console) -> Vec<Duration> {
         std::thread::sleep(Duration::from_millis(150));
         let before = console.byte_count();
         let sent = Instant::now();
-        console.send(key);
+        console.press(key);
         while console.byte_count() == before && sent.elapsed() < Duration::from_secs(1) {
             std::thread::sleep(Duration::from_micros(200));
         }
@@ -113,12 +96,12 @@ fn main() {
         std::thread::sleep(SETTLE);
         let pid = console.pid().expect("console pid");
         let bytes_before = console.byte_count();
-        let cpu_before = cpu_time(pid);
+        let cpu_before = process::cpu_time(pid);
         let started = Instant::now();
         std::thread::sleep(MEASURE);
         let elapsed = started.elapsed().as_secs_f64();
         let rate = (console.byte_count() - bytes_before) as f64 / elapsed;
-        let cpu = (cpu_time(pid) - cpu_before).as_secs_f64() / elapsed * 100.0;
+        let cpu = (process::cpu_time(pid) - cpu_before).as_secs_f64() / elapsed * 100.0;
         let keys = key_latencies(&mut console);
         let median = keys[keys.len() / 2];
         let max = keys[keys.len() - 1];

@@ -16,6 +16,8 @@ mod common;
 mod loadgen;
 #[path = "support/minimal.rs"]
 mod minimal;
+#[path = "support/process.rs"]
+mod process;
 
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
@@ -324,24 +326,6 @@ fn rss_of(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-/// CPU time (user and system) a process has used so far, from `/proc/PID/stat` (in clock ticks,
-/// which Linux counts at USER_HZ = 100 a second).
-fn cpu_of(pid: u32) -> Duration {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // The fields after the command name (which may hold spaces) start after its ')'.
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect())
-        .unwrap_or_default();
-    let ticks = |i: usize| {
-        fields
-            .get(i)
-            .and_then(|v| v.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    Duration::from_millis((ticks(11) + ticks(12)) * 10)
-}
-
 /// One measured run against `target`, its memory sampled every 100 ms meanwhile; the report
 /// carries the server's CPU time over the run.
 fn measured(
@@ -357,7 +341,7 @@ fn measured(
         WARM_UP,
         THREADS,
     );
-    let cpu_before = cpu_of(target.pid);
+    let cpu_before = process::cpu_time(target.pid);
     let done = Arc::new(AtomicBool::new(false));
     let pid = target.pid;
     let sampler = {
@@ -372,7 +356,7 @@ fn measured(
         })
     };
     let mut report = loadgen::run(target.addr, request, connections, measure, THREADS);
-    report.server_cpu = cpu_of(target.pid) - cpu_before;
+    report.server_cpu = process::cpu_time(target.pid) - cpu_before;
     done.store(true, Ordering::Relaxed);
     let peak = sampler.join().unwrap_or(0);
     (report, peak)

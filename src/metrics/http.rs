@@ -134,20 +134,20 @@ impl HttpMetrics {
         error_code: Option<&'static str>,
         elapsed: Duration,
     ) {
+        // One copy of the route for both series.
+        let labels = RouteLabels {
+            route: route.to_owned(),
+            method,
+        };
+        self.duration.get_or_create(&labels).observe(elapsed);
         self.requests
             .get_or_create(&RequestLabels {
-                route: route.to_owned(),
+                route: labels.route,
                 method,
                 status,
                 error_code: error_code.unwrap_or_default(),
             })
             .inc();
-        self.duration
-            .get_or_create(&RouteLabels {
-                route: route.to_owned(),
-                method,
-            })
-            .observe(elapsed);
     }
 
     /// Appends the request metrics (without the closing `# EOF`).
