@@ -25,7 +25,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use common::service::{CONFIG_VARS, Service};
+use common::service::Service;
 use common::{NatsServer, free_port, http_status};
 
 const ROLE: &str = "MB_BENCH_ROLE";
@@ -215,35 +215,18 @@ fn batch_body() -> String {
 /// compare with) on `server`, at the default log level, with room for the held connections.
 fn start_service(server: &NatsServer, config: &std::path::Path) -> Service {
     let bin = std::env::var("MB_BENCH_BIN").unwrap_or_else(|_| common::service::BIN.to_owned());
-    let dir = tempfile::tempdir().expect("temp dir");
-    let port = free_port();
-    let mut command = Command::new(bin);
-    for var in CONFIG_VARS {
-        command.env_remove(var);
+    let (url, monitor_url) = (server.url(), server.monitor_url());
+    let config = config.to_string_lossy();
+    let preload = std::env::var("MB_BENCH_PRELOAD").unwrap_or_default();
+    let mut env = vec![
+        ("MESSAGE_BROKER_CONFIG", &*config),
+        ("NATS_URL", &*url),
+        ("NATS_MONITOR_URL", &*monitor_url),
+    ];
+    if !preload.is_empty() {
+        env.push(("LD_PRELOAD", &*preload));
     }
-    preload(&mut command);
-    let child = command
-        .env("HOME", dir.path())
-        .env("MESSAGE_BROKER_CONFIG", config)
-        .env("NATS_URL", server.url())
-        .env("NATS_MONITOR_URL", server.monitor_url())
-        .args([
-            "--serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port.to_string(),
-        ])
-        .stdin(Stdio::null())
-        .stdout(std::fs::File::create(dir.path().join("stdout")).expect("stdout file"))
-        .stderr(std::fs::File::create(dir.path().join("stderr")).expect("stderr file"))
-        .spawn()
-        .expect("start message-broker");
-    let mut service = Service {
-        child: Some(child),
-        port,
-        dir,
-    };
+    let mut service = Service::spawn_binary(&bin, free_port(), &env, &[]);
     service.wait_listening();
     service
 }
