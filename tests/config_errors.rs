@@ -156,6 +156,12 @@ fn each_kind_of_bad_file_stops_start_up_with_file_key_and_expectation() {
             &["expected at least 1024 bytes, got 10"],
         ),
         bad(
+            "batch limit of zero",
+            service("api:\n  max_batch: 0"),
+            "services.message-broker.api.max_batch",
+            &["expected 1 to 100000 messages, got 0"],
+        ),
+        bad(
             "stream with an unknown key",
             service("streams:\n  s:\n    colour: red"),
             "services.message-broker.streams.s.colour",

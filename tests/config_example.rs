@@ -72,6 +72,7 @@ fn the_example_config_shows_every_key() {
         "api:",
         "max_body_bytes:",
         "allow_publish_to:",
+        "max_batch:",
         "streams:",
         "subjects:",
         "retention:",

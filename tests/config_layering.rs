@@ -54,6 +54,7 @@ fn defaults_without_any_file_or_variable() {
             },
             "max_body_bytes": 4194304,
             "allow_publish_to": [],
+            "max_batch": 1000,
             "connections": {
                 "header_timeout": 10.0,
                 "body_timeout": 30.0,

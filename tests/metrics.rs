@@ -128,6 +128,36 @@ async fn requests_messages_and_consumer_lag_as_the_server_sees_them() {
 }
 
 #[tokio::test]
+async fn a_batch_counts_each_message_and_each_duplicate() {
+    let server = NatsServer::start();
+    let (_, router) = app(&server).await;
+    streams::create(&router, json!({"name": "orders", "subjects": ["orders.>"]})).await;
+    let messages = json!([
+        {"subject": "orders.new", "message": 1, "msg_id": "a"},
+        {"subject": "orders.new", "message": 1, "msg_id": "a"},
+        {"subject": "orders.new", "message": 2},
+        {"subject": "nobody.listens", "message": 3},
+    ]);
+    let (status, body) = call(
+        &router,
+        "POST",
+        "/api/v1/broker/publish/batch",
+        Some(json!({ "messages": messages })),
+    )
+    .await;
+    assert_eq!(status, 207, "{body}");
+
+    let (_, _, text) = scrape(&router, None).await;
+    expect(&text, "message_broker_messages_published_total", 2.0);
+    expect(&text, "message_broker_messages_duplicate_total", 1.0);
+    expect(
+        &text,
+        "message_broker_http_requests_total{route=\"/api/v1/broker/publish/batch\",method=\"POST\",status=\"207\",error_code=\"\"}",
+        1.0,
+    );
+}
+
+#[tokio::test]
 async fn metrics_are_a_read_endpoint_under_the_token_rules() {
     const READ: &str = "read-token-0123456789";
     let server = NatsServer::start();

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -19,7 +19,9 @@ use tokio::time::{Instant, Sleep};
 use super::AppState;
 use super::error::{ApiError, ErrorCode};
 
-pub async fn enforce(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// Runs `request` through `next` with its body bound by `api.body_timeout`; a body that did not
+/// arrive in time turns the answer into the 408.
+pub async fn within(state: &AppState, request: Request, next: Next) -> Response {
     if http_body::Body::is_end_stream(request.body()) {
         return next.run(request).await;
     }

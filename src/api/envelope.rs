@@ -12,18 +12,19 @@ pub enum Outcome {
     Error,
 }
 
+/// `data` is any serializable answer, written straight into the body (no intermediate `Value`).
 #[derive(Debug, Clone, Serialize)]
-pub struct Envelope {
+pub struct Envelope<T = Value> {
     pub status: Outcome,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<ErrorCode>,
     pub message: String,
-    pub data: Value,
+    pub data: T,
     pub timestamp: String,
 }
 
-impl Envelope {
-    pub fn success(message: impl Into<String>, data: Value) -> Self {
+impl<T> Envelope<T> {
+    pub fn success(message: impl Into<String>, data: T) -> Self {
         Envelope {
             status: Outcome::Success,
             error_code: None,
@@ -32,7 +33,9 @@ impl Envelope {
             timestamp: now_timestamp(),
         }
     }
+}
 
+impl Envelope {
     pub fn error(code: ErrorCode, message: impl Into<String>) -> Self {
         Envelope {
             status: Outcome::Error,

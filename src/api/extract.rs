@@ -7,6 +7,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use bytes::Bytes;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
 
@@ -47,6 +48,19 @@ impl<S: Send + Sync, T: BodyContract> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let JsonBytes(bytes) = JsonBytes::from_request(req, state).await?;
+        parse_json(&bytes, T::INVALID).map(JsonBody)
+    }
+}
+
+/// A JSON body's bytes, checked for content type, for a handler that parses them itself (into
+/// a type that borrows from them).
+pub struct JsonBytes(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBytes {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         if !is_json(req.headers()) {
             let got = req
                 .headers()
@@ -58,10 +72,10 @@ impl<S: Send + Sync, T: BodyContract> FromRequest<S> for JsonBody<T> {
                 format!("Content-Type must be application/json (got {got})"),
             ));
         }
-        let bytes = Bytes::from_request(req, state)
+        Bytes::from_request(req, state)
             .await
-            .map_err(body_rejection)?;
-        parse_json(&bytes).map(JsonBody)
+            .map(JsonBytes)
+            .map_err(body_rejection)
     }
 }
 
@@ -80,21 +94,33 @@ fn body_rejection(rejection: BytesRejection) -> ApiError {
     }
 }
 
-pub fn parse_json<T: BodyContract>(bytes: &[u8]) -> Result<T, ApiError> {
+/// Parses a whole JSON body; what is wrong with it, and where, is an `invalid` error.
+pub fn parse_json<'de, T: Deserialize<'de>>(
+    bytes: &'de [u8],
+    invalid: ErrorCode,
+) -> Result<T, ApiError> {
+    parse_part(bytes)
+        .map_err(|problem| ApiError::new(invalid, format!("invalid JSON body: {problem}")))
+}
+
+/// Parses JSON text; what is wrong with it, with the path of the bad field, worded for a
+/// message. The path is tracked only once parsing has failed: tracking it costs time on every
+/// body, and almost every body is good.
+pub fn parse_part<'de, T: Deserialize<'de>>(bytes: &'de [u8]) -> Result<T, String> {
+    if let Ok(value) = serde_json::from_slice(bytes) {
+        return Ok(value);
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
         let path = err.path().to_string();
         let inner = err.into_inner();
-        let message = if path == "." {
-            format!("invalid JSON body: {inner}")
+        if path == "." {
+            inner.to_string()
         } else {
-            format!("invalid JSON body: {path}: {inner}")
-        };
-        ApiError::new(T::INVALID, message)
+            format!("{path}: {inner}")
+        }
     })?;
-    deserializer
-        .end()
-        .map_err(|e| ApiError::new(T::INVALID, format!("invalid JSON body: {e}")))?;
+    deserializer.end().map_err(|e| e.to_string())?;
     Ok(value)
 }
 

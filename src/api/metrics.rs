@@ -1,36 +1,17 @@
-//! `GET /metrics` for Prometheus, and the layer that counts each request by route for it.
+//! `GET /metrics` for Prometheus. Requests are counted for it by the `edge` middleware.
 
 use std::sync::atomic::Ordering;
 use std::time::Instant;
 
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
 use super::error::{ApiError, ErrorCode};
 use super::status::STATUS_BUDGET;
-use crate::metrics::{self, Scrape, StreamsSample, UNMATCHED_ROUTE};
+use crate::metrics::{self, Scrape, StreamsSample};
 use crate::status::streams_with_consumers;
-
-/// Counts every answered request by its route template (not its path: stream names must not each
-/// become a series), method, status and error code, with its latency.
-pub async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    let method = request.method().clone();
-    let route = request.extensions().get::<MatchedPath>().cloned();
-    let response = next.run(request).await;
-    let code = response.extensions().get::<ErrorCode>().map(|c| c.as_str());
-    state.http_metrics.record(
-        route.as_ref().map_or(UNMATCHED_ROUTE, MatchedPath::as_str),
-        &method,
-        response.status().as_u16(),
-        code,
-        started.elapsed(),
-    );
-    response
-}
 
 /// `GET /metrics`: the exposition, read now. Streams are listed within the status budget; past it
 /// (or without NATS) their figures are left out and `streams_sample_success` is 0, so a scrape

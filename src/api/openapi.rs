@@ -217,6 +217,7 @@ impl Modify for BearerTokens {
         super::streams::purge,
         super::streams::messages,
         super::publish::publish,
+        super::publish::publish_batch,
         super::metrics::metrics,
         openapi_json,
     ),
@@ -259,7 +260,7 @@ mod tests {
             timestamp: "t".into(),
         })
         .unwrap();
-        let mut real = serde_json::to_value(Envelope::success("m", 1.into())).unwrap();
+        let mut real = serde_json::to_value(Envelope::success("m", 1)).unwrap();
         real["timestamp"] = "t".into();
         assert_eq!(documented, real);
         let documented = serde_json::to_value(ErrorEnvelope {

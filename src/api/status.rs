@@ -27,7 +27,7 @@ fn millis(d: std::time::Duration) -> f64 {
 #[utoipa::path(get, path = "/health", tag = "service",
     responses((status = 200, description = "The process runs", body = Success<Liveness>), doc::Internal))]
 pub async fn liveness(State(state): State<AppState>) -> Response {
-    let connection = state.nats.connection();
+    let connection = state.nats.link();
     let healthy = connection.state == LinkState::Connected;
     ok(
         if healthy {

@@ -160,6 +160,8 @@ pub struct ApiFile {
     /// Subject filters that publish may use although they are reserved (`$…`, `_INBOX…`).
     #[serde(default)]
     pub allow_publish_to: Vec<String>,
+    /// Most messages in one batch publish.
+    pub max_batch: Option<usize>,
     /// Seconds.
     pub header_timeout: Option<f64>,
     /// Seconds.

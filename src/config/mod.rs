@@ -36,6 +36,11 @@ pub const DEFAULT_ENVIRONMENT: &str = "development";
 pub const DEFAULT_LOG_LEVEL: &str = "info";
 /// Large enough for a JSON-encoded message at NATS's default 1 MiB `max_payload`.
 pub const DEFAULT_MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+/// Messages in one batch publish: enough to keep JetStream busy (its throughput stops growing
+/// at about a thousand acknowledgements in flight), few enough that one batch's answer stays
+/// small and within the publish timeout.
+pub const DEFAULT_MAX_BATCH: usize = 1000;
+const MAX_BATCH_LIMIT: usize = 100_000;
 pub const CONFIG_FILE_NAME: &str = "message-broker.yaml";
 
 /// A configuration problem: where the value came from, which key, and what was wrong.
@@ -138,6 +143,8 @@ pub struct Settings {
     pub max_body_bytes: usize,
     /// Reserved subjects (`$…`, `_INBOX…`) the publish endpoint may use anyway, as filters.
     pub allow_publish_to: Vec<String>,
+    /// Most messages `POST /api/v1/broker/publish/batch` takes at once.
+    pub max_batch: usize,
     /// Timeouts and the cap on connections of the REST API (`api.*`).
     pub connections: ConnectionLimits,
     /// Who may use the REST API (`api.token` …, `--read-only`).
@@ -356,6 +363,12 @@ impl Settings {
                 )
             })?;
         }
+        let max_batch = file.api.max_batch.unwrap_or(DEFAULT_MAX_BATCH);
+        if !(1..=MAX_BATCH_LIMIT).contains(&max_batch) {
+            return Err(at("api.max_batch").error(format!(
+                "expected 1 to {MAX_BATCH_LIMIT} messages, got {max_batch}"
+            )));
+        }
         let connections = connections::resolve(&file.api, &file_name)?;
         let access = access::resolve(&args.access, &file.api, &file_name)?;
 
@@ -401,6 +414,7 @@ impl Settings {
             nats_server,
             max_body_bytes,
             allow_publish_to: file.api.allow_publish_to,
+            max_batch,
             connections,
             access,
             streams,

@@ -9,7 +9,7 @@
 mod http;
 mod scrape;
 
-pub use http::{HttpMetrics, UNMATCHED_ROUTE};
+pub use http::{HttpMetrics, UNMATCHED_ROUTE, method_label};
 pub use scrape::{Scrape, StreamsSample};
 
 /// Every metric's name starts with this (`message_broker_http_requests_total`, …).

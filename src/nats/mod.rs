@@ -214,18 +214,25 @@ impl Nats {
     /// The connection's state, counters and last measured round trip, with what the server said
     /// of itself. Reads only what is already known: it never waits on the server.
     pub fn connection(&self) -> ClientStatus {
+        let mut status = self.link();
+        if let Some(info) = self.server_info() {
+            status.server_id = Some(info.server_id);
+            status.server_name = Some(info.server_name);
+            status.server_version = Some(info.version);
+            status.max_payload = Some(info.max_payload);
+        }
+        status
+    }
+
+    /// The connection's state and counters as [`Nats::connection`] gives them, without what the
+    /// server said of itself (which is costly to copy): what a liveness probe needs.
+    pub fn link(&self) -> ClientStatus {
         let mut status = self.tracker.snapshot();
         // The client's own state is the truth; events may still be in flight.
         if self.client.connection_state() == async_nats::connection::State::Connected
             && status.state != LinkState::Stalled
         {
             status.state = LinkState::Connected;
-        }
-        if let Some(info) = self.server_info() {
-            status.server_id = Some(info.server_id);
-            status.server_name = Some(info.server_name);
-            status.server_version = Some(info.version);
-            status.max_payload = Some(info.max_payload);
         }
         status
     }

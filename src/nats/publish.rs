@@ -4,10 +4,13 @@
 use std::str::FromStr;
 use std::time::Duration;
 
+use async_nats::Subject;
 use async_nats::header::{HeaderMap, HeaderName, HeaderValue};
 use async_nats::jetstream::context::PublishErrorKind;
 use async_nats::jetstream::message::PublishMessage;
 use bytes::Bytes;
+use futures::StreamExt;
+use futures::stream::FuturesUnordered;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -130,10 +133,45 @@ struct StreamNames {
 /// Pause between attempts while a capturing stream has no leader.
 const LEADER_RETRY: Duration = Duration::from_millis(100);
 
+fn published(ack: async_nats::jetstream::publish::PublishAck) -> Published {
+    Published {
+        stream: ack.stream,
+        seq: ack.sequence,
+        duplicate: ack.duplicate,
+    }
+}
+
+/// A checked message as it goes on the wire; cheap to clone for another attempt.
+struct Outgoing {
+    subject: Subject,
+    message: PublishMessage,
+    /// Bytes counted against `max_payload` (payload and headers).
+    size: usize,
+}
+
+/// What a failed attempt means.
+enum Failure {
+    /// The answer for this message.
+    Final(NatsError),
+    /// No responders: nothing received the message, so it may be sent again.
+    NoResponders(async_nats::jetstream::context::PublishError),
+}
+
 impl Nats {
     /// Publishes and waits for JetStream's acknowledgement; a success means the message is stored.
     pub async fn publish(&self, message: Publish) -> Result<Published, NatsError> {
         self.require_connected()?;
+        let outgoing = self.prepare(message)?;
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        let lost = self.connection_lost();
+        tokio::select! {
+            published = self.deliver(&outgoing, deadline) => published,
+            _ = lost => Err(NatsError::AckLost),
+        }
+    }
+
+    /// Checks a message against JetStream's header limit and the server's `max_payload`.
+    fn prepare(&self, message: Publish) -> Result<Outgoing, NatsError> {
         let header_bytes = message.header_bytes();
         if header_bytes > rules::MAX_HEADER_BYTES {
             return Err(NatsError::InvalidMessage(format!(
@@ -157,56 +195,178 @@ impl Nats {
         if !headers.is_empty() {
             outgoing = outgoing.headers(headers);
         }
-        let deadline = tokio::time::Instant::now() + self.timeout;
+        Ok(Outgoing {
+            subject: Subject::from(subject),
+            message: outgoing,
+            size,
+        })
+    }
+
+    /// Sends the message and waits for its acknowledgement by `deadline`, sending it again while
+    /// the stream that captures its subject has no leader.
+    async fn deliver(
+        &self,
+        outgoing: &Outgoing,
+        deadline: tokio::time::Instant,
+    ) -> Result<Published, NatsError> {
         let mut capturing: Option<Option<String>> = None;
-        let ack = loop {
-            let attempt = outgoing.clone();
+        loop {
             let send = async {
                 self.jetstream
-                    .send_publish(subject.clone(), attempt)
+                    .send_publish(outgoing.subject.clone(), outgoing.message.clone())
                     .await?
                     .await
             };
-            let lost = self.connection_lost();
-            let outcome = tokio::select! {
-                outcome = tokio::time::timeout_at(deadline, send) => outcome,
-                _ = lost => return Err(NatsError::AckLost),
-            };
-            let err = match outcome {
-                Ok(Ok(ack)) => break ack,
+            let err = match tokio::time::timeout_at(deadline, send).await {
+                Ok(Ok(ack)) => return Ok(published(ack)),
                 Ok(Err(err)) => err,
-                Err(_) => return Err(self.publish_error(PublishErrorKind::TimedOut, "", &subject)),
+                Err(_) => return Err(self.timed_out_publishing(&outgoing.subject)),
             };
-            // The stream refused the message itself: why decides whose fault it is.
-            if let Some(refusal) = refusal_of(&err) {
-                return Err(NatsError::refused_message(&subject, size, refusal));
-            }
-            if err.kind() != PublishErrorKind::StreamNotFound {
-                return Err(self.publish_error(err.kind(), &err.to_string(), &subject));
-            }
-            // No responders: nothing received the message, so it is safe to send again. Either
-            // no stream captures the subject, or the one that does is between leaders (a
+            let err = match self.judge(err, outgoing) {
+                Failure::Final(err) => return Err(err),
+                Failure::NoResponders(err) => err,
+            };
+            // Either no stream captures the subject, or the one that does is between leaders (a
             // cluster node just went away) — then retry until the deadline.
             if capturing.is_none() {
-                capturing = Some(self.stream_capturing(&subject).await?);
+                capturing = Some(self.stream_capturing(&outgoing.subject).await?);
             }
             let Some(Some(stream)) = &capturing else {
-                return Err(self.publish_error(err.kind(), &err.to_string(), &subject));
+                return Err(self.publish_error(err.kind(), &err.to_string(), &outgoing.subject));
             };
             if tokio::time::Instant::now() + LEADER_RETRY >= deadline {
                 return Err(NatsError::NoStreamLeader {
                     stream: stream.clone(),
-                    subject,
+                    subject: outgoing.subject.to_string(),
                     waited: self.timeout,
                 });
             }
             tokio::time::sleep(LEADER_RETRY).await;
-        };
-        Ok(Published {
-            stream: ack.stream,
-            seq: ack.sequence,
-            duplicate: ack.duplicate,
-        })
+        }
+    }
+
+    /// Why an attempt failed, and whether sending again may help.
+    fn judge(
+        &self,
+        err: async_nats::jetstream::context::PublishError,
+        outgoing: &Outgoing,
+    ) -> Failure {
+        // The stream refused the message itself: why decides whose fault it is.
+        if let Some(refusal) = refusal_of(&err) {
+            return Failure::Final(NatsError::refused_message(
+                &outgoing.subject,
+                outgoing.size,
+                refusal,
+            ));
+        }
+        if err.kind() != PublishErrorKind::StreamNotFound {
+            return Failure::Final(self.publish_error(
+                err.kind(),
+                &err.to_string(),
+                &outgoing.subject,
+            ));
+        }
+        Failure::NoResponders(err)
+    }
+
+    fn timed_out_publishing(&self, subject: &str) -> NatsError {
+        self.publish_error(PublishErrorKind::TimedOut, "", subject)
+    }
+
+    /// Publishes every message and waits for their acknowledgements together, all within one
+    /// timeout: the messages go out one after another without waiting for each other's acks, as
+    /// a client with many publishes in flight sends them. One result per message, in order.
+    /// Fails as a whole only when NATS is not connected (then nothing was sent).
+    pub async fn publish_all(
+        &self,
+        messages: Vec<Publish>,
+    ) -> Result<Vec<Result<Published, NatsError>>, NatsError> {
+        self.require_connected()?;
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        let lost = self.connection_lost();
+        let mut results: Vec<Option<Result<Published, NatsError>>> =
+            (0..messages.len()).map(|_| None).collect();
+        let mut outgoing = Vec::with_capacity(messages.len());
+        for (i, message) in messages.into_iter().enumerate() {
+            match self.prepare(message) {
+                Ok(ready) => outgoing.push((i, ready)),
+                Err(err) => results[i] = Some(Err(err)),
+            }
+        }
+        tokio::select! {
+            () = self.deliver_all(&outgoing, &mut results, deadline) => {}
+            _ = lost => {}
+        }
+        // Whatever has no answer yet lost it with the connection.
+        Ok(results
+            .into_iter()
+            .map(|result| result.unwrap_or(Err(NatsError::AckLost)))
+            .collect())
+    }
+
+    /// Sends each message, then collects the acknowledgements as they come; a message nothing
+    /// responded to goes through [`Nats::deliver`] (which waits out a leader change).
+    async fn deliver_all(
+        &self,
+        outgoing: &[(usize, Outgoing)],
+        results: &mut [Option<Result<Published, NatsError>>],
+        deadline: tokio::time::Instant,
+    ) {
+        let mut acks = FuturesUnordered::new();
+        for (slot, (_, message)) in outgoing.iter().enumerate() {
+            let sent = tokio::time::timeout_at(
+                deadline,
+                self.jetstream
+                    .send_publish(message.subject.clone(), message.message.clone()),
+            )
+            .await;
+            let Ok(sent) = sent else { break };
+            acks.push(async move {
+                let answer = match sent {
+                    Ok(ack) => ack.await,
+                    Err(err) => Err(err),
+                };
+                (slot, answer)
+            });
+        }
+        let mut again = Vec::new();
+        // One timer for every acknowledgement, rather than one per wait.
+        let expiry = tokio::time::sleep_until(deadline);
+        tokio::pin!(expiry);
+        loop {
+            let (slot, answer) = tokio::select! {
+                biased;
+                next = acks.next() => match next {
+                    Some(next) => next,
+                    None => break,
+                },
+                () = &mut expiry => break,
+            };
+            let (i, message) = &outgoing[slot];
+            results[*i] = match answer {
+                Ok(ack) => Some(Ok(published(ack))),
+                Err(err) => match self.judge(err, message) {
+                    Failure::Final(err) => Some(Err(err)),
+                    Failure::NoResponders(_) => {
+                        again.push(slot);
+                        None
+                    }
+                },
+            };
+        }
+        let retries = again.into_iter().map(|slot| async move {
+            let (i, message) = &outgoing[slot];
+            (*i, self.deliver(message, deadline).await)
+        });
+        for (i, result) in futures::future::join_all(retries).await {
+            results[i] = Some(result);
+        }
+        // Past the deadline: no acknowledgement in time.
+        for (i, message) in outgoing {
+            if results[*i].is_none() {
+                results[*i] = Some(Err(self.timed_out_publishing(&message.subject)));
+            }
+        }
     }
 
     /// The stream whose subjects capture `subject`, if any.

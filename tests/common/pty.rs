@@ -154,9 +154,14 @@ impl Console {
     }
 
     pub fn send(&mut self, keys: &str) {
+        self.press(keys);
+        std::thread::sleep(Duration::from_millis(60));
+    }
+
+    /// Sends keys without waiting for the console to take them (for timing how long it takes).
+    pub fn press(&mut self, keys: &str) {
         self.writer.write_all(keys.as_bytes()).expect("write keys");
         self.writer.flush().expect("flush keys");
-        std::thread::sleep(Duration::from_millis(60));
     }
 
     /// Resizes the terminal, as a user dragging the window does; the screen is then read at the

@@ -86,8 +86,13 @@ impl Service {
 
     /// Starts the service on `port` without waiting for it.
     pub fn spawn(port: u16, env: &[(&str, &str)], args: &[&str]) -> Service {
+        Service::spawn_binary(BIN, port, env, args)
+    }
+
+    /// The same with another build of the binary (a bench compares with an earlier one).
+    pub fn spawn_binary(bin: &str, port: u16, env: &[(&str, &str)], args: &[&str]) -> Service {
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut command = Command::new(BIN);
+        let mut command = Command::new(bin);
         for var in CONFIG_VARS {
             command.env_remove(var);
         }

@@ -282,6 +282,13 @@ pub async fn serve_connection<T>(
     // connection is idle, so one could not be longer than the other.
     builder.timer(TokioTimer::new()).header_read_timeout(None);
     let mut conn = pin!(builder.serve_connection(io, service));
+    // This connection's own tokens under the shared ones, waited on by futures made once: the
+    // loop below polls every branch each time the connection makes progress, and polling the
+    // shared tokens would take their one lock from every connection, several times a request.
+    let stop_now = stop.now.child_token();
+    let stop_drain = stop.drain.child_token();
+    let mut stopped_now = pin!(stop_now.cancelled());
+    let mut draining = pin!(stop_drain.cancelled());
     let Some(first) = activity.next_look(timeouts) else {
         return;
     };
@@ -297,8 +304,8 @@ pub async fn serve_connection<T>(
                 }
                 return;
             }
-            () = stop.now.cancelled() => return,
-            () = stop.drain.cancelled(), if !closing => {
+            () = stopped_now.as_mut() => return,
+            () = draining.as_mut(), if !closing => {
                 match activity.phase().0 {
                     // A request that has not arrived whole has nothing to finish.
                     Phase::Head => return,
