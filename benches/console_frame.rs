@@ -30,6 +30,7 @@ fn streams(count: usize, tick: u64) -> Update {
             subjects: vec![format!("orders.region-{i:04}.>")],
             storage: "file".into(),
             replicas: 1,
+            replicas_behind: 0,
             messages: 1_000 * i as u64 + tick * 7,
             bytes: 150_000 * i as u64 + tick * 1_050,
             max_msgs: if i % 3 == 0 { 10_000_000 } else { -1 },
