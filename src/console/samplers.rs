@@ -224,19 +224,20 @@ struct Server {
 
 impl Sampler for Server {
     async fn sample(&mut self) -> Vec<Update> {
-        let varz = self.monitor.varz().await;
-        let stats = self.nats.client().statistics();
+        let server = status::server(self.monitor.varz().await, &self.monitor);
+        let client = self.nats.client();
+        let stats = client.statistics();
         let relaxed = std::sync::atomic::Ordering::Relaxed;
         let own = OwnTraffic {
             in_msgs: stats.in_messages.load(relaxed),
             out_msgs: stats.out_messages.load(relaxed),
             in_bytes: stats.in_bytes.load(relaxed),
             out_bytes: stats.out_bytes.load(relaxed),
+            on_monitored: server
+                .as_ref()
+                .is_ok_and(|s| s.id == client.server_info().server_id),
         };
-        vec![
-            Update::Own(own),
-            Update::Server(status::server(varz, &self.monitor)),
-        ]
+        vec![Update::Own(own), Update::Server(server)]
     }
 }
 

@@ -115,6 +115,9 @@ pub struct OwnTraffic {
     pub out_msgs: u64,
     pub in_bytes: u64,
     pub out_bytes: u64,
+    /// The console is connected to the server whose `/varz` the throughput comes from: only
+    /// then is its traffic in those counters (in a cluster it may be on another node).
+    pub on_monitored: bool,
 }
 
 /// One consumer, as the consumers view lists it.

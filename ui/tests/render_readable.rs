@@ -158,3 +158,11 @@ fn client_names_too_long_for_their_column_end_with_an_ellipsis() {
     assert_eq!(cut, 2, "{}", shot.text());
     assert!(!shot.has("message-broke "), "{}", shot.text());
 }
+
+#[test]
+fn in_a_cluster_the_panes_name_the_server_their_figures_come_from() {
+    let (app, _) = full();
+    // Three nodes, monitored through n1: its throughput and connections are n1's alone.
+    let shot = render(&app, 160, 48);
+    shot.assert_has(&["Throughput · last 4s · n1 only", "Connections · on n1"]);
+}

@@ -61,10 +61,13 @@ pub struct OwnRates {
     pub msgs: Option<(f64, f64)>,
     /// In and out bytes per second.
     pub bytes: Option<(f64, f64)>,
+    /// Whether the throughput's server counts this traffic (the console is connected to it).
+    pub on_monitored: bool,
 }
 
 impl OwnRates {
     fn record(&mut self, own: crate::model::OwnTraffic, at: Instant) {
+        self.on_monitored = own.on_monitored;
         let [a, b, c, d] = &mut self.counters;
         let rates = (
             a.rate(own.in_msgs, at),
@@ -349,8 +352,9 @@ impl App {
                 if let Ok(server) = &result {
                     // What the server received includes what this console sent, and the other
                     // way round.
-                    let (own_in, own_out) = self.own.msgs.unzip();
-                    let (own_in_bytes, own_out_bytes) = self.own.bytes.unzip();
+                    let counted = self.own.on_monitored;
+                    let (own_in, own_out) = self.own.msgs.filter(|_| counted).unzip();
+                    let (own_in_bytes, own_out_bytes) = self.own.bytes.filter(|_| counted).unzip();
                     let t = &mut self.throughput;
                     t.in_msgs.record_less(server.in_msgs, at, origin, own_out);
                     t.out_msgs.record_less(server.out_msgs, at, origin, own_in);

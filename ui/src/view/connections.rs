@@ -35,6 +35,9 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
     let app = ctx.app;
     let lines = app.client_lines();
     let mut extra = Vec::new();
+    if let Some(server) = ctx.monitored_server() {
+        extra.push(ctx.span(format!(" · on {server}"), Role::Muted));
+    }
     if !app.client_table.filter.is_empty() {
         extra.push(ctx.span("  filter ", Role::Muted));
         extra.push(ctx.span(format!("/{}", app.client_table.filter), Role::Accent));

@@ -160,6 +160,14 @@ impl Ctx<'_> {
             .title(title)
     }
 
+    /// The server the throughput and connections come from (its `/varz` and `/connz`), when
+    /// the cluster has others whose figures those panes do not include.
+    pub fn monitored_server(&self) -> Option<String> {
+        let nodes = self.app.cluster.value.as_ref()?;
+        let server = self.app.server.value.as_ref()?;
+        (nodes.len() > 1 && !server.name.is_empty()).then(|| server.name.clone())
+    }
+
     /// Why a source could not be refreshed and how old the figures shown are (`⚠ no answer for
     /// 9s · as of 14s ago`), or `None` when it is fine (or has not answered yet).
     pub fn source_note<T>(&self, source: &Sourced<T>) -> Option<Line<'static>> {

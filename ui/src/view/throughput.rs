@@ -79,7 +79,10 @@ pub fn render(frame: &mut Frame, area: Rect, ctx: &Ctx, focused: bool) {
         (Some(first), Some(last)) if last.0 > first.0 => {
             let span = std::time::Duration::from_secs_f64(last.0 - first.0);
             let mut text = format!(" · last {}", format::duration(span));
-            if let Some((own_in, own_out)) = ctx.app.own.msgs {
+            if let Some(server) = ctx.monitored_server() {
+                text.push_str(&format!(" · {server} only"));
+            }
+            if let Some((own_in, own_out)) = ctx.app.own.msgs.filter(|_| ctx.app.own.on_monitored) {
                 text.push_str(&format!(
                     " · this console's {} not counted",
                     format::msgs_rate(own_in + own_out)

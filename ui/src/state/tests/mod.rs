@@ -486,6 +486,7 @@ fn the_consoles_own_traffic_is_left_out_of_the_throughput() {
         let own = crate::model::OwnTraffic {
             out_msgs: own_out,
             in_msgs: own_out,
+            on_monitored: true,
             ..Default::default()
         };
         app.apply(at(t0, secs, Update::Own(own)));
@@ -505,4 +506,20 @@ fn the_consoles_own_traffic_is_left_out_of_the_throughput() {
     // Never below zero.
     sample(&mut app, 2, 1_110, 600);
     assert_eq!(app.throughput.in_msgs.current(), Some(0.0));
+    // Connected to another node of the cluster than the one monitored: its traffic is not in
+    // that server's counters, so nothing is taken off.
+    let own = crate::model::OwnTraffic {
+        out_msgs: 700,
+        in_msgs: 700,
+        on_monitored: false,
+        ..Default::default()
+    };
+    app.apply(at(t0, 3, Update::Own(own)));
+    let status = ServerStatus {
+        in_msgs: 1_210,
+        out_msgs: 1_210,
+        ..ServerStatus::default()
+    };
+    app.apply(at(t0, 3, Update::Server(Ok(status))));
+    assert_eq!(app.throughput.in_msgs.current(), Some(100.0));
 }
