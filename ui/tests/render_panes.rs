@@ -512,6 +512,11 @@ fn replicas_and_copies_falling_behind_are_marked() {
                             replicas: vec![
                                 replica("n2", true, false, 0),
                                 replica("n3", false, true, 1204),
+                                replica("n4", false, false, 30),
+                                ReplicaView {
+                                    active: 22.0,
+                                    ..replica("n5", false, false, 0)
+                                },
                             ],
                         }),
                         mirror: Some(SourceView {
@@ -533,11 +538,18 @@ fn replicas_and_copies_falling_behind_are_marked() {
     shot.assert_has(&[
         "Replicas      leader n1 · n2 current",
         "n3 ✖ offline, 1.2k behind",
+        "n4 ⚠ catching up, 30 behind",
+        "n5 ✖ silent for 22s, 0 behind",
         "Mirror of     orders_eu (via $JS.eu.API)  20.0k behind · nothing received yet",
         "✖ stream not found",
     ]);
     assert_eq!(shot.fg_of("✖ offline"), role_fg(Role::Error));
     assert_eq!(shot.fg_of("20.0k behind"), role_fg(Role::Error));
     // At 80 columns the lines are cut with an ellipsis, not mid-word without one.
-    render(&app, 80, 24).assert_has(&["Replicas      leader n1 · n2 current"]);
+    // At 80 columns the replicas go onto further lines, each whole.
+    render(&app, 80, 40).assert_has(&[
+        "Replicas      leader n1 · n2 current · n3 ✖ offline, 1.2k behind",
+        "              n4 ⚠ catching up, 30 behind",
+        "n5 ✖ silent for 22s, 0 behind",
+    ]);
 }

@@ -202,7 +202,7 @@ fn loaded(frame: &mut Frame, area: Rect, ctx: &Ctx, data: &DetailData, scroll: u
         state_area,
     );
     // Replication next, when there is any: a replica or a copy falling behind is an incident.
-    let replication = replication_lines(ctx, stream, stale);
+    let replication = replication_lines(ctx, stream, stale, usize::from(bottom.width));
     let bottom = if replication.is_empty() || bottom.height <= replication.len() as u16 + 2 {
         bottom
     } else {
@@ -235,42 +235,78 @@ fn loaded(frame: &mut Frame, area: Rect, ctx: &Ctx, data: &DetailData, scroll: u
     messages(frame, message_area, ctx, &data.messages, stale);
 }
 
+/// Cells of the label before a replication line's figures.
+const LABEL: usize = 14;
+
+/// A replica not current and not heard from for this long is silent rather than catching up
+/// (the leader hears from a healthy one several times a second).
+const SILENT_REPLICA_SECS: f64 = 5.0;
+
 /// A clustered stream's leader and replicas, and the streams it mirrors or sources from, each
 /// with how far behind it is: `Replicas  leader n1 · n2 current · n3 ✖ offline, 1.2k behind`.
-fn replication_lines(ctx: &Ctx, stream: &StreamView, stale: bool) -> Vec<Line<'static>> {
+fn replication_lines(
+    ctx: &Ctx,
+    stream: &StreamView,
+    stale: bool,
+    width: usize,
+) -> Vec<Line<'static>> {
     let text = ctx.figure(stale, Role::Text);
     let muted = ctx.figure(stale, Role::Muted);
     let warn = ctx.figure(stale, Role::Warn);
     let error = ctx.figure(stale, Role::Error);
     let ok = ctx.figure(stale, Role::Ok);
-    let label = |name: &str| Span::styled(format!("{name:<14}"), ctx.figure(stale, Role::Title));
+    let label =
+        |name: &str| Span::styled(format!("{name:<LABEL$}"), ctx.figure(stale, Role::Title));
     let mut lines = Vec::new();
     if let Some(cluster) = &stream.cluster {
-        let mut spans = vec![label("Replicas")];
-        match &cluster.leader {
-            Some(leader) => {
-                spans.push(Span::styled("leader ", muted));
-                spans.push(Span::styled(leader.clone(), ok));
-            }
-            None => spans.push(Span::styled("✖ no leader (electing)", error)),
-        }
+        // The leader, then one part a replica; parts go whole onto as many lines as they need.
+        let mut parts: Vec<Vec<Span<'static>>> = vec![match &cluster.leader {
+            Some(leader) => vec![
+                Span::styled("leader ", muted),
+                Span::styled(leader.clone(), ok),
+            ],
+            None => vec![Span::styled("✖ no leader (electing)", error)],
+        }];
         for replica in &cluster.replicas {
-            spans.push(Span::styled(" · ", muted));
-            spans.push(Span::styled(format!("{} ", replica.name), text));
+            let mut part = vec![Span::styled(format!("{} ", replica.name), text)];
             let behind = format!("{} behind", format::int(replica.lag));
+            let seen = format::seconds(replica.active);
             if replica.offline {
-                spans.push(Span::styled(format!("✖ offline, {behind}"), error));
+                part.push(Span::styled(format!("✖ offline, {behind}"), error));
+            } else if !replica.current && replica.active >= SILENT_REPLICA_SECS {
+                // Not current and not heard from: stopped or cut off, not catching up.
+                part.push(Span::styled(
+                    format!("✖ silent for {seen}, {behind}"),
+                    error,
+                ));
             } else if !replica.current {
-                spans.push(Span::styled(format!("⚠ catching up, {behind}"), warn));
+                part.push(Span::styled(format!("⚠ catching up, {behind}"), warn));
             } else {
-                spans.push(Span::styled("current", ok));
+                part.push(Span::styled("current", ok));
             }
-            spans.push(Span::styled(
-                format!(" (seen {} ago)", format::seconds(replica.active)),
-                muted,
-            ));
+            // A healthy replica is heard from several times a second: only a gap is news.
+            if !replica.offline && (1.0..SILENT_REPLICA_SECS).contains(&replica.active) {
+                part.push(Span::styled(format!(" (seen {seen} ago)"), muted));
+            }
+            parts.push(part);
         }
-        lines.push(Line::from(spans));
+        let mut line = vec![label("Replicas")];
+        let mut used = LABEL;
+        for part in parts {
+            let part_width: usize = part.iter().map(Span::width).sum();
+            let first = used == LABEL;
+            if !first && used + 3 + part_width > width {
+                lines.push(Line::from(std::mem::take(&mut line)));
+                line.push(Span::raw(" ".repeat(LABEL)));
+                used = LABEL;
+            } else if !first {
+                line.push(Span::styled(" · ", muted));
+                used += 3;
+            }
+            used += part_width;
+            line.extend(part);
+        }
+        lines.push(Line::from(line));
     }
     let copies = stream
         .mirror
