@@ -128,6 +128,59 @@ async fn requests_messages_and_consumer_lag_as_the_server_sees_them() {
 }
 
 #[tokio::test]
+async fn a_mirror_reports_how_far_behind_its_origin_it_is() {
+    let server = NatsServer::start();
+    let (_, router) = app(&server).await;
+    streams::create(&router, json!({"name": "orders", "subjects": ["orders.>"]})).await;
+    let js = jetstream::new(async_nats::connect(server.url()).await.unwrap());
+    js.create_stream(jetstream::stream::Config {
+        name: "orders_copy".into(),
+        mirror: Some(jetstream::stream::Source {
+            name: "orders".into(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    js.publish("orders.new", "x".into())
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    // Caught up, as the server says, and as the scrape says.
+    let series = "message_broker_stream_source_lag{stream=\"orders_copy\",origin=\"orders\"}";
+    common::wait_for(
+        "the mirror to catch up",
+        Duration::from_secs(10),
+        async || {
+            let info = js
+                .get_stream("orders_copy")
+                .await
+                .unwrap()
+                .info()
+                .await
+                .unwrap()
+                .clone();
+            let (_, _, text) = scrape(&router, None).await;
+            match (info.state.messages, value(&text, series)) {
+                (1, Some(lag)) if lag == 0.0 => Ok(()),
+                other => Err(format!("{other:?}\n{text}")),
+            }
+        },
+    )
+    .await;
+    let (_, _, text) = scrape(&router, None).await;
+    expect(
+        &text,
+        "message_broker_stream_source_failing{stream=\"orders_copy\",origin=\"orders\"}",
+        0.0,
+    );
+    // A single server: no stream is clustered.
+    assert!(!text.contains("stream_replicas_behind{"), "{text}");
+}
+
+#[tokio::test]
 async fn a_batch_counts_each_message_and_each_duplicate() {
     let server = NatsServer::start();
     let (_, router) = app(&server).await;

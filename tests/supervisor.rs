@@ -406,6 +406,16 @@ async fn three_node_cluster_keeps_publishing_when_a_node_dies() {
         },
     )
     .await;
+    // The same, as Prometheus would scrape it.
+    let (status, _, metrics) = common::get_raw(&router, "/metrics", None).await;
+    assert_eq!(status, 200);
+    let metrics = String::from_utf8(metrics).unwrap();
+    for line in [
+        "message_broker_stream_replicas_behind{stream=\"r3\"} 0",
+        "message_broker_stream_has_leader{stream=\"r3\"} 1",
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "{line} in\n{metrics}");
+    }
     drop(state);
     supervisor.shutdown().await;
 }

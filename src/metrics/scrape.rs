@@ -257,6 +257,51 @@ impl Scrape {
             "Byte limit of each stream that has one",
             limited(|s| s.stream.config.max_bytes),
         );
+        // Replication: only clustered streams have replicas, only mirrors and sourced streams
+        // an origin.
+        let clustered = || {
+            samples.iter().filter_map(|s| {
+                let cluster = s.stream.cluster.as_ref()?;
+                Some(([("stream", s.stream.name.clone())], &s.stream, cluster))
+            })
+        };
+        w.gauges(
+            "stream_replicas_behind",
+            "Replicas of each clustered stream that are offline or not current with its leader",
+            clustered().map(|(l, stream, _)| (l, stream.replicas_behind() as i64)),
+        );
+        w.gauges(
+            "stream_has_leader",
+            "1 when each clustered stream has a leader, 0 during an election",
+            clustered().map(|(l, _, cluster)| (l, i64::from(cluster.leader.is_some()))),
+        );
+        let origins = || {
+            samples.iter().flat_map(|s| {
+                s.stream
+                    .mirror
+                    .iter()
+                    .chain(&s.stream.sources)
+                    .map(move |o| {
+                        (
+                            [
+                                ("stream", s.stream.name.clone()),
+                                ("origin", o.name.clone()),
+                            ],
+                            o,
+                        )
+                    })
+            })
+        };
+        w.gauges(
+            "stream_source_lag",
+            "Messages each mirror or sourced stream is behind each stream it copies from",
+            origins().map(|(l, o)| (l, int(o.lag))),
+        );
+        w.gauges(
+            "stream_source_failing",
+            "1 when copying from the origin fails (the server reports an error), else 0",
+            origins().map(|(l, o)| (l, i64::from(o.error.is_some()))),
+        );
         w.gauges(
             "stream_consumer_lag_max",
             "The largest number of messages any consumer of the stream has yet to be delivered",
@@ -381,6 +426,47 @@ mod tests {
             assert!(out.contains(line), "{line} in\n{out}");
         }
         assert!(!out.contains("stream_max_bytes{"), "{out}");
+        // Not clustered and copying from nothing: no replication series.
+        assert!(!out.contains("stream_replicas_behind{"), "{out}");
+        assert!(!out.contains("stream_source_lag{"), "{out}");
+    }
+
+    #[test]
+    fn replication_of_clustered_and_copying_streams() {
+        use crate::model::stream::{ReplicaView, SourceView, StreamCluster};
+        let replica = |name: &str, current| ReplicaView {
+            name: name.into(),
+            current,
+            ..ReplicaView::default()
+        };
+        let stream = StreamView {
+            name: "orders".into(),
+            cluster: Some(StreamCluster {
+                name: "c1".into(),
+                leader: Some("n1".into()),
+                replicas: vec![replica("n2", true), replica("n3", false)],
+            }),
+            mirror: Some(SourceView {
+                name: "orders_eu".into(),
+                lag: 42,
+                error: Some("stream not found".into()),
+                ..SourceView::default()
+            }),
+            ..StreamView::default()
+        };
+        let out = text(&scrape(Ok(vec![StreamSample {
+            stream,
+            consumers: Vec::new(),
+            error: None,
+        }])));
+        for line in [
+            "message_broker_stream_replicas_behind{stream=\"orders\"} 1",
+            "message_broker_stream_has_leader{stream=\"orders\"} 1",
+            "message_broker_stream_source_lag{stream=\"orders\",origin=\"orders_eu\"} 42",
+            "message_broker_stream_source_failing{stream=\"orders\",origin=\"orders_eu\"} 1",
+        ] {
+            assert!(out.contains(line), "{line} in\n{out}");
+        }
     }
 
     #[test]
