@@ -49,6 +49,11 @@ pub async fn jetstream(
     nats: &Nats,
 ) -> Result<JetStreamStatus, String> {
     let monitor_err = match jsz {
+        // In a domain, the monitored server's `/jsz` is its own JetStream, not the domain's.
+        Ok(_) if nats.in_domain() => format!(
+            "a JetStream domain is configured: its figures come from {}.INFO",
+            nats.jetstream_api()
+        ),
         Ok(j) => {
             return Ok(JetStreamStatus {
                 source: format!("{}/jsz", monitor.base()),
@@ -67,15 +72,15 @@ pub async fn jetstream(
                 meta_leader: j.meta_cluster.map(|m| m.leader).filter(|l| !l.is_empty()),
             });
         }
-        Err(err) => err,
+        Err(err) => err.to_string(),
     };
     let a = nats
         .account_info()
         .await
         .map_err(|js_err| format!("{monitor_err}; {js_err}"))?;
     Ok(JetStreamStatus {
-        source: "$JS.API.INFO".to_owned(),
-        monitoring_error: Some(monitor_err.to_string()),
+        source: format!("{}.INFO", nats.jetstream_api()),
+        monitoring_error: Some(monitor_err),
         streams: a.streams,
         consumers: a.consumers,
         messages: None,

@@ -388,6 +388,12 @@ async fn streams_are_managed_in_the_configured_jetstream_domain() {
     let (status, json) = call(&router, "GET", "/api/v1/broker/streams", None).await;
     assert_eq!(status, 200, "{json}");
     assert!(json.to_string().contains("INHUB"), "{json}");
+    // The JetStream figures are the domain's, over NATS, not the monitored server's /jsz.
+    let (status, json) = call(&router, "GET", "/api/v1/broker/status", None).await;
+    assert_eq!(status, 200, "{json}");
+    let jetstream = &json["data"]["jetstream"];
+    assert_eq!(jetstream["source"], "$JS.hub.API.INFO", "{json}");
+    assert_eq!(jetstream["streams"], 1, "{json}");
 
     // A domain nobody serves: JetStream is unavailable there, said at once.
     let router = connected(settings(&url, domain("elsewhere"), ""), &server).await;

@@ -251,6 +251,17 @@ impl Nats {
         &self.client
     }
 
+    /// The JetStream API subject prefix: `$JS.API`, or `$JS.<domain>.API` in a domain.
+    pub fn jetstream_api(&self) -> &str {
+        &self.api_prefix
+    }
+
+    /// Whether a JetStream domain is configured: the streams are then that domain's, which the
+    /// monitored server's `/jsz` may not describe.
+    pub fn in_domain(&self) -> bool {
+        &*self.api_prefix != "$JS.API"
+    }
+
     /// A JetStream context on this connection, in the configured domain.
     pub fn jetstream(&self) -> async_nats::jetstream::Context {
         self.jetstream.clone()
