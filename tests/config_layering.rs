@@ -61,6 +61,7 @@ fn defaults_without_any_file_or_variable() {
                 "idle_timeout": 75.0,
                 "drain_timeout": 5.0,
                 "max_connections": 1024,
+                "max_connections_per_client": null,
             },
             "access": {
                 "write_tokens": [],

@@ -36,6 +36,7 @@ fn the_connection_settings_are_read_from_the_api_section() {
             "idle_timeout": 120.0,
             "drain_timeout": 0.5,
             "max_connections": 64,
+            "max_connections_per_client": null,
         })
     );
 }
@@ -54,6 +55,16 @@ fn bad_connection_settings_name_the_key() {
             "expected 1 to 1000000",
         ),
         ("max_connections: -5", "api.max_connections", "invalid type"),
+        (
+            "max_connections_per_client: 0",
+            "api.max_connections_per_client",
+            "expected 1 to api.max_connections (1024)",
+        ),
+        (
+            "max_connections: 8\n  max_connections_per_client: 9",
+            "api.max_connections_per_client",
+            "got 9",
+        ),
     ] {
         let (_, run) = sandbox.config_of(&service_yaml(&format!("api:\n  {api}")));
         let stderr = run.config_error();
@@ -173,6 +184,53 @@ fn more_idle_sockets_than_the_cap_do_not_lock_out_health() {
     let lines = parse_log_lines(&served.service.stdout());
     let warning = log_starting(&lines, "connection limit reached").expect("the cap is logged");
     assert_eq!(warning["max_connections"], 8);
+}
+
+#[test]
+fn a_client_over_its_own_cap_is_answered_503_and_the_others_are_served() {
+    let served = Served::start("max_connections_per_client: 3\nidle_timeout: 30");
+    // Three connections held idle by one client (every test client is 127.0.0.1).
+    let mut held: Vec<_> = (0..3).map(|_| open(served.port())).collect();
+    // The slots are taken once the service has accepted them: a request on each is answered.
+    for s in &mut held {
+        send(s, &get("/health"));
+        assert_eq!(read_answer(s, ANSWER_LIMIT).status, 200);
+    }
+    let mut fourth = open(served.port());
+    send(&mut fourth, &get("/health"));
+    let answer = read_answer(&mut fourth, ANSWER_LIMIT);
+    assert_eq!(answer.status, 503, "{answer:?}");
+    assert!(answer.closes(), "{answer:?}");
+    let json = answer.json();
+    assert_eq!(json["error_code"], "SERVICE_UNAVAILABLE", "{json}");
+    assert!(
+        json["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("api.max_connections_per_client")),
+        "{json}"
+    );
+    // The held ones are still served, and once one closes there is room again.
+    send(&mut held[0], &get("/health"));
+    assert_eq!(read_answer(&mut held[0], ANSWER_LIMIT).status, 200);
+    drop(held.pop());
+    let deadline = Instant::now() + ANSWER_LIMIT;
+    loop {
+        let mut again = open(served.port());
+        send(&mut again, &get("/health"));
+        let status = read_answer(&mut again, ANSWER_LIMIT).status;
+        if status == 200 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no room after a connection closed: {status}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let lines = parse_log_lines(&served.service.stdout());
+    let warning =
+        log_starting(&lines, "a client holds as many connections").expect("the refusal is logged");
+    assert_eq!(warning["max_connections_per_client"], 3);
 }
 
 #[test]

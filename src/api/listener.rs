@@ -1,21 +1,23 @@
 //! The API's accept loop and its connections (HTTP/1 on hyper), so that no client can hoard them:
 //! a cap on connections served at once (more wait in the listen backlog, and idle ones are closed
-//! to make room), header and idle timeouts per connection, accept errors backed off rather than
-//! retried in a busy loop, and a shutdown that lets requests in flight finish within a bound.
+//! to make room), optionally a cap per client address (more are answered 503 and closed), header
+//! and idle timeouts per connection, accept errors backed off rather than retried in a busy loop,
+//! and a shutdown that lets requests in flight finish within a bound.
 //!
 //! What happens on one connection is in `connection`. The body timeout is a router layer
 //! (`body_deadline`) so that its answer is an envelope like every other.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
 use nix::errno::Errno;
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::time::Instant;
@@ -58,7 +60,9 @@ pub async fn run<L: Accept>(
     let stop = Stop::default();
     let mut shutdown = pin!(shutdown);
     let mut listener = listener;
+    let per_client = limits.max_connections_per_client.map(PerClient::new);
     let mut at_cap = Burst::default();
+    let mut over_client_cap = Burst::default();
     let mut failing = Burst::default();
     let mut backoff = ACCEPT_BACKOFF_FIRST;
 
@@ -100,6 +104,28 @@ pub async fn run<L: Accept>(
             );
         }
         backoff = ACCEPT_BACKOFF_FIRST;
+        let peer = L::peer(&stream);
+        // Over its own cap, a client is told so at once, without taking or waiting for a slot.
+        let held = match (&per_client, peer) {
+            (Some(per_client), Some(peer)) => match per_client.admit(peer.ip()) {
+                Some(held) => Some(held),
+                None => {
+                    if let Some(earlier) = over_client_cap.start() {
+                        tracing::warn!(
+                            client = %peer.ip(),
+                            max_connections_per_client = per_client.limit,
+                            earlier_bursts = earlier,
+                            "a client holds as many connections as it may; more are answered \
+                             503 (api.max_connections_per_client)"
+                        );
+                    }
+                    tokio::spawn(refuse(stream, per_client.limit));
+                    continue;
+                }
+            },
+            _ => None,
+        };
+        over_client_cap.end();
         let permit = match Arc::clone(&slots).try_acquire_owned() {
             Ok(permit) => {
                 at_cap.end();
@@ -123,8 +149,7 @@ pub async fn run<L: Accept>(
         let mut evict = evict_rx.clone();
         // Only a call for room made after it was accepted concerns this connection.
         evict.borrow_and_update();
-        let peer = L::peer(&stream);
-        tokio::spawn(serve_connection(
+        let serve = serve_connection(
             stream,
             peer,
             router.clone(),
@@ -132,7 +157,12 @@ pub async fn run<L: Accept>(
             stop.clone(),
             evict,
             permit,
-        ));
+        );
+        tokio::spawn(async move {
+            serve.await;
+            // The client's count goes down once the connection is closed.
+            drop(held);
+        });
     }
     // New connections are refused from here on.
     drop(listener);
@@ -187,6 +217,93 @@ async fn drain(slots: &Arc<Semaphore>, cap: usize, stop: &Stop, timeout: Duratio
         stop.now.cancel();
         let _ = tokio::time::timeout(FORCE_GRACE, Arc::clone(slots).acquire_many_owned(all)).await;
     }
+}
+
+/// Connections held per client address, for `api.max_connections_per_client`.
+struct PerClient {
+    limit: usize,
+    held: Arc<std::sync::Mutex<HashMap<IpAddr, usize>>>,
+}
+
+/// One connection's place in its client's count, given back on drop.
+struct Held {
+    held: Arc<std::sync::Mutex<HashMap<IpAddr, usize>>>,
+    ip: IpAddr,
+}
+
+impl PerClient {
+    fn new(limit: usize) -> PerClient {
+        PerClient {
+            limit,
+            held: Arc::default(),
+        }
+    }
+
+    /// A place for one more connection from `ip`, unless it holds its limit already.
+    fn admit(&self, ip: IpAddr) -> Option<Held> {
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        let count = held.entry(ip).or_insert(0);
+        if *count >= self.limit {
+            return None;
+        }
+        *count += 1;
+        Some(Held {
+            held: Arc::clone(&self.held),
+            ip,
+        })
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = held.get_mut(&self.ip) {
+            *count -= 1;
+            if *count == 0 {
+                held.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// How long a refused connection gets to take its 503 before it is dropped.
+const REFUSE_WRITE: Duration = Duration::from_secs(1);
+/// What a refused connection may send while its 503 goes out, read and thrown away so that
+/// closing it does not reset the connection before the client has read the answer.
+const REFUSE_DRAIN_BYTES: usize = 64 * 1024;
+
+/// Answers a connection over its client's cap with a 503 envelope and closes it, without
+/// looking at its request.
+async fn refuse<S: AsyncRead + AsyncWrite + Unpin>(mut stream: S, limit: usize) {
+    let envelope = super::envelope::Envelope::error(
+        super::ErrorCode::ServiceUnavailable,
+        format!(
+            "this client already holds {limit} connections, as many as it may \
+             (api.max_connections_per_client); reuse them, or retry when one closes"
+        ),
+    );
+    let body = serde_json::to_vec(&envelope).unwrap_or_default();
+    let head = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\n\
+         content-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = tokio::time::timeout(REFUSE_WRITE, async {
+        stream.write_all(head.as_bytes()).await?;
+        stream.write_all(&body).await?;
+        stream.shutdown().await?;
+        // Until the client closes its side (it has read the answer), bounded in bytes and time.
+        let mut buf = [0u8; 4096];
+        let mut drained = 0;
+        while drained < REFUSE_DRAIN_BYTES {
+            match tokio::io::AsyncReadExt::read(&mut stream, &mut buf).await? {
+                0 => break,
+                n => drained += n,
+            }
+        }
+        io::Result::Ok(())
+    })
+    .await;
 }
 
 /// Where connections come from: a TCP listener, or a stand-in in tests.

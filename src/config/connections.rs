@@ -34,6 +34,9 @@ pub struct ConnectionLimits {
     pub drain_timeout: Duration,
     /// Connections served at once; more wait in the listen backlog.
     pub max_connections: usize,
+    /// Connections one client address may hold at once; more are answered 503 and closed.
+    /// `None`: no limit (behind a proxy every client shares the proxy's address).
+    pub max_connections_per_client: Option<usize>,
 }
 
 impl Default for ConnectionLimits {
@@ -44,6 +47,7 @@ impl Default for ConnectionLimits {
             idle_timeout: Duration::from_secs_f64(DEFAULT_IDLE_TIMEOUT_SECS),
             drain_timeout: Duration::from_secs_f64(DEFAULT_DRAIN_TIMEOUT_SECS),
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_connections_per_client: None,
         }
     }
 }
@@ -63,6 +67,14 @@ pub fn resolve(file: &ApiFile, file_name: &str) -> Result<ConnectionLimits, Conf
     if !(1..=MAX_CONNECTIONS_LIMIT).contains(&max_connections) {
         return Err(at("api.max_connections").error(format!(
             "expected 1 to {MAX_CONNECTIONS_LIMIT} connections, got {max_connections}"
+        )));
+    }
+    let per_client = file.max_connections_per_client;
+    if let Some(per_client) = per_client
+        && !(1..=max_connections).contains(&per_client)
+    {
+        return Err(at("api.max_connections_per_client").error(format!(
+            "expected 1 to api.max_connections ({max_connections}), got {per_client}"
         )));
     }
     Ok(ConnectionLimits {
@@ -87,5 +99,6 @@ pub fn resolve(file: &ApiFile, file_name: &str) -> Result<ConnectionLimits, Conf
             "api.drain_timeout",
         )?,
         max_connections,
+        max_connections_per_client: per_client,
     })
 }

@@ -171,6 +171,7 @@ pub struct ApiFile {
     /// Seconds.
     pub drain_timeout: Option<f64>,
     pub max_connections: Option<usize>,
+    pub max_connections_per_client: Option<usize>,
     /// A bearer token that may read and change (`write` scope).
     pub token: Option<String>,
     /// A file of such tokens, one per line.

@@ -301,3 +301,22 @@ fn shutdown_drops_what_outlasts_the_drain_timeout() {
         assert_eq!((seen.as_str(), closed - asked), ("", drain));
     });
 }
+
+#[test]
+fn a_clients_count_goes_up_to_its_limit_and_down_as_connections_close() {
+    let per_client = PerClient::new(2);
+    let a: IpAddr = "10.0.0.1".parse().unwrap();
+    let b: IpAddr = "10.0.0.2".parse().unwrap();
+    let first = per_client.admit(a).expect("first");
+    let second = per_client.admit(a).expect("second");
+    assert!(per_client.admit(a).is_none(), "a third from the same address");
+    // Another address has its own count.
+    let other = per_client.admit(b).expect("another client");
+    drop(first);
+    let third = per_client.admit(a).expect("room once one closed");
+    drop((second, third, other));
+    assert!(
+        per_client.held.lock().unwrap().is_empty(),
+        "addresses with no connection are forgotten"
+    );
+}
