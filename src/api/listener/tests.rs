@@ -309,7 +309,10 @@ fn a_clients_count_goes_up_to_its_limit_and_down_as_connections_close() {
     let b: IpAddr = "10.0.0.2".parse().unwrap();
     let first = per_client.admit(a).expect("first");
     let second = per_client.admit(a).expect("second");
-    assert!(per_client.admit(a).is_none(), "a third from the same address");
+    assert!(
+        per_client.admit(a).is_none(),
+        "a third from the same address"
+    );
     // Another address has its own count.
     let other = per_client.admit(b).expect("another client");
     drop(first);
