@@ -218,3 +218,30 @@ fn doctor_checks_what_supervising_needs_before_the_server_runs() {
     line(&out, "FAIL  data directory");
     assert!(out.contains("Not a directory"), "{out}");
 }
+
+#[test]
+fn doctor_points_a_user_limited_to_its_own_replies_at_the_inbox_prefix() {
+    let server = common::auth::ConfServer::start(
+        "authorization { users = [ { user: ops, password: ops, permissions: {\n\
+         publish: { allow: [\"$JS.API.>\", \"_INBOX_ops.>\"] },\n\
+         subscribe: { allow: [\"_INBOX_ops.>\"] } } } ] }\n",
+    );
+    let sandbox = Sandbox::new();
+    let url = server.url("nats");
+    let env = [
+        ("NATS_URL", url.as_str()),
+        ("NATS_MONITOR_URL", &server.monitor_url()),
+        ("NATS_USER", "ops"),
+        ("NATS_PASSWORD", "ops"),
+    ];
+    let (code, out) = doctor(&sandbox, &[], &env);
+    assert_eq!(code, Some(1), "{out}");
+    line(&out, "FAIL  JetStream: no answer within");
+    assert!(out.contains("--inbox-prefix"), "{out}");
+
+    let mut with_prefix = env.to_vec();
+    with_prefix.push(("NATS_INBOX_PREFIX", "_INBOX_ops"));
+    let (code, out) = doctor(&sandbox, &[], &with_prefix);
+    assert_eq!(code, Some(0), "{out}");
+    line(&out, "ok    JetStream: enabled: 0 streams, 0 consumers");
+}

@@ -296,13 +296,27 @@ async fn jetstream(client: &async_nats::Client, api: &str) -> Check {
     let fix = "start nats-server with -js (or a jetstream block), and give the account JetStream; \
                with a JetStream domain, check --js-domain";
     let answer = tokio::time::timeout(WAIT, client.request(format!("{api}.INFO"), "".into())).await;
+    // The client's own request timeout may come first: the same silence.
+    let answer = match answer {
+        Ok(Err(err)) if err.kind() == async_nats::RequestErrorKind::TimedOut => None,
+        Err(_) => None,
+        Ok(answer) => Some(answer),
+    };
     let message = match answer {
-        Err(_) => return fail(name, format!("no answer within {WAIT:?}"), fix),
-        Ok(Err(err)) if err.kind() == async_nats::RequestErrorKind::NoResponders => {
+        None => {
+            return fail(
+                name,
+                format!("no answer within {WAIT:?}"),
+                "a user whose permissions allow only its own reply subjects never gets replies \
+                 on _INBOX: set --inbox-prefix (NATS_INBOX_PREFIX) to the prefix it may \
+                 subscribe to; otherwise the server is overloaded or its JetStream is stuck",
+            );
+        }
+        Some(Err(err)) if err.kind() == async_nats::RequestErrorKind::NoResponders => {
             return fail(name, format!("not enabled (nothing answers on {api})"), fix);
         }
-        Ok(Err(err)) => return fail(name, err.to_string(), fix),
-        Ok(Ok(message)) => message,
+        Some(Err(err)) => return fail(name, err.to_string(), fix),
+        Some(Ok(message)) => message,
     };
     let value: serde_json::Value = serde_json::from_slice(&message.payload).unwrap_or_default();
     if let Some(error) = value.get("error") {
@@ -315,12 +329,16 @@ async fn jetstream(client: &async_nats::Client, api: &str) -> Check {
             fix,
         );
     }
+    let count = |key: &str, noun: &str| {
+        let n = value[key].as_u64().unwrap_or(0);
+        format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+    };
     pass(
         name,
         format!(
-            "enabled: {} streams, {} consumers",
-            value["streams"].as_u64().unwrap_or(0),
-            value["consumers"].as_u64().unwrap_or(0)
+            "enabled: {}, {}",
+            count("streams", "stream"),
+            count("consumers", "consumer")
         ),
     )
 }
