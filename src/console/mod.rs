@@ -124,6 +124,7 @@ pub async fn run(settings: Settings, args: ConsoleArgs) -> anyhow::Result<()> {
     );
 
     let session = SessionInfo {
+        jetstream_domain: settings.nats_security.jetstream_domain.clone(),
         context: if embedded {
             "embedded nats-server (supervised)".to_owned()
         } else if settings.supervise {

@@ -166,3 +166,10 @@ fn in_a_cluster_the_panes_name_the_server_their_figures_come_from() {
     let shot = render(&app, 160, 48);
     shot.assert_has(&["Throughput · last 4s · n1 only", "Connections · on n1"]);
 }
+
+#[test]
+fn a_configured_jetstream_domain_is_named_in_the_header() {
+    let (mut app, _) = full();
+    app.session.jetstream_domain = Some("hub".into());
+    render(&app, 160, 48).assert_has(&["JetStream (domain hub) 3 streams"]);
+}

@@ -117,6 +117,8 @@ pub struct SessionInfo {
     pub read_only: bool,
     pub themes: Vec<String>,
     pub lag: LagThresholds,
+    /// The JetStream domain streams are managed in, when one is configured.
+    pub jetstream_domain: Option<String>,
     /// Wall-clock time (since the Unix epoch) when the console started, so the state can say
     /// what time an `Instant` was without reading a clock.
     pub started_wall: Duration,

@@ -206,7 +206,10 @@ fn server_line(ctx: &Ctx, width: u16) -> Line<'static> {
 
 fn jetstream_line(ctx: &Ctx, width: u16) -> Line<'static> {
     let source = &ctx.app.jetstream;
-    let label = || ctx.span("JetStream ", Role::Muted);
+    let label = || match &ctx.app.session.jetstream_domain {
+        Some(domain) => ctx.span(format!("JetStream (domain {domain}) "), Role::Muted),
+        None => ctx.span("JetStream ", Role::Muted),
+    };
     let mut parts = Vec::new();
     match &source.value {
         None if !source.stale() => {
