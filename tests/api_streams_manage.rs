@@ -111,18 +111,8 @@ async fn detail_of_a_mirror_says_what_it_copies_and_how_far_behind_it_is() {
         json!({ "name": "orders", "subjects": ["orders.>"] }),
     )
     .await;
-    // A mirror is made outside the API (its create endpoint takes the spec's fields only).
     let js = jetstream::new(async_nats::connect(server.url()).await.unwrap());
-    js.create_stream(jetstream::stream::Config {
-        name: "orders_copy".into(),
-        mirror: Some(jetstream::stream::Source {
-            name: "orders".into(),
-            ..Default::default()
-        }),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
+    common::streams::create_mirror(&js, "orders_copy", "orders").await;
     for i in 1..=5 {
         publish(&router, "orders.new", json!({ "n": i })).await;
     }

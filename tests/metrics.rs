@@ -133,16 +133,7 @@ async fn a_mirror_reports_how_far_behind_its_origin_it_is() {
     let (_, router) = app(&server).await;
     streams::create(&router, json!({"name": "orders", "subjects": ["orders.>"]})).await;
     let js = jetstream::new(async_nats::connect(server.url()).await.unwrap());
-    js.create_stream(jetstream::stream::Config {
-        name: "orders_copy".into(),
-        mirror: Some(jetstream::stream::Source {
-            name: "orders".into(),
-            ..Default::default()
-        }),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
+    common::streams::create_mirror(&js, "orders_copy", "orders").await;
     js.publish("orders.new", "x".into())
         .await
         .unwrap()

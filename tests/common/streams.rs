@@ -1,5 +1,5 @@
 //! Helpers for the stream API tests: creating a stream, publishing to it, its detail, and the
-//! names of every stream.
+//! names of every stream; a mirror made behind the API's back.
 
 use axum::Router;
 use serde_json::Value;
@@ -29,4 +29,20 @@ pub async fn stream_names(router: &Router) -> Vec<String> {
         .iter()
         .map(|s| s["name"].as_str().expect("name").to_owned())
         .collect()
+}
+
+/// A stream `name` mirroring `origin`, made with a client of its own (the API's create endpoint
+/// takes the spec's fields only).
+pub async fn create_mirror(js: &async_nats::jetstream::Context, name: &str, origin: &str) {
+    use async_nats::jetstream::stream::{Config, Source};
+    js.create_stream(Config {
+        name: name.into(),
+        mirror: Some(Source {
+            name: origin.into(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    })
+    .await
+    .expect("create the mirror");
 }
