@@ -9,6 +9,7 @@ pub mod forms;
 pub mod history;
 mod modes;
 mod prompt;
+mod rates;
 mod sourced;
 pub mod tables;
 mod views;
@@ -24,10 +25,11 @@ use crate::model::{
 };
 pub use confirm::{Confirm, Loss};
 use consumers::{ConsumerColumn, ConsumerLine, Trends};
-use history::{Ring, Series};
+use history::Ring;
 use modes::Requests;
 pub use modes::{Base, Help, Overlay};
 pub use prompt::{FilterTarget, Prompt, PromptKind};
+pub use rates::{ErrorRates, OwnRates, Throughput};
 pub use sourced::Sourced;
 use tables::{
     ClientColumn, ClientLine, ClientRates, StreamColumn, StreamLine, StreamRates, TableState,
@@ -42,54 +44,6 @@ const EVENTS_KEPT: usize = 500;
 /// How long a stream this console created or deleted is not announced again when the stream
 /// list shows the change (the action's own outcome already was).
 const OWN_CHANGE_QUIET: Duration = Duration::from_secs(60);
-
-/// Msgs/s and bytes/s in and out, from `/varz` counter deltas.
-#[derive(Debug, Clone)]
-pub struct Throughput {
-    pub in_msgs: Series,
-    pub out_msgs: Series,
-    pub in_bytes: Series,
-    pub out_bytes: Series,
-}
-
-/// This console's own traffic per second, as its client counts it: left out of the
-/// throughput (it would otherwise count its own sampling as broker traffic).
-#[derive(Debug, Clone, Default)]
-pub struct OwnRates {
-    counters: [history::Counter; 4],
-    /// In and out messages per second, as last measured.
-    pub msgs: Option<(f64, f64)>,
-    /// In and out bytes per second.
-    pub bytes: Option<(f64, f64)>,
-    /// Whether the throughput's server counts this traffic (the console is connected to it).
-    pub on_monitored: bool,
-}
-
-impl OwnRates {
-    fn record(&mut self, own: crate::model::OwnTraffic, at: Instant) {
-        self.on_monitored = own.on_monitored;
-        let [a, b, c, d] = &mut self.counters;
-        let rates = (
-            a.rate(own.in_msgs, at),
-            b.rate(own.out_msgs, at),
-            c.rate(own.in_bytes, at),
-            d.rate(own.out_bytes, at),
-        );
-        if let (Some(i), Some(o), Some(ib), Some(ob)) = rates {
-            self.msgs = Some((i, o));
-            self.bytes = Some((ib, ob));
-        }
-    }
-}
-
-/// Error rates per second, from counter deltas.
-#[derive(Debug, Clone)]
-pub struct ErrorRates {
-    pub reconnects: Series,
-    pub jetstream_api_errors: Series,
-    pub slow_consumers: Series,
-    pub api_errors: Series,
-}
 
 /// Consumer lag from which it is shown as a warning, and as an error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,7 +134,6 @@ pub struct App {
 impl App {
     /// `history` is how many samples the charts keep (e.g. 15 minutes at 1 s = 900).
     pub fn new(session: SessionInfo, history: usize, now: Instant) -> App {
-        let series = || Series::new(history);
         App {
             session,
             now,
@@ -194,19 +147,9 @@ impl App {
             cluster: Sourced::default(),
             api: Sourced::default(),
             supervisor: None,
-            throughput: Throughput {
-                in_msgs: series(),
-                out_msgs: series(),
-                in_bytes: series(),
-                out_bytes: series(),
-            },
+            throughput: Throughput::new(history),
             own: OwnRates::default(),
-            errors: ErrorRates {
-                reconnects: series(),
-                jetstream_api_errors: series(),
-                slow_consumers: series(),
-                api_errors: series(),
-            },
+            errors: ErrorRates::new(history),
             events: Ring::new(EVENTS_KEPT),
             stream_table: TableState::default(),
             client_table: TableState::default(),
@@ -352,18 +295,7 @@ impl App {
             Update::Own(own) => self.own.record(own, at),
             Update::Server(result) => {
                 if let Ok(server) = &result {
-                    // What the server received includes what this console sent, and the other
-                    // way round.
-                    let counted = self.own.on_monitored;
-                    let (own_in, own_out) = self.own.msgs.filter(|_| counted).unzip();
-                    let (own_in_bytes, own_out_bytes) = self.own.bytes.filter(|_| counted).unzip();
-                    let t = &mut self.throughput;
-                    t.in_msgs.record_less(server.in_msgs, at, origin, own_out);
-                    t.out_msgs.record_less(server.out_msgs, at, origin, own_in);
-                    t.in_bytes
-                        .record_less(server.in_bytes, at, origin, own_out_bytes);
-                    t.out_bytes
-                        .record_less(server.out_bytes, at, origin, own_in_bytes);
+                    self.throughput.record(server, &self.own, at, origin);
                     self.errors
                         .slow_consumers
                         .record(server.slow_consumers, at, origin);
