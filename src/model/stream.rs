@@ -32,16 +32,6 @@ impl StreamView {
             .as_ref()
             .map_or(0, |c| c.replicas.iter().filter(|r| r.behind()).count())
     }
-
-    /// The largest lag of its mirror or sources, in messages.
-    pub fn source_lag(&self) -> u64 {
-        self.mirror
-            .iter()
-            .chain(&self.sources)
-            .map(|s| s.lag)
-            .max()
-            .unwrap_or(0)
-    }
 }
 
 /// A clustered stream's group: its leader, and every other replica as the leader sees it.
